@@ -1,0 +1,28 @@
+/** Jest projects: one per test folder, all run by `npm test`. */
+const transform = {
+  '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json', diagnostics: false }],
+};
+const moduleNameMapper = {
+  '^campfires$': '<rootDir>/kernel-lib/src/index.ts',
+  '^campfires/(.*)$': '<rootDir>/kernel-lib/src/$1',
+};
+const project = (name, extra = {}) => ({
+  displayName: name,
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
+  transform,
+  moduleNameMapper,
+  ...extra,
+});
+
+module.exports = {
+  projects: [
+    project('unit'),
+    project('integration'),
+    project('notebooks'),
+    project('browser'),
+  ],
+  maxWorkers: 2,
+  testTimeout: 30000,
+};

@@ -1,0 +1,2 @@
+export * from './channel-bus';
+export * from './memory-channel-bus';

@@ -1,0 +1,85 @@
+import type { z } from 'zod';
+import { ValidationError, type ValidationIssue } from './campfires-error';
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  try {
+    const text = JSON.stringify(value);
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  } catch {
+    return String(value);
+  }
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let current: unknown = input;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+function allowedOf(issue: z.core.$ZodIssue): unknown {
+  switch (issue.code) {
+    case 'invalid_value':
+      return issue.values;
+    case 'invalid_type':
+      return issue.expected;
+    case 'too_big':
+      return { max: issue.maximum, inclusive: issue.inclusive };
+    case 'too_small':
+      return { min: issue.minimum, inclusive: issue.inclusive };
+    case 'unrecognized_keys':
+      return 'no other keys';
+    default:
+      return undefined;
+  }
+}
+
+/** Turns zod issues into issues that name the field, the value given and what is allowed. */
+export function issuesFromZod(error: z.ZodError, input: unknown, prefix = ''): ValidationIssue[] {
+  return error.issues.map((issue) => {
+    const field = [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || prefix || '(root)';
+    const given = issue.code === 'unrecognized_keys' ? issue.keys : valueAt(input, issue.path);
+    return { field, message: issue.message, given, allowed: allowedOf(issue) };
+  });
+}
+
+/** One readable line per issue: `field: message (got X)`. */
+export function formatIssues(issues: readonly ValidationIssue[]): string {
+  return issues.map((issue) => `${issue.field}: ${issue.message} (got ${describeValue(issue.given)})`).join('; ');
+}
+
+/**
+ * Parses `input` with `schema`, throwing a `ValidationError` that lists every problem.
+ * @example const torch = validate(torchSchema, input, { what: 'torch', code: 'torch_invalid' });
+ */
+export function validate<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  options: { what: string; code?: string; field?: string },
+): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issues = issuesFromZod(result.error, input, options.field ?? '');
+  throw new ValidationError({
+    code: options.code ?? 'validation_failed',
+    message: `${options.what} is not valid: ${formatIssues(issues)}`,
+    issues,
+  });
+}
+
+/** Parses JSON text from outside (a file, a column, a model) into `unknown`, with a clear error. */
+export function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError({
+      code: 'json_invalid',
+      message: `${what} is not valid JSON: ${(error as Error).message}`,
+      issues: [{ field: what, message: 'not valid JSON', given: text.slice(0, 80) }],
+    });
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * Campfires for notebooks: the public API. Every line here is an API decision;
+ * each area is one module whose own index.ts decides what it exports.
+ */
+export * from './core';
+export * from './messages';
+export * from './channels';
+export * from './partybox';
+export * from './runlog';
+export * from './llm';
+export * from './campfires';
+export * from './conventions';
+export * from './simulation';
+export * from './notebook';

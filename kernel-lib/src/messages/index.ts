@@ -1,0 +1,3 @@
+export * from './json-value';
+export * from './message';
+export * from './torch';

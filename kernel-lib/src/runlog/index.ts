@@ -1,0 +1,3 @@
+export * from './run-log';
+export * from './migrations';
+export * from './sqlite-run-log';

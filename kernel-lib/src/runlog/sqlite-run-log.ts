@@ -1,0 +1,211 @@
+import Database from 'better-sqlite3';
+import { z } from 'zod';
+import { CampfiresError, NotFoundError, newId, parseJson, validate } from '../core';
+import { jsonValueSchema, type JsonValue } from '../messages';
+import { migrations } from './migrations';
+import type { RunEvent, RunEventInit, RunEventQuery, RunInfo, RunLog } from './run-log';
+
+/** The default run log file name, as in the Campfires document. */
+export const DEFAULT_RUN_LOG_PATH = 'torch_log.db';
+
+const runStatusSchema = z.enum(['running', 'completed', 'failed', 'interrupted']);
+const metaSchema = z.record(z.string(), jsonValueSchema);
+
+interface RunRow {
+  id: string;
+  kind: string;
+  name: string;
+  status: string;
+  started_at: number;
+  ended_at: number | null;
+  meta: string;
+}
+
+interface EventRow {
+  seq: number;
+  run_id: string;
+  ts: number;
+  kind: string;
+  campfire: string | null;
+  camper: string | null;
+  channel: string | null;
+  message_id: string | null;
+  data: string;
+}
+
+/**
+ * The run log in a SQLite file (WAL mode, so several processes can append at once).
+ * @example const log = SqliteRunLog.open('torch_log.db');
+ */
+export class SqliteRunLog implements RunLog {
+  readonly path: string;
+  private readonly db: Database.Database;
+
+  private constructor(path: string) {
+    this.path = path;
+    this.db = new Database(path);
+    this.db.pragma('busy_timeout = 10000');
+    if (path !== ':memory:') this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.migrate();
+  }
+
+  /** Opens (creating and migrating when needed) the run log at `path`; `:memory:` for a throwaway one. */
+  static open(path: string = DEFAULT_RUN_LOG_PATH): SqliteRunLog {
+    return new SqliteRunLog(path);
+  }
+
+  /** The schema version this file is at. */
+  get schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  /** The underlying connection, for modules that keep their own tables in the same file. */
+  get database(): Database.Database {
+    return this.db;
+  }
+
+  startRun(init: { kind: string; name: string; meta?: { [key: string]: JsonValue }; id?: string; ts?: number }): RunInfo {
+    const id = init.id ?? newId('run');
+    const meta = JSON.stringify(validate(metaSchema, init.meta ?? {}, { what: 'run meta', field: 'meta' }));
+    this.db
+      .prepare('INSERT INTO runs (id, kind, name, status, started_at, meta) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(id, init.kind, init.name, 'running', init.ts ?? Date.now(), meta);
+    return this.run(id);
+  }
+
+  endRun(runId: string, status: RunInfo['status'], ts = Date.now()): RunInfo {
+    const result = this.db.prepare('UPDATE runs SET status = ?, ended_at = ? WHERE id = ?').run(runStatusSchema.parse(status), ts, runId);
+    if (result.changes === 0) throw this.noRun(runId);
+    return this.run(runId);
+  }
+
+  append(runId: string, event: RunEventInit): RunEvent {
+    return this.appendMany(runId, [event])[0] as RunEvent;
+  }
+
+  appendMany(runId: string, events: RunEventInit[]): RunEvent[] {
+    const insert = this.db.prepare(
+      'INSERT INTO events (run_id, ts, kind, campfire, camper, channel, message_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const write = this.db.transaction((items: RunEventInit[]): RunEvent[] =>
+      items.map((event) => {
+        const data = event.data === undefined ? null : event.data;
+        const ts = event.ts ?? Date.now();
+        const info = insert.run(runId, ts, event.kind, event.campfire ?? null, event.camper ?? null, event.channel ?? null, event.messageId ?? null, JSON.stringify(data));
+        return {
+          seq: Number(info.lastInsertRowid),
+          runId,
+          ts,
+          kind: event.kind,
+          campfire: event.campfire ?? null,
+          camper: event.camper ?? null,
+          channel: event.channel ?? null,
+          messageId: event.messageId ?? null,
+          data,
+        };
+      }),
+    );
+    try {
+      return write(events);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw this.noRun(runId);
+      throw error;
+    }
+  }
+
+  run(runId: string): RunInfo {
+    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(runId) as RunRow | undefined;
+    if (!row) throw this.noRun(runId);
+    return this.toRun(row);
+  }
+
+  runs(filter: { kind?: string; name?: string } = {}): RunInfo[] {
+    const rows = this.db
+      .prepare('SELECT * FROM runs WHERE (@kind IS NULL OR kind = @kind) AND (@name IS NULL OR name = @name) ORDER BY started_at, rowid')
+      .all({ kind: filter.kind ?? null, name: filter.name ?? null }) as RunRow[];
+    return rows.map((row) => this.toRun(row));
+  }
+
+  events(runId: string, query: RunEventQuery = {}): RunEvent[] {
+    const kinds = query.kinds ?? [];
+    const kindFilter = kinds.length > 0 ? `AND kind IN (${kinds.map(() => '?').join(', ')})` : '';
+    const campfireFilter = query.campfire === undefined ? '' : 'AND campfire = ?';
+    const parameters: unknown[] = [runId, query.afterSeq ?? 0, ...kinds];
+    if (query.campfire !== undefined) parameters.push(query.campfire);
+    parameters.push(query.limit ?? -1);
+    const rows = this.db
+      .prepare(`SELECT * FROM events WHERE run_id = ? AND seq > ? ${kindFilter} ${campfireFilter} ORDER BY seq LIMIT ?`)
+      .all(...parameters) as EventRow[];
+    return rows.map((row) => ({
+      seq: row.seq,
+      runId: row.run_id,
+      ts: row.ts,
+      kind: row.kind,
+      campfire: row.campfire,
+      camper: row.camper,
+      channel: row.channel,
+      messageId: row.message_id,
+      data: validate(jsonValueSchema, parseJson(row.data, `run log event ${row.seq} data`), { what: `run log event ${row.seq}` }),
+    }));
+  }
+
+  increment(key: string, windowStart: number, by = 1): number {
+    const row = this.db
+      .prepare(
+        'INSERT INTO counters (key, window_start, count) VALUES (?, ?, ?) ON CONFLICT(key, window_start) DO UPDATE SET count = count + excluded.count RETURNING count',
+      )
+      .get(key, windowStart, by) as { count: number };
+    return row.count;
+  }
+
+  count(key: string, windowStart: number): number {
+    const row = this.db.prepare('SELECT count FROM counters WHERE key = ? AND window_start = ?').get(key, windowStart) as { count: number } | undefined;
+    return row?.count ?? 0;
+  }
+
+  countSince(key: string, since: number): number {
+    const row = this.db.prepare('SELECT COALESCE(SUM(count), 0) AS total FROM counters WHERE key = ? AND window_start >= ?').get(key, since) as { total: number };
+    return row.total;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private migrate(): void {
+    const current = this.schemaVersion;
+    if (current > migrations.length) {
+      throw new CampfiresError({
+        code: 'runlog_too_new',
+        message: `run log ${this.path} is at schema version ${current}, newer than this library knows (${migrations.length}); upgrade campfires to read it`,
+        details: { path: this.path, version: current, known: migrations.length },
+      });
+    }
+    this.db.pragma('foreign_keys = ON');
+    for (let version = current; version < migrations.length; version += 1) {
+      this.db.transaction(() => {
+        // Another process may have migrated between our read and this transaction.
+        if ((this.db.pragma('user_version', { simple: true }) as number) > version) return;
+        this.db.exec(migrations[version] as string);
+        this.db.pragma(`user_version = ${version + 1}`);
+      }).immediate();
+    }
+  }
+
+  private toRun(row: RunRow): RunInfo {
+    return {
+      id: row.id,
+      kind: row.kind,
+      name: row.name,
+      status: runStatusSchema.parse(row.status),
+      startedAt: row.started_at,
+      endedAt: row.ended_at,
+      meta: validate(metaSchema, parseJson(row.meta, `run ${row.id} meta`), { what: `run ${row.id} meta` }),
+    };
+  }
+
+  private noRun(runId: string): NotFoundError {
+    return new NotFoundError({ code: 'run_not_found', message: `no run "${runId}" in run log ${this.path}`, details: { runId, path: this.path } });
+  }
+}
