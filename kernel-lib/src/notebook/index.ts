@@ -1,1 +1,10 @@
-export {};
+export * from './payloads';
+export { inKernel } from './tslab-bridge';
+export * from './display';
+export * from './live-display';
+export * from './torch-flow-from-events';
+export { torchFlowVegaSpec, torchLine } from './torch-flow-chart';
+export * from './torch-flow-bundle';
+export { simulationVegaLiteSpec } from './simulation-chart';
+export * from './simulation-bundle';
+export { renderVegaSvg, renderVegaLiteSvg } from './vega-render';

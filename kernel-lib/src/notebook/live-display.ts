@@ -1,0 +1,87 @@
+import { newId, validate } from '../core';
+import { z } from 'zod';
+import { displayBundle } from './display';
+import type { MimeBundle } from './payloads';
+import { inKernel } from './tslab-bridge';
+
+const liveDisplayOptionsSchema = z
+  .object({ throttleMs: z.number().int().min(0).max(60_000).default(250) })
+  .strict();
+
+/** Options of a live display. */
+export type LiveDisplayOptions = z.input<typeof liveDisplayOptionsSchema>;
+
+type Render = () => MimeBundle | Promise<MimeBundle>;
+
+/**
+ * One output that changes in place while something runs: the first `update` creates
+ * it, later ones replace it (at most once per `throttleMs`), `close()` sends the final
+ * state. Outside a kernel only the final state is printed, as text.
+ * @example const live = new LiveDisplay(); pipeline.onEvent(() => live.update(() => bundle())); await live.close();
+ */
+export class LiveDisplay {
+  /** The Jupyter display id the output is sent under. */
+  readonly displayId = newId('display');
+  private readonly throttleMs: number;
+  private readonly live = inKernel();
+  private pending: Render | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private sent = 0;
+  private lastSentAt = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(options: LiveDisplayOptions = {}) {
+    this.throttleMs = validate(liveDisplayOptionsSchema, options, { what: 'LiveDisplay options', code: 'live_display_options_invalid' }).throttleMs;
+  }
+
+  /** How many outputs were sent so far (the first creates, the rest update). */
+  get sends(): number {
+    return this.sent;
+  }
+
+  /** Asks for the output to show `render()`'s bundle; fast calls collapse into one send. */
+  update(render: Render): void {
+    if (this.closed) return;
+    this.pending = render;
+    if (!this.live || this.timer) return;
+    const wait = this.sent === 0 ? 0 : Math.max(0, this.lastSentAt + this.throttleMs - Date.now());
+    if (wait === 0) {
+      this.flush();
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.flush();
+    }, wait);
+    this.timer.unref?.();
+  }
+
+  /** Sends the final state (the last render asked for) and stops updating. */
+  async close(): Promise<void> {
+    if (this.closed) return this.chain;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.flush();
+    this.closed = true;
+    await this.chain;
+  }
+
+  private flush(): void {
+    const render = this.pending;
+    this.pending = null;
+    if (!render) return;
+    this.lastSentAt = Date.now();
+    this.chain = this.chain.then(async () => {
+      let bundle: MimeBundle;
+      try {
+        bundle = await render();
+      } catch (error) {
+        bundle = { 'text/plain': `campfires: could not render the live display: ${(error as Error).message}` };
+      }
+      displayBundle(bundle, { displayId: this.displayId, update: this.live && this.sent > 0 });
+      this.sent += 1;
+      this.lastSentAt = Date.now();
+    });
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * MIME payloads of the notebook surface: the versioned JSON the kernel sends and the
+ * JupyterLab extension renders. Browser-safe (zod only, no Node imports); published
+ * as the subpath `campfires/display` so the extension imports these types.
+ */
+import { z } from 'zod';
+
+/** A Jupyter MIME bundle: MIME type -> data (string or JSON). */
+export type MimeBundle = Record<string, unknown>;
+
+/** MIME type of a torch flow (campfires, channels, torches in order). */
+export const TORCH_FLOW_MIME_TYPE = 'application/vnd.campfires.torchflow.v1+json';
+/** MIME type of a council simulation's world state and actions. */
+export const SIMULATION_MIME_TYPE = 'application/vnd.campfires.simulation.v1+json';
+/** MIME type of the vega-lite chart fallback. */
+export const VEGA_LITE_MIME_TYPE = 'application/vnd.vegalite.v5+json';
+
+/** Status of a run as shown in a payload. */
+export const runStatusSchema = z.enum(['running', 'completed', 'failed', 'interrupted']);
+export type RunStatus = z.infer<typeof runStatusSchema>;
+
+/** One campfire node of a torch flow. */
+export const torchFlowCampfireSchema = z.object({
+  name: z.string(),
+  campers: z.array(z.string()),
+  inputs: z.array(z.string()),
+  output: z.string().nullable(),
+  status: z.enum(['active', 'idle']),
+});
+export type TorchFlowCampfire = z.infer<typeof torchFlowCampfireSchema>;
+
+/** One channel edge of a torch flow: the campfires publishing to it and those listening. */
+export const torchFlowChannelSchema = z.object({
+  name: z.string(),
+  from: z.array(z.string()),
+  to: z.array(z.string()),
+});
+export type TorchFlowChannel = z.infer<typeof torchFlowChannelSchema>;
+
+/** One torch as it passed: who sent it, over which channel, to whom. */
+export const torchFlowTorchSchema = z.object({
+  seq: z.number().int(),
+  messageId: z.string(),
+  cycle: z.number().int(),
+  from: z.string(),
+  torchbearer: z.string(),
+  channel: z.string(),
+  to: z.array(z.string()),
+  claim: z.string(),
+  confidence: z.number(),
+  path: z.string().optional(),
+  url: z.string().optional(),
+  error: z.boolean(),
+  ts: z.number(),
+  metadata: z.record(z.string(), z.unknown()),
+});
+export type TorchFlowTorch = z.infer<typeof torchFlowTorchSchema>;
+
+/** Payload of `application/vnd.campfires.torchflow.v1+json`. */
+export const torchFlowPayloadSchema = z.object({
+  version: z.literal(1),
+  runId: z.string(),
+  title: z.string(),
+  backend: z.string(),
+  status: runStatusSchema,
+  campfires: z.array(torchFlowCampfireSchema),
+  channels: z.array(torchFlowChannelSchema),
+  torches: z.array(torchFlowTorchSchema),
+});
+export type TorchFlowPayload = z.infer<typeof torchFlowPayloadSchema>;
+
+/** One persona agent of a simulation. */
+export const simulationAgentSchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  policy: z.string(),
+});
+export type SimulationAgent = z.infer<typeof simulationAgentSchema>;
+
+/** The world state at the end of one turn. */
+export const simulationTurnSchema = z.object({
+  turn: z.number().int(),
+  resource_level: z.number(),
+  stability: z.number(),
+});
+export type SimulationTurn = z.infer<typeof simulationTurnSchema>;
+
+/** One action an agent chose, and what the world made of it. */
+export const simulationActionSchema = z.object({
+  turn: z.number().int(),
+  agent: z.string(),
+  action: z.string(),
+  target: z.string().nullable(),
+  reason: z.string(),
+  success: z.boolean(),
+  message: z.string(),
+  fallback: z.boolean(),
+});
+export type SimulationAction = z.infer<typeof simulationActionSchema>;
+
+/** Payload of `application/vnd.campfires.simulation.v1+json`. */
+export const simulationPayloadSchema = z.object({
+  version: z.literal(1),
+  runId: z.string(),
+  title: z.string(),
+  backend: z.string(),
+  status: runStatusSchema,
+  agents: z.array(simulationAgentSchema),
+  turns: z.array(simulationTurnSchema),
+  actions: z.array(simulationActionSchema),
+});
+export type SimulationPayload = z.infer<typeof simulationPayloadSchema>;

@@ -1,0 +1,63 @@
+import type { SimulationPayload } from './payloads';
+
+/**
+ * A vega-lite v5 spec of a simulation: resource_level and stability per turn above,
+ * each agent's actions per turn below (colour = action, filled = succeeded).
+ */
+export function simulationVegaLiteSpec(payload: SimulationPayload): Record<string, unknown> {
+  const measures = payload.turns.flatMap((turn) => [
+    { turn: turn.turn, measure: 'resource_level', value: turn.resource_level },
+    { turn: turn.turn, measure: 'stability', value: turn.stability },
+  ]);
+  const actions = payload.actions.map((action) => ({
+    ...action,
+    target: action.target ?? '',
+    outcome: action.success ? 'succeeded' : 'failed',
+    chosen: action.fallback ? 'fallback' : 'model',
+  }));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: payload.title, subtitle: `${payload.status} · backend: ${payload.backend}` },
+    background: 'white',
+    vconcat: [
+      {
+        width: 520,
+        height: 180,
+        title: 'World state per turn',
+        data: { values: measures },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'turn', type: 'quantitative', title: 'turn', axis: { tickMinStep: 1 } },
+          y: { field: 'value', type: 'quantitative', title: 'level' },
+          color: { field: 'measure', type: 'nominal', title: null },
+          tooltip: [{ field: 'turn' }, { field: 'measure' }, { field: 'value' }],
+        },
+      },
+      {
+        width: 520,
+        height: { step: 26 },
+        title: 'Actions per agent',
+        data: { values: actions },
+        mark: { type: 'point', size: 120 },
+        encoding: {
+          x: { field: 'turn', type: 'ordinal', title: 'turn' },
+          y: { field: 'agent', type: 'nominal', title: null },
+          color: { field: 'action', type: 'nominal' },
+          shape: { field: 'outcome', type: 'nominal', title: 'outcome', scale: { domain: ['succeeded', 'failed'], range: ['circle', 'cross'] } },
+          fill: { field: 'action', type: 'nominal', legend: null },
+          fillOpacity: { condition: { test: "datum.outcome === 'succeeded'", value: 0.9 }, value: 0 },
+          tooltip: [
+            { field: 'turn' },
+            { field: 'agent' },
+            { field: 'action' },
+            { field: 'target' },
+            { field: 'outcome' },
+            { field: 'chosen' },
+            { field: 'reason' },
+            { field: 'message' },
+          ],
+        },
+      },
+    ],
+  };
+}

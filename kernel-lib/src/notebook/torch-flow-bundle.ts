@@ -1,0 +1,56 @@
+import { validate } from '../core';
+import { escapeHtml } from './escape-html';
+import { TORCH_FLOW_MIME_TYPE, torchFlowPayloadSchema, type MimeBundle, type TorchFlowPayload } from './payloads';
+import { TORCH_LIST_LIMIT, torchFlowVegaSpec, torchLine } from './torch-flow-chart';
+import { renderVegaSvg } from './vega-render';
+
+/** The text/plain form of a torch flow: a summary line, then the newest torches. */
+export function torchFlowText(payload: TorchFlowPayload): string {
+  const head = `Torch flow "${payload.title}" (${payload.status}, backend: ${payload.backend}): ${payload.campfires.length} campfires, ${payload.channels.length} channels, ${payload.torches.length} torches`;
+  const route = payload.campfires
+    .map((campfire) => `${campfire.name}${campfire.output ? ` -> ${campfire.output}` : ''}`)
+    .join(' | ');
+  const shown = payload.torches.slice(-TORCH_LIST_LIMIT);
+  const more = payload.torches.length - shown.length;
+  return [head, `  campfires: ${route}`, ...(more > 0 ? [`  ... ${more} earlier torches`] : []), ...shown.map((torch) => `  ${torchLine(torch)}`)].join('\n');
+}
+
+/** The text/html form: the SVG diagram (when rendered) and the torch list; all torch text escaped. */
+export function torchFlowHtml(payload: TorchFlowPayload, svg: string | null): string {
+  const shown = payload.torches.slice(-TORCH_LIST_LIMIT);
+  const items = shown
+    .map((torch) => {
+      const style = torch.error ? ' style="color:#b00020"' : '';
+      const asset = torch.path ?? torch.url;
+      return `<li${style}><code>#${torch.seq}</code> cycle ${torch.cycle} <b>${escapeHtml(torch.from)}</b> (${escapeHtml(torch.torchbearer)}) → ${escapeHtml(torch.to.join(', ') || '(no listener yet)')} via <code>${escapeHtml(torch.channel)}</code>: ${torch.error ? '<b>error</b> ' : ''}${escapeHtml(torch.claim)} <i>(${torch.confidence.toFixed(2)})</i>${asset ? ` <code>${escapeHtml(asset)}</code>` : ''}</li>`;
+    })
+    .join('');
+  return [
+    '<div class="campfires-torchflow">',
+    `<p><b>Torch flow: ${escapeHtml(payload.title)}</b> · ${escapeHtml(payload.status)} · backend: ${escapeHtml(payload.backend)} · ${payload.campfires.length} campfires, ${payload.torches.length} torches</p>`,
+    svg ?? '',
+    shown.length > 0 ? `<ol start="${payload.torches.length - shown.length + 1}">${items}</ol>` : '<p>No torches yet.</p>',
+    '</div>',
+  ].join('');
+}
+
+/**
+ * The rich view of a torch flow: our MIME type for the extension, plus SVG, HTML
+ * and text fallbacks for any other front end.
+ * @example displayBundle(await torchFlowBundle(torchFlowFromRunLog(log, runId)));
+ */
+export async function torchFlowBundle(payload: TorchFlowPayload): Promise<MimeBundle> {
+  const checked = validate(torchFlowPayloadSchema, payload, { what: 'torch flow payload', code: 'torch_flow_invalid', field: 'payload' });
+  let svg: string | null = null;
+  try {
+    svg = await renderVegaSvg(torchFlowVegaSpec(checked));
+  } catch (error) {
+    process.stderr.write(`campfires: the torch-flow SVG could not be rendered (${(error as Error).message})\n`);
+  }
+  return {
+    [TORCH_FLOW_MIME_TYPE]: checked,
+    ...(svg ? { 'image/svg+xml': svg } : {}),
+    'text/html': torchFlowHtml(checked, svg),
+    'text/plain': torchFlowText(checked),
+  };
+}

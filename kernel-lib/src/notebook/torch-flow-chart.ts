@@ -1,0 +1,117 @@
+import type { TorchFlowPayload, TorchFlowTorch } from './payloads';
+
+const NODE_WIDTH = 160;
+const NODE_HEIGHT = 46;
+const COLUMN_GAP = 90;
+const ROW_GAP = 28;
+const LINE_HEIGHT = 16;
+/** How many torches the static diagram lists (the newest); the rest are counted. */
+export const TORCH_LIST_LIMIT = 24;
+
+function clip(text: string, max: number): string {
+  const single = text.replace(/\s+/g, ' ').trim();
+  return single.length > max ? `${single.slice(0, max - 1)}…` : single;
+}
+
+/** Column of each campfire: how many channel hops it is from a campfire nobody feeds. */
+function columnsOf(payload: TorchFlowPayload): Map<string, number> {
+  const column = new Map(payload.campfires.map((campfire) => [campfire.name, 0]));
+  const feeders = new Map<string, string[]>();
+  for (const channel of payload.channels) {
+    for (const to of channel.to) feeders.set(to, [...(feeders.get(to) ?? []), ...channel.from.filter((from) => from !== to)]);
+  }
+  // Longest path by relaxation; a cycle stops growing after one pass per campfire.
+  for (let pass = 0; pass < payload.campfires.length; pass += 1) {
+    let changed = false;
+    for (const [name, from] of feeders) {
+      const depth = Math.max(...from.map((feeder) => (column.get(feeder) ?? 0) + 1));
+      if (column.has(name) && depth > (column.get(name) ?? 0) && depth < payload.campfires.length) {
+        column.set(name, depth);
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  return column;
+}
+
+/** One line of the torch list, as the diagram and the text form show it. */
+export function torchLine(torch: TorchFlowTorch): string {
+  const to = torch.to.length > 0 ? torch.to.join(', ') : '(no listener yet)';
+  const asset = torch.path ? ` [${clip(torch.path, 40)}]` : torch.url ? ` [${clip(torch.url, 40)}]` : '';
+  const mark = torch.error ? 'ERROR ' : '';
+  return `#${torch.seq} cycle ${torch.cycle} ${torch.from} (${torch.torchbearer}) → ${to} via ${torch.channel}: ${mark}"${clip(torch.claim, 90)}" (${torch.confidence.toFixed(2)})${asset}`;
+}
+
+/**
+ * A vega spec of the torch flow: campfires as boxes left to right, channels as
+ * labelled arrows, and the newest torches listed below in order.
+ */
+export function torchFlowVegaSpec(payload: TorchFlowPayload): Record<string, unknown> {
+  const column = columnsOf(payload);
+  const rows = new Map<number, number>();
+  const position = new Map<string, { x: number; y: number }>();
+  for (const campfire of payload.campfires) {
+    const col = column.get(campfire.name) ?? 0;
+    const row = rows.get(col) ?? 0;
+    rows.set(col, row + 1);
+    position.set(campfire.name, { x: col * (NODE_WIDTH + COLUMN_GAP), y: 24 + row * (NODE_HEIGHT + ROW_GAP) });
+  }
+  const sentOn = new Map<string, number>();
+  for (const torch of payload.torches) sentOn.set(torch.channel, (sentOn.get(torch.channel) ?? 0) + 1);
+  const nodes = payload.campfires.map((campfire) => {
+    const at = position.get(campfire.name) ?? { x: 0, y: 0 };
+    const campers = `${campfire.campers.length} camper${campfire.campers.length === 1 ? '' : 's'}`;
+    return { ...at, cx: at.x + NODE_WIDTH / 2, name: clip(campfire.name, 22), sub: `${campers} · ${campfire.status}`, active: campfire.status === 'active' };
+  });
+  const edges = payload.channels.flatMap((channel) =>
+    channel.from.flatMap((from) =>
+      channel.to.flatMap((to) => {
+        const a = position.get(from);
+        const b = position.get(to);
+        if (!a || !b || from === to) return [];
+        const x1 = a.x + NODE_WIDTH;
+        const y1 = a.y + NODE_HEIGHT / 2;
+        const x2 = b.x;
+        const y2 = b.y + NODE_HEIGHT / 2;
+        const count = sentOn.get(channel.name) ?? 0;
+        return [{ x1, y1, x2, y2, mx: (x1 + x2) / 2, my: (y1 + y2) / 2 - 6, label: `${clip(channel.name, 20)} (${count})`, width: count > 0 ? 2 : 1 }];
+      }),
+    ),
+  );
+  const maxColumn = Math.max(0, ...column.values());
+  const maxRows = Math.max(1, ...rows.values());
+  const diagramHeight = 24 + maxRows * (NODE_HEIGHT + ROW_GAP);
+  const shown = payload.torches.slice(-TORCH_LIST_LIMIT);
+  const hidden = payload.torches.length - shown.length;
+  const lines = [
+    { text: `${payload.torches.length} torch${payload.torches.length === 1 ? '' : 'es'}${hidden > 0 ? ` (newest ${shown.length} shown)` : ''}`, error: false, bold: true },
+    ...shown.map((torch) => ({ text: torchLine(torch), error: torch.error, bold: false })),
+  ].map((line, index) => ({ ...line, y: diagramHeight + 10 + index * LINE_HEIGHT }));
+  const width = Math.max(640, (maxColumn + 1) * (NODE_WIDTH + COLUMN_GAP));
+  const height = diagramHeight + 20 + lines.length * LINE_HEIGHT;
+  const field = (name: string) => ({ field: name });
+  const value = (v: unknown) => ({ value: v });
+  return {
+    $schema: 'https://vega.github.io/schema/vega/v5.json',
+    width,
+    height,
+    padding: 10,
+    background: 'white',
+    data: [
+      { name: 'nodes', values: nodes },
+      { name: 'edges', values: edges },
+      { name: 'lines', values: lines },
+    ],
+    marks: [
+      { type: 'text', encode: { enter: { x: value(0), y: value(4), text: value(clip(`${payload.title} · ${payload.status} · ${payload.backend}`, 110)), fontSize: value(13), fontWeight: value('bold'), baseline: value('top'), fill: value('#222') } } },
+      { type: 'rule', from: { data: 'edges' }, encode: { enter: { x: field('x1'), y: field('y1'), x2: { field: 'x2', offset: -6 }, y2: field('y2'), stroke: value('#8a6d3b'), strokeWidth: field('width') } } },
+      { type: 'symbol', from: { data: 'edges' }, encode: { enter: { x: { field: 'x2', offset: -5 }, y: field('y2'), shape: value('triangle-right'), size: value(70), fill: value('#8a6d3b') } } },
+      { type: 'text', from: { data: 'edges' }, encode: { enter: { x: field('mx'), y: field('my'), text: field('label'), align: value('center'), fontSize: value(10), fill: value('#555') } } },
+      { type: 'rect', from: { data: 'nodes' }, encode: { enter: { x: field('x'), y: field('y'), width: value(NODE_WIDTH), height: value(NODE_HEIGHT), cornerRadius: value(6), stroke: value('#b35900'), strokeWidth: value(1.5), fill: { signal: "datum.active ? '#ffd9a8' : '#fff4e6'" } } } },
+      { type: 'text', from: { data: 'nodes' }, encode: { enter: { x: field('cx'), y: { field: 'y', offset: 19 }, text: field('name'), align: value('center'), fontSize: value(12), fontWeight: value('bold'), fill: value('#222') } } },
+      { type: 'text', from: { data: 'nodes' }, encode: { enter: { x: field('cx'), y: { field: 'y', offset: 35 }, text: field('sub'), align: value('center'), fontSize: value(10), fill: value('#555') } } },
+      { type: 'text', from: { data: 'lines' }, encode: { enter: { x: value(0), y: field('y'), text: field('text'), baseline: value('top'), fontSize: value(11), font: value('monospace'), fontWeight: { signal: "datum.bold ? 'bold' : 'normal'" }, fill: { signal: "datum.error ? '#b00020' : '#222'" } } } },
+    ],
+  };
+}

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import type { RunEvent, RunInfo, RunLog } from '../runlog';
+import type { TorchFlowCampfire, TorchFlowChannel, TorchFlowPayload, TorchFlowTorch } from './payloads';
+
+/** The run meta a pipeline writes (see the run-log contract); read defensively. */
+const pipelineMetaSchema = z.object({
+  campfires: z
+    .array(
+      z.object({
+        name: z.string(),
+        campers: z.array(z.string()).catch([]),
+        inputs: z.array(z.string()).catch([]),
+        output: z.string().nullable().catch(null),
+      }),
+    )
+    .catch([]),
+  backend: z.string().catch('unknown'),
+});
+
+/** The torch inside a `torch-sent` event, read defensively (the log is outside data). */
+const loggedTorchSchema = z.object({
+  claim: z.string().catch(''),
+  confidence: z.number().catch(0),
+  path: z.string().optional().catch(undefined),
+  url: z.string().optional().catch(undefined),
+  metadata: z.record(z.string(), z.unknown()).catch({}),
+});
+const torchSentDataSchema = z.object({ cycle: z.number().int().catch(0), torch: loggedTorchSchema.catch({ claim: '', confidence: 0, metadata: {} }) });
+const statusDataSchema = z.object({ status: z.enum(['active', 'idle']).catch('idle') });
+
+function objectOf(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/**
+ * Builds the torch-flow payload of a pipeline run from its run-log events: campfires
+ * from the run meta, channels from their inputs and outputs, torches in send order
+ * with the campfires that received each.
+ */
+export function torchFlowFromEvents(run: RunInfo, events: readonly RunEvent[]): TorchFlowPayload {
+  const meta = pipelineMetaSchema.parse({ campfires: [], backend: 'unknown', ...objectOf(run.meta) });
+  const campfires = new Map<string, TorchFlowCampfire>();
+  for (const campfire of meta.campfires) campfires.set(campfire.name, { ...campfire, status: 'idle' });
+  const channels = new Map<string, TorchFlowChannel>();
+  const channel = (name: string): TorchFlowChannel => {
+    let found = channels.get(name);
+    if (!found) channels.set(name, (found = { name, from: [], to: [] }));
+    return found;
+  };
+  const addOnce = (list: string[], name: string): void => {
+    if (!list.includes(name)) list.push(name);
+  };
+  for (const campfire of campfires.values()) {
+    if (campfire.output) addOnce(channel(campfire.output).from, campfire.name);
+    for (const input of campfire.inputs) addOnce(channel(input).to, campfire.name);
+  }
+
+  const torches: TorchFlowTorch[] = [];
+  const byMessage = new Map<string, TorchFlowTorch>();
+  for (const event of [...events].sort((a, b) => a.seq - b.seq)) {
+    if (event.kind === 'campfire-status' && event.campfire) {
+      const campfire = campfires.get(event.campfire);
+      if (campfire) campfire.status = statusDataSchema.parse(objectOf(event.data)).status;
+    } else if (event.kind === 'torch-sent' && event.campfire && event.channel) {
+      const data = torchSentDataSchema.parse(objectOf(event.data));
+      if (!campfires.has(event.campfire)) {
+        const campers = event.camper ? [event.camper] : [];
+        campfires.set(event.campfire, { name: event.campfire, campers, inputs: [], output: event.channel, status: 'idle' });
+      }
+      const torch: TorchFlowTorch = {
+        seq: event.seq,
+        messageId: event.messageId ?? `seq-${event.seq}`,
+        cycle: data.cycle,
+        from: event.campfire,
+        torchbearer: event.camper ?? event.campfire,
+        channel: event.channel,
+        to: [],
+        claim: data.torch.claim,
+        confidence: data.torch.confidence,
+        ...(data.torch.path !== undefined ? { path: data.torch.path } : {}),
+        ...(data.torch.url !== undefined ? { url: data.torch.url } : {}),
+        error: data.torch.metadata.error === true,
+        ts: event.ts,
+        metadata: data.torch.metadata,
+      };
+      torches.push(torch);
+      byMessage.set(torch.messageId, torch);
+      addOnce(channel(event.channel).from, event.campfire);
+    } else if (event.kind === 'torch-received' && event.campfire && event.messageId) {
+      const torch = byMessage.get(event.messageId);
+      if (torch) addOnce(torch.to, event.campfire);
+      if (event.channel) addOnce(channel(event.channel).to, event.campfire);
+    }
+  }
+  return {
+    version: 1,
+    runId: run.id,
+    title: run.name,
+    backend: meta.backend,
+    status: run.status,
+    campfires: [...campfires.values()],
+    channels: [...channels.values()],
+    torches,
+  };
+}
+
+/** Reads a pipeline run back from a run log as a torch-flow payload. */
+export function torchFlowFromRunLog(log: RunLog, runId: string): TorchFlowPayload {
+  return torchFlowFromEvents(log.run(runId), log.events(runId));
+}

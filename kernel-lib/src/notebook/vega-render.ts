@@ -1,0 +1,58 @@
+import vm from 'node:vm';
+
+interface VegaView {
+  toSVG(scaleFactor?: number): Promise<string>;
+  finalize(): void;
+}
+interface VegaModule {
+  parse(spec: unknown): unknown;
+  View: new (runtime: unknown, options: { renderer: 'none' }) => VegaView;
+}
+interface VegaLiteModule {
+  compile(spec: unknown): { spec: unknown };
+}
+
+/**
+ * Loads an ES module from CommonJS. vega and vega-lite are ESM-only with top-level
+ * await, so only a real `import()` loads them; inside a vm without a dynamic-import
+ * hook (jest) the call is made from the main context instead.
+ */
+async function importEsm<T>(specifier: string): Promise<T> {
+  try {
+    return (await import(specifier)) as T;
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? '';
+    const loader = (vm.constants as unknown as { USE_MAIN_CONTEXT_DEFAULT_LOADER?: unknown } | undefined)?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+    if (!code.startsWith('ERR_VM_DYNAMIC_IMPORT') || !loader) throw error;
+    const load = vm.runInThisContext('(specifier) => import(specifier)', {
+      importModuleDynamically: loader as never,
+    }) as (specifier: string) => Promise<T>;
+    return load(specifier);
+  }
+}
+
+let vegaModule: Promise<VegaModule> | null = null;
+let vegaLiteModule: Promise<VegaLiteModule> | null = null;
+
+function vega(): Promise<VegaModule> {
+  vegaModule ??= importEsm<VegaModule>('vega');
+  return vegaModule;
+}
+
+/** Renders a vega spec to an SVG string in Node (no browser, no canvas). */
+export async function renderVegaSvg(spec: unknown): Promise<string> {
+  const library = await vega();
+  const view = new library.View(library.parse(spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Compiles a vega-lite spec to vega and renders it to an SVG string. */
+export async function renderVegaLiteSvg(spec: unknown): Promise<string> {
+  vegaLiteModule ??= importEsm<VegaLiteModule>('vega-lite');
+  const compiled = (await vegaLiteModule).compile(spec);
+  return renderVegaSvg(compiled.spec);
+}

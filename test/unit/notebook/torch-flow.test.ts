@@ -1,0 +1,52 @@
+import { TORCH_FLOW_MIME_TYPE, ValidationError, torchFlowBundle, torchFlowFromEvents, torchFlowPayloadSchema } from 'campfires';
+import { pipelineEvents, pipelineRun } from './fixtures';
+
+describe('torchFlowFromEvents', () => {
+  it('lists campfires, channels from their inputs and outputs, and torches in order with receivers', () => {
+    const payload = torchFlowFromEvents(pipelineRun(), pipelineEvents());
+    expect(torchFlowPayloadSchema.safeParse(payload).success).toBe(true);
+    expect(payload.campfires.map((c) => c.name)).toEqual(['scrape', 'sentiment', 'verify', 'summary']);
+    expect(payload.channels).toEqual([
+      { name: 'headlines', from: ['scrape'], to: ['sentiment'] },
+      { name: 'mood', from: ['sentiment'], to: ['verify'] },
+      { name: 'verified', from: ['verify'], to: ['summary'] },
+    ]);
+    expect(payload.torches.map((t) => [t.from, t.torchbearer, t.channel, t.to, t.error])).toEqual([
+      ['scrape', 'headlines', 'headlines', ['sentiment'], false],
+      ['sentiment', 'comments', 'mood', ['verify'], false],
+      ['verify', 'weather', 'verified', ['summary'], true],
+    ]);
+    expect(payload.torches[1].path).toBe('party_box/ab12.json');
+    expect(payload.campfires[0].status).toBe('idle');
+    expect(payload.backend).toBe('offline (deterministic tool campers)');
+  });
+});
+
+describe('torchFlowBundle', () => {
+  it('sends our MIME type with SVG, HTML and text fallbacks that a person can read', async () => {
+    const bundle = await torchFlowBundle(torchFlowFromEvents(pipelineRun(), pipelineEvents()));
+    expect(Object.keys(bundle).sort()).toEqual([TORCH_FLOW_MIME_TYPE, 'image/svg+xml', 'text/html', 'text/plain'].sort());
+    const svg = String(bundle['image/svg+xml']);
+    expect(svg.startsWith('<svg')).toBe(true);
+    for (const name of ['scrape', 'sentiment', 'verify', 'summary', 'Tube strike announced for Friday']) expect(svg).toContain(name);
+    expect(String(bundle['text/plain'])).toContain('Torch flow "live-alert" (completed, backend: offline (deterministic tool campers)): 4 campfires, 3 channels, 3 torches');
+    expect(String(bundle['text/plain'])).toContain('#9 cycle 1 verify (weather) → summary via verified: ERROR "traffic failed: feed missing"');
+  });
+
+  it('escapes torch text in the HTML and SVG fallbacks so it can never run as markup', async () => {
+    const hostile = '<img src=x onerror="alert(1)"><script>alert(2)</script>';
+    const bundle = await torchFlowBundle(torchFlowFromEvents(pipelineRun(), pipelineEvents(hostile)));
+    for (const type of ['text/html', 'image/svg+xml']) {
+      const text = String(bundle[type]);
+      expect(text).not.toContain('<img');
+      expect(text).not.toContain('<script');
+      expect(text).toContain('&lt;img src=x onerror=');
+    }
+  });
+
+  it('refuses a payload of the wrong shape, naming the field and the value', async () => {
+    const payload = { ...torchFlowFromEvents(pipelineRun(), []), version: 2 };
+    await expect(torchFlowBundle(payload as never)).rejects.toThrow(ValidationError);
+    await expect(torchFlowBundle(payload as never)).rejects.toThrow(/payload\.version.*got 2/);
+  });
+});
