@@ -1,1 +1,4 @@
 export * from './box-driver';
+export * from './asset-names';
+export * from './local-driver';
+export * from './party-box';

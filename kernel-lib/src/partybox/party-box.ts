@@ -1,0 +1,109 @@
+import { inspect } from 'node:util';
+import { ASSET_MAX_AGE_MS, formatDuration, systemClock, ValidationError, type Clock } from '../core';
+import { assetHashPattern } from './asset-names';
+import type { Asset, AssetInfo, BoxDriver } from './box-driver';
+import { LocalDriver } from './local-driver';
+
+/** What a torch carries to point at an asset: a local `path` or a remote `url`. */
+export type AssetPointer = { path: string } | { url: string };
+
+/** Options of a `PartyBox`. */
+export interface PartyBoxOptions {
+  /** Where "now" comes from for expiry. Default: the system clock. */
+  clock?: Clock;
+  /** Assets older than this are deleted by `cleanup()`. Default 20 minutes. */
+  maxAgeMs?: number;
+  /** `put` runs a cleanup first when the last one is older than this. Default 1 minute; 0 turns it off. */
+  cleanupEveryMs?: number;
+}
+
+/** Reads the hash out of a hash, a path like `./party_box/images/<hash>.png` or a URL like `s3://bucket/<hash>.wav`. */
+export function hashOfLocation(location: string): string {
+  if (assetHashPattern.test(location)) return location;
+  const match = /([0-9a-f]{16})(\.[A-Za-z0-9]{1,10})?$/.exec(location);
+  if (!match) {
+    throw new ValidationError({
+      code: 'asset_location_invalid',
+      message: `"${location}" names no Party Box asset; give the hash put() returned or the path/url a torch carries`,
+      issues: [{ field: 'location', message: 'no asset hash in it', given: location, allowed: '<16 hex>, a box path or a box URL' }],
+    });
+  }
+  return match[1] as string;
+}
+
+/** The torch field for a location: `url` when it has a scheme (`s3://`, `redis://`, `https://`), else `path`. */
+export function assetPointer(location: string): AssetPointer {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(location) ? { url: location } : { path: location };
+}
+
+/**
+ * The shared crate campers keep heavy assets in: a `BoxDriver` plus a clock and the
+ * 20-minute expiry. `put` gives back where the asset is, which is all a torch carries.
+ * @example const box = PartyBox.local('./party_box'); const asset = await box.put('comments.json', text);
+ */
+export class PartyBox {
+  readonly driver: BoxDriver;
+  readonly maxAgeMs: number;
+  private readonly clock: Clock;
+  private readonly cleanupEveryMs: number;
+  private lastCleanup = Number.NEGATIVE_INFINITY;
+  private puts = 0;
+
+  constructor(driver: BoxDriver, options: PartyBoxOptions = {}) {
+    this.driver = driver;
+    this.clock = options.clock ?? systemClock;
+    this.maxAgeMs = options.maxAgeMs ?? ASSET_MAX_AGE_MS;
+    this.cleanupEveryMs = options.cleanupEveryMs ?? 60_000;
+  }
+
+  /** A Party Box on the local disk at `path` (default `./party_box`). */
+  static local(path = './party_box', options: PartyBoxOptions & { maxBytes?: number } = {}): PartyBox {
+    return new PartyBox(new LocalDriver({ path, clock: options.clock, maxBytes: options.maxBytes }), options);
+  }
+
+  /** Stores `data` under `key` (its extension picks the folder) and returns the asset's facts, `location` included. */
+  async put(key: string, data: Buffer | Uint8Array | string): Promise<AssetInfo> {
+    if (this.cleanupEveryMs > 0 && this.clock.now() - this.lastCleanup >= this.cleanupEveryMs) await this.cleanup();
+    const hash = await this.driver.put(key, data);
+    this.puts += 1;
+    const { path: _path, stream: _stream, bytes: _bytes, ...info } = await this.driver.get(hash);
+    return info;
+  }
+
+  /** The asset named by a hash, a box path or a box URL. */
+  get(hashOrLocation: string): Promise<Asset> {
+    return this.driver.get(hashOfLocation(hashOrLocation));
+  }
+
+  /** The bytes of an asset as UTF-8 text. */
+  async text(hashOrLocation: string): Promise<string> {
+    return (await (await this.get(hashOrLocation)).bytes()).toString('utf8');
+  }
+
+  /** What a torch should carry for `info`: `{ path }` or `{ url }`. */
+  pointer(info: Pick<AssetInfo, 'location'>): AssetPointer {
+    return assetPointer(info.location);
+  }
+
+  /** Every asset in the box, oldest first. */
+  list(): Promise<AssetInfo[]> {
+    return this.driver.list();
+  }
+
+  /** Deletes assets older than `maxAgeMs`; returns their hashes. */
+  async cleanup(): Promise<string[]> {
+    this.lastCleanup = this.clock.now();
+    return this.driver.cleanup(this.maxAgeMs);
+  }
+
+  /** One-line summary for notebooks. */
+  [inspect.custom](): string {
+    return `PartyBox(${this.describeDriver()}, ${this.puts} put${this.puts === 1 ? '' : 's'} this session, assets expire after ${formatDuration(this.maxAgeMs)})`;
+  }
+
+  /** The driver and where it stores, for summaries. */
+  describeDriver(): string {
+    const local = this.driver as Partial<LocalDriver>;
+    return typeof local.displayRoot === 'string' ? `${this.driver.constructor.name} ${local.displayRoot}` : this.driver.constructor.name;
+  }
+}

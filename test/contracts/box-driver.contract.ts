@@ -1,0 +1,177 @@
+import { createHash } from 'node:crypto';
+import { AssetTooLargeError, ManualClock, NotFoundError, ValidationError, type BoxDriver } from 'campfires';
+
+/** What a driver factory may return: the driver, plus how to tear it (and its server) down. */
+export interface BoxDriverHarness {
+  driver: BoxDriver;
+  destroy?(): Promise<void>;
+}
+
+const MINUTE = 60_000;
+
+function sha16(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex').slice(0, 16);
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks);
+}
+
+async function caught(attempt: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await attempt();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to be refused');
+}
+
+/**
+ * The behaviour every Party Box driver owes its callers. `create` gets a manual clock
+ * the driver must take its time from (storedAt, cleanup ages).
+ * @example describeBoxDriver('LocalDriver', async (clock) => new LocalDriver({ path: tempDir(), clock }));
+ */
+export function describeBoxDriver(name: string, create: (clock: ManualClock) => Promise<BoxDriver | BoxDriverHarness>): void {
+  describe(`${name} honours the BoxDriver contract`, () => {
+    let clock: ManualClock;
+    let driver: BoxDriver;
+    let destroy: (() => Promise<void>) | undefined;
+
+    beforeEach(async () => {
+      clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
+      const made = await create(clock);
+      if ('driver' in made) {
+        driver = made.driver;
+        destroy = made.destroy;
+      } else {
+        driver = made;
+        destroy = undefined;
+      }
+    });
+
+    afterEach(async () => {
+      await driver.close?.();
+      await destroy?.();
+    });
+
+    it('returns the first 16 hex characters of SHA-256 as the hash', async () => {
+      const data = Buffer.from('a map of the five boroughs');
+      expect(await driver.put('map.txt', data)).toBe(sha16(data));
+    });
+
+    it('returns the same hash for the same bytes and stores them once', async () => {
+      const first = await driver.put('comments.json', '{"n": 1}');
+      clock.advance(MINUTE);
+      const second = await driver.put('comments-again.json', '{"n": 1}');
+      expect(second).toBe(first);
+      const listed = await driver.list();
+      expect(listed.map((info) => info.hash)).toEqual([first]);
+      expect(listed[0]?.storedAt).toBe(Date.UTC(2026, 0, 1, 12));
+    });
+
+    it('gives different bytes different hashes', async () => {
+      const a = await driver.put('a.txt', 'storm');
+      const b = await driver.put('b.txt', 'hack');
+      expect(a).not.toBe(b);
+      expect((await driver.list()).length).toBe(2);
+    });
+
+    it('reads back the exact bytes as a buffer and as a stream', async () => {
+      const data = Buffer.from([0, 1, 2, 250, 255, 10, 13]);
+      const hash = await driver.put('clip.wav', data);
+      const asset = await driver.get(hash);
+      expect(await asset.bytes()).toEqual(data);
+      expect(await readAll(asset.stream())).toEqual(data);
+      expect(asset).toMatchObject({ hash, size: data.length, category: 'audio', storedAt: clock.now() });
+      expect(asset.location).toContain(hash);
+    });
+
+    it('stores strings as UTF-8', async () => {
+      const hash = await driver.put('note.md', 'café ☕');
+      expect((await (await driver.get(hash)).bytes()).toString('utf8')).toBe('café ☕');
+    });
+
+    it('sorts assets into images, audio, documents and other by extension', async () => {
+      const categories: Record<string, string> = {};
+      for (const key of ['bridge.JPG', 'siren.mp3', 'report.pdf', 'blob.bin']) {
+        const hash = await driver.put(key, `bytes of ${key}`);
+        categories[key] = (await driver.get(hash)).category;
+      }
+      expect(categories).toEqual({ 'bridge.JPG': 'images', 'siren.mp3': 'audio', 'report.pdf': 'documents', 'blob.bin': 'other' });
+    });
+
+    it('says which hash it could not find', async () => {
+      const error = await caught(() => driver.get('0123456789abcdef'));
+      expect(error).toBeInstanceOf(NotFoundError);
+      expect((error as Error).message).toContain('0123456789abcdef');
+      expect(await driver.has('0123456789abcdef')).toBe(false);
+    });
+
+    it.each([
+      ['a parent-directory key', '../escape.png'],
+      ['a nested parent-directory key', 'maps/../../escape.png'],
+      ['an absolute key', '/etc/passwd'],
+      ['a key with NUL', 'map\0.png'],
+      ['an empty key', ''],
+    ])('refuses %s, naming the key, and stores nothing', async (_label, key) => {
+      const error = await caught(() => driver.put(key, 'x'));
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).issues[0]).toMatchObject({ field: 'key', given: key });
+      expect(await driver.list()).toEqual([]);
+    });
+
+    it.each([
+      ['a path-escaping hash', '../../etc/passwd'],
+      ['an absolute hash', '/etc/passwd'],
+      ['a hash with NUL', '0123456789abcde\0'],
+      ['an uppercase hash', '0123456789ABCDEF'],
+    ])('refuses %s in get, has and delete', async (_label, hash) => {
+      for (const call of [() => driver.get(hash), () => driver.has(hash), () => driver.delete(hash)]) {
+        const error = await caught(call);
+        expect(error).toBeInstanceOf(ValidationError);
+        expect((error as ValidationError).issues[0]).toMatchObject({ field: 'hash', given: hash });
+      }
+    });
+
+    it('refuses an asset over 10 MB, naming its size and the limit', async () => {
+      const error = await caught(() => driver.put('huge.bin', Buffer.alloc(10 * 1024 * 1024 + 1)));
+      expect(error).toBeInstanceOf(AssetTooLargeError);
+      expect((error as Error).message).toContain('10485761 bytes');
+      expect((error as Error).message).toContain('10485760 bytes');
+      expect(await driver.list()).toEqual([]);
+    });
+
+    it('accepts an asset of exactly 10 MB', async () => {
+      const hash = await driver.put('big.bin', Buffer.alloc(10 * 1024 * 1024, 7));
+      expect((await driver.get(hash)).size).toBe(10 * 1024 * 1024);
+    });
+
+    it('deletes only assets older than the age given to cleanup', async () => {
+      const old = await driver.put('old.txt', 'stored first');
+      clock.advance(10 * MINUTE);
+      const recent = await driver.put('recent.txt', 'stored ten minutes later');
+      clock.advance(11 * MINUTE);
+      expect(await driver.cleanup(20 * MINUTE)).toEqual([old]);
+      expect(await driver.has(old)).toBe(false);
+      expect(await driver.has(recent)).toBe(true);
+      await expect(driver.get(old)).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('does not refresh the age when the same bytes are put again', async () => {
+      const hash = await driver.put('same.txt', 'same');
+      clock.advance(19 * MINUTE);
+      await driver.put('same.txt', 'same');
+      clock.advance(2 * MINUTE);
+      expect(await driver.cleanup(20 * MINUTE)).toEqual([hash]);
+    });
+
+    it('deletes once: true, then false', async () => {
+      const hash = await driver.put('gone.txt', 'bye');
+      expect(await driver.delete(hash)).toBe(true);
+      expect(await driver.delete(hash)).toBe(false);
+      expect(await driver.has(hash)).toBe(false);
+    });
+  });
+}

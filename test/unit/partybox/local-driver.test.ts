@@ -1,0 +1,99 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalDriver, ManualClock } from 'campfires';
+import { describeBoxDriver } from '../../contracts/box-driver.contract';
+
+const made: string[] = [];
+function tempDir(): string {
+  const directory = mkdtempSync(join(tmpdir(), 'party-box-'));
+  made.push(directory);
+  return directory;
+}
+afterAll(() => {
+  for (const directory of made) rmSync(directory, { recursive: true, force: true });
+});
+
+describeBoxDriver('LocalDriver', async (clock) => new LocalDriver({ path: tempDir(), clock }));
+
+describe('LocalDriver on disk', () => {
+  it('writes <hash><ext> under the category folder and points torches at it', async () => {
+    const root = tempDir();
+    const driver = new LocalDriver({ path: root });
+    const hash = await driver.put('maps/bridge.png', Buffer.from('png bytes'));
+    const asset = await driver.get(hash);
+    expect(asset.path).toBe(join(root, 'images', `${hash}.png`));
+    expect(asset.location).toBe(`${root}/images/${hash}.png`);
+    expect(readFileSync(asset.path as string, 'utf8')).toBe('png bytes');
+  });
+
+  it('keeps a relative box path relative in locations, as ./party_box/...', async () => {
+    const cwd = process.cwd();
+    process.chdir(tempDir());
+    try {
+      const driver = new LocalDriver({ path: 'party_box' });
+      const hash = await driver.put('summary.json', '{}');
+      expect((await driver.get(hash)).location).toBe(`./party_box/documents/${hash}.json`);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('remembers ages across a restart, so cleanup removes assets an earlier process stored', async () => {
+    const root = tempDir();
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const first = new LocalDriver({ path: root, clock });
+    const hash = await first.put('old.txt', 'from an earlier run');
+    clock.advance(21 * 60_000);
+    const second = new LocalDriver({ path: root, clock });
+    expect((await second.get(hash)).storedAt).toBe(Date.UTC(2026, 0, 1));
+    expect(await second.cleanup(20 * 60_000)).toEqual([hash]);
+    expect(readdirSync(join(root, 'documents'))).toEqual([]);
+  });
+
+  it('finds an asset stored by another driver on the same folder', async () => {
+    const root = tempDir();
+    const hash = await new LocalDriver({ path: root }).put('clip.ogg', 'ogg');
+    expect(await new LocalDriver({ path: root }).has(hash)).toBe(true);
+  });
+
+  it('writes through fsync when durable', async () => {
+    const driver = new LocalDriver({ path: tempDir(), durable: true });
+    const hash = await driver.put('a.txt', 'durable');
+    expect((await (await driver.get(hash)).bytes()).toString()).toBe('durable');
+  });
+
+  it('never leaves a half-written asset under its final name when the process is killed mid-write', async () => {
+    const root = tempDir();
+    const source = join(__dirname, '..', '..', '..', 'kernel-lib', 'src', 'partybox', 'local-driver.ts');
+    const script = `
+      require(${JSON.stringify(join(__dirname, 'fixtures', 'register-ts.js'))});
+      const { LocalDriver } = require(${JSON.stringify(source)});
+      const driver = new LocalDriver({ path: ${JSON.stringify(root)} });
+      (async () => {
+        process.stdout.write('ready\\n');
+        for (let i = 0; ; i += 1) {
+          const data = Buffer.alloc(4 * 1024 * 1024, i % 251);
+          data.writeUInt32LE(i, 0);
+          await driver.put('chunk-' + i + '.bin', data);
+        }
+      })();
+    `;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    const folder = join(root, 'other');
+    const names = existsSync(folder) ? readdirSync(folder) : [];
+    expect(names.length).toBeGreaterThan(0);
+    for (const name of names) {
+      const bytes = readFileSync(join(folder, name));
+      expect(createHash('sha256').update(bytes).digest('hex').slice(0, 16)).toBe(name.slice(0, 16));
+    }
+    const survivor = new LocalDriver({ path: root });
+    expect((await survivor.list()).length).toBe(names.length);
+  }, 20_000);
+});

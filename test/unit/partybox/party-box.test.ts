@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { LocalDriver, ManualClock, NotFoundError, PartyBox, ValidationError, assetPointer, hashOfLocation } from 'campfires';
+
+let root: string;
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'party-box-'));
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+describe('PartyBox', () => {
+  it('puts an asset and gives back the path a torch carries', async () => {
+    const box = PartyBox.local(root);
+    const info = await box.put('comments.json', '{"negative": 0.8}');
+    expect(info.location).toBe(`${root}/documents/${info.hash}.json`);
+    expect(box.pointer(info)).toEqual({ path: info.location });
+    expect(await box.text(info.location)).toBe('{"negative": 0.8}');
+    expect(await box.text(info.hash)).toBe('{"negative": 0.8}');
+  });
+
+  it('reads the hash out of paths and URLs', () => {
+    expect(hashOfLocation('./party_box/images/0123456789abcdef.png')).toBe('0123456789abcdef');
+    expect(hashOfLocation('s3://campfires/audio/0123456789abcdef.wav')).toBe('0123456789abcdef');
+    expect(assetPointer('s3://campfires/0123456789abcdef.wav')).toEqual({ url: 's3://campfires/0123456789abcdef.wav' });
+    expect(() => hashOfLocation('./party_box/nothing-here.png')).toThrow(ValidationError);
+  });
+
+  it('clears assets older than 20 minutes, including those from an earlier process, on the next put', async () => {
+    const clock = new ManualClock();
+    const earlier = PartyBox.local(root, { clock });
+    const old = await earlier.put('old.txt', 'earlier run');
+    clock.advance(21 * 60_000);
+    const later = PartyBox.local(root, { clock });
+    await later.put('new.txt', 'this run');
+    await expect(later.get(old.hash)).rejects.toBeInstanceOf(NotFoundError);
+    expect((await later.list()).map((info) => info.key)).toEqual(['new.txt']);
+  });
+
+  it('summarises itself in one line', async () => {
+    const box = new PartyBox(new LocalDriver({ path: root }));
+    await box.put('a.txt', 'a');
+    expect(inspect(box)).toBe(`PartyBox(LocalDriver ${root}, 1 put this session, assets expire after 20m)`);
+  });
+});
