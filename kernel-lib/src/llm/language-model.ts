@@ -16,6 +16,8 @@ export interface ModelRequest {
   /** Overrides the adapter's default timeout (30 s). */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** When given, the adapter streams and calls this with each piece of text as it arrives. */
+  onText?: (chunk: string) => void;
 }
 
 /** Token counts, where the provider reports them. */

@@ -1,0 +1,211 @@
+/**
+ * A local HTTP server that speaks Ollama's wire protocol (`/api/chat`, `/api/generate`,
+ * `/api/tags`, `/api/version`; NDJSON streaming; `{"error": ...}` bodies), scripted per
+ * test: queue replies with `reply(...)`, read what the client sent in `requests`.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** One request the server received. */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** The parsed JSON body (or the raw text when it is not JSON; null when empty). */
+  body: any;
+}
+
+/** What the server answers to the next model call; replies are used in order. */
+export type ScriptedReply =
+  /** A normal answer; streamed in `chunks` pieces when the client asks for a stream. */
+  | { text: string; chunks?: number; usage?: { input: number; output: number }; delayMs?: number; headers?: Record<string, string> }
+  /** An HTTP error with the protocol's error body (or `body` as-is). */
+  | { status: number; error?: string; body?: string; contentType?: string; headers?: Record<string, string> }
+  /** Never answer (until the server closes). */
+  | { hang: true }
+  /** Send the first part of `text` and end the body without the final message. */
+  | { truncate: true; text: string }
+  /** Send `raw` as the body of a 200 (or `status`) answer. */
+  | { raw: string; contentType?: string; status?: number }
+  /** A 200 whose body is `{"error": message}` (Ollama does this for some failures). */
+  | { errorInBody: string };
+
+/** Common surface of the protocol servers. */
+export interface ProtocolServer {
+  /** Base URL, e.g. http://127.0.0.1:41234 */
+  url: string;
+  port: number;
+  requests: RecordedRequest[];
+  /** Queues replies for the next model calls, in order. */
+  reply(...replies: ScriptedReply[]): void;
+  /** Replies not used yet. */
+  pending(): number;
+  close(): Promise<void>;
+}
+
+/** The Ollama-protocol server: `models` is what `/api/tags` lists; other models get a 404. */
+export interface OllamaProtocolServer extends ProtocolServer {
+  models: string[];
+}
+
+/** Splits text into `count` roughly equal pieces (at least one). */
+export function splitText(text: string, count = 3): string[] {
+  const size = Math.max(1, Math.ceil(text.length / Math.max(1, count)));
+  const pieces: string[] = [];
+  for (let index = 0; index < text.length; index += size) pieces.push(text.slice(index, index + size));
+  return pieces.length > 0 ? pieces : [''];
+}
+
+/** Reads a request body as text. */
+export async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Starts an HTTP server on a free loopback port and tracks sockets so `close` never waits on a hang. */
+export async function listen(handler: (request: IncomingMessage, response: ServerResponse) => void): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer(handler);
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const close = async (): Promise<void> => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return { server, port, close };
+}
+
+export async function record(request: IncomingMessage): Promise<RecordedRequest> {
+  const text = await readBody(request);
+  let body: unknown = null;
+  if (text) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+  }
+  return { method: request.method ?? 'GET', path: (request.url ?? '/').split('?')[0] ?? '/', headers: request.headers, body };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Starts the Ollama-protocol server.
+ * @example const ollama = await startOllamaProtocolServer(); ollama.reply({ text: '{"claim":"ok"}' });
+ */
+export async function startOllamaProtocolServer(options: { models?: string[] } = {}): Promise<OllamaProtocolServer> {
+  const queue: ScriptedReply[] = [];
+  const requests: RecordedRequest[] = [];
+  const models = options.models ?? ['llama3.1:8b'];
+
+  const json = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
+    response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
+    response.end(JSON.stringify(body));
+  };
+
+  const answer = async (recorded: RecordedRequest, response: ServerResponse, endpoint: 'chat' | 'generate'): Promise<void> => {
+    const body = (recorded.body ?? {}) as { model?: string; stream?: boolean };
+    const model = body.model ?? '';
+    if (!models.includes(model)) {
+      json(response, 404, { error: `model "${model}" not found, try pulling it first` });
+      return;
+    }
+    const reply = queue.shift();
+    if (!reply) {
+      json(response, 500, { error: `no scripted reply left for POST /api/${endpoint}` });
+      return;
+    }
+    const stream = body.stream !== false; // Ollama streams unless told not to.
+    const createdAt = new Date().toISOString();
+    const piece = (text: string, done: boolean, usage?: { input: number; output: number }) => {
+      const content = endpoint === 'chat' ? { message: { role: 'assistant', content: text } } : { response: text };
+      const end = done
+        ? { done_reason: 'stop', total_duration: 1_000_000, load_duration: 1000, prompt_eval_count: usage?.input ?? 10, prompt_eval_duration: 1000, eval_count: usage?.output ?? 5, eval_duration: 1000 }
+        : {};
+      return { model, created_at: createdAt, ...content, done, ...end };
+    };
+    if ('hang' in reply) return; // the socket stays open until the client gives up or the server closes
+    if ('status' in reply && !('raw' in reply)) {
+      response.writeHead(reply.status, { 'Content-Type': reply.contentType ?? 'application/json; charset=utf-8', ...reply.headers });
+      response.end(reply.body ?? JSON.stringify({ error: reply.error ?? `status ${reply.status}` }));
+      return;
+    }
+    if ('raw' in reply) {
+      response.writeHead(reply.status ?? 200, { 'Content-Type': reply.contentType ?? 'application/json; charset=utf-8' });
+      response.end(reply.raw);
+      return;
+    }
+    if ('errorInBody' in reply) {
+      if (stream) {
+        response.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+        response.end(`${JSON.stringify({ error: reply.errorInBody })}\n`);
+      } else json(response, 200, { error: reply.errorInBody });
+      return;
+    }
+    if ('truncate' in reply) {
+      const half = reply.text.slice(0, Math.ceil(reply.text.length / 2));
+      if (stream) {
+        response.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+        for (const part of splitText(half, 2)) response.write(`${JSON.stringify(piece(part, false))}\n`);
+        response.end(JSON.stringify(piece(reply.text.slice(half.length), false)).slice(0, 20)); // cut mid-line
+      } else {
+        response.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
+        response.end(JSON.stringify(piece(reply.text, true)).slice(0, 40));
+      }
+      return;
+    }
+    if (reply.delayMs) await sleep(reply.delayMs);
+    if (!stream) {
+      json(response, 200, piece(reply.text, true, reply.usage), reply.headers);
+      return;
+    }
+    response.writeHead(200, { 'Content-Type': 'application/x-ndjson', ...reply.headers });
+    for (const part of splitText(reply.text, reply.chunks ?? 3)) response.write(`${JSON.stringify(piece(part, false))}\n`);
+    response.end(`${JSON.stringify(piece('', true, reply.usage))}\n`);
+  };
+
+  const { port, close } = await listen((request, response) => {
+    void (async () => {
+      const recorded = await record(request);
+      requests.push(recorded);
+      const route = `${recorded.method} ${recorded.path}`;
+      if (route === 'GET /api/tags') {
+        json(response, 200, {
+          models: models.map((name) => ({
+            name,
+            model: name,
+            modified_at: '2026-01-01T00:00:00Z',
+            size: 4_920_753_328,
+            digest: 'sha256:0000',
+            details: { parent_model: '', format: 'gguf', family: 'llama', families: ['llama'], parameter_size: '8.0B', quantization_level: 'Q4_K_M' },
+          })),
+        });
+      } else if (route === 'GET /api/version') json(response, 200, { version: '0.6.0' });
+      else if (route === 'GET /' || route === 'HEAD /') {
+        response.writeHead(200, { 'Content-Type': 'text/plain' });
+        response.end('Ollama is running');
+      } else if (route === 'POST /api/chat') await answer(recorded, response, 'chat');
+      else if (route === 'POST /api/generate') await answer(recorded, response, 'generate');
+      else {
+        response.writeHead(404, { 'Content-Type': 'text/plain' });
+        response.end('404 page not found');
+      }
+    })();
+  });
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    models,
+    reply: (...replies) => void queue.push(...replies),
+    pending: () => queue.length,
+    close,
+  };
+}
