@@ -1,0 +1,36 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { executeNotebook, writeNotebook } from './execute-notebook';
+
+describe('the campfires package in a real tslab kernel', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'campfires-probe-'));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('type-checks and runs `import ... from "campfires"` with tslab TypeScript 5.0, and sends whole bundles', async () => {
+    const file = path.join(dir, 'probe.ipynb');
+    writeNotebook(file, [
+      "import { createTorch, displayBundle, inKernel, LiveDisplay, torchFlowPayloadSchema, type Torch } from 'campfires';\nconst torch: Torch = createTorch({ claim: 'kettle is on', confidence: 0.8 });\nconsole.log('claim:', torch.claim, 'kernel:', inKernel());",
+      "displayBundle({ 'text/html': '<b>bold</b>', 'text/plain': 'plain form' });",
+      "const live = new LiveDisplay({ throttleMs: 0 });\nfor (let i = 1; i <= 3; i += 1) live.update(() => ({ 'text/plain': `step ${i}` }));\nawait live.close();\nconsole.log('sends', live.sends);",
+      "try { createTorch({ claim: 'x'.repeat(2000) }); } catch (error) { console.log((error as Error).message.slice(0, 60)); }",
+      "const wrong: number = createTorch({ claim: 'x' }).claim;",
+    ]);
+    const result = await executeNotebook(file, { cwd: path.resolve(__dirname, '..', '..', 'notebooks') });
+    try {
+      expect(result.cells[0].outputs.map((o) => o.text).join('')).toContain('claim: kettle is on kernel: true');
+      expect(result.cells[1].outputs).toEqual([expect.objectContaining({ output_type: 'display_data', data: { 'text/html': '<b>bold</b>', 'text/plain': 'plain form' } })]);
+      // Updates replace the one output in place: the saved notebook keeps its final state.
+      const live = result.cells[2].outputs.filter((o) => o.output_type === 'display_data');
+      expect(live.map((o) => o.data?.['text/plain'])).toEqual(['step 3']);
+      // tslab really type-checks against our .d.ts: assigning a string to a number is caught.
+      expect(result.cells[4].outputs.map((o) => `${o.evalue ?? ''}${(o.text ?? '') as string}`).join('')).toMatch(/Type 'string' is not assignable to type 'number'/);
+      expect(result.cells[3].outputs.map((o) => o.text).join('')).toContain('torch is 2 KiB (2053 bytes) of JSON');
+    } finally {
+      result.cleanup();
+    }
+  }, 120_000);
+});
