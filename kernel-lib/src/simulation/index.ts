@@ -1,1 +1,13 @@
-export {};
+export * from './models';
+export * from './world';
+export * from './simulation-config';
+export * from './council-agent';
+export * from './persona-policy-agent';
+export * from './llm-agent';
+export * from './simulation-prompt';
+export * from './simulation-record';
+export * from './narrator';
+export * from './debug-log';
+export * from './simulation-controller';
+export * from './simulation-views';
+export * from './simulation';

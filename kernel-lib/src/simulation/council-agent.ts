@@ -1,0 +1,100 @@
+import type { JsonValue } from '../messages';
+import { ACTION_EFFECTS, ACTION_TYPES, type Action, type ActionType, type AgentState, type Persona, type RoundSummary, type WorldState } from './models';
+
+/** What an agent sees before it decides: a read-only world snapshot, the council and its short history. */
+export interface Observation {
+  agent: string;
+  world: Readonly<WorldState>;
+  /** The other council members, in seating order. */
+  others: readonly string[];
+  /** The last `history_depth` rounds, oldest first. */
+  history: readonly RoundSummary[];
+  /** Every action with its effect and whether the world would accept it now. */
+  allowed: readonly { type: ActionType; effect: string; available: boolean }[];
+}
+
+/** How a decision was reached, for the JSONL debug log and the run log (prompts, raw outputs, errors). */
+export interface DecisionTrace {
+  prompt?: string;
+  attempts?: JsonValue[];
+  errors?: string[];
+  /** True when the agent fell back to `pass` because it got no valid answer. */
+  fallback: boolean;
+}
+
+/**
+ * A council member: it observes the world, decides one action per turn and keeps a small
+ * internal state. Implemented by `PersonaPolicyAgent` (offline) and `LLMAgent`.
+ */
+export interface CouncilAgent {
+  readonly name: string;
+  readonly persona: Persona;
+  /** How it decides, shown with every result: `persona-policy (offline)`, `llm ollama:llama3.1:8b`... */
+  readonly policy: string;
+  readonly internalState: AgentState;
+  /** Takes its seat: the council members in order and how many past rounds it remembers. */
+  seat(council: readonly string[], historyDepth: number): void;
+  observe(worldState: Readonly<WorldState>): Observation;
+  decideAction(observation: Observation): Promise<Action>;
+  /** The trace of the last decision, taken once. */
+  takeTrace(): DecisionTrace | undefined;
+  /** Records the action the world applied for this agent. */
+  acted(action: Action): void;
+  /** Adds a finished round to the short-term history. */
+  remember(round: RoundSummary): void;
+}
+
+/** Shared bookkeeping of council agents: seat, history window, internal state, observation. */
+export abstract class BaseCouncilAgent implements CouncilAgent {
+  abstract readonly policy: string;
+  readonly internalState: AgentState = { last_action: null };
+  protected council: readonly string[] = [];
+  protected historyDepth = 2;
+  protected history: RoundSummary[] = [];
+  protected trace: DecisionTrace | undefined;
+
+  constructor(readonly persona: Persona) {}
+
+  get name(): string {
+    return this.persona.name;
+  }
+
+  seat(council: readonly string[], historyDepth: number): void {
+    this.council = [...council];
+    this.historyDepth = historyDepth;
+    this.history = [];
+    this.internalState.last_action = null;
+  }
+
+  observe(worldState: Readonly<WorldState>): Observation {
+    const others = this.council.filter((name) => name !== this.name);
+    return {
+      agent: this.name,
+      world: Object.freeze({ ...worldState }),
+      others,
+      history: this.historyDepth === 0 ? [] : this.history.slice(-this.historyDepth),
+      allowed: ACTION_TYPES.map((type) => ({
+        type,
+        effect: ACTION_EFFECTS[type],
+        available: !(type === 'decrease_resource' && worldState.resource_level <= 0) && !((type === 'support_agent' || type === 'oppose_agent') && others.length === 0),
+      })),
+    };
+  }
+
+  abstract decideAction(observation: Observation): Promise<Action>;
+
+  takeTrace(): DecisionTrace | undefined {
+    const trace = this.trace;
+    this.trace = undefined;
+    return trace;
+  }
+
+  acted(action: Action): void {
+    this.internalState.last_action = action.type;
+  }
+
+  remember(round: RoundSummary): void {
+    this.history.push(round);
+    if (this.history.length > Math.max(this.historyDepth, 1)) this.history.shift();
+  }
+}

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+/** The phase-1 discrete action set, in the order prompts and charts list it. */
+export const ACTION_TYPES = ['increase_resource', 'decrease_resource', 'support_agent', 'oppose_agent', 'pass'] as const;
+
+/** Schema of one action type from the discrete set. */
+export const actionTypeSchema = z.enum(ACTION_TYPES);
+/** One action type from the discrete set. */
+export type ActionType = z.infer<typeof actionTypeSchema>;
+
+/** What each action does, as told to agents and shown in tables. */
+export const ACTION_EFFECTS: Readonly<Record<ActionType, string>> = {
+  increase_resource: 'resource_level +10',
+  decrease_resource: 'resource_level -10 (floor 0; not allowed when resource_level is 0)',
+  support_agent: 'stability +5 (target: another council member)',
+  oppose_agent: 'stability -5 (floor 0; target: another council member)',
+  pass: 'nothing changes',
+};
+
+/** Schema of the authoritative world state: small, numeric, deterministic. */
+export const worldStateSchema = z.strictObject({
+  resource_level: z.number().int().min(0),
+  stability: z.number().int().min(0),
+  turn: z.number().int().min(0),
+});
+/** The authoritative world state. */
+export type WorldState = z.infer<typeof worldStateSchema>;
+
+/** Schema of an agent's simple internal state (phase 1: only its last action). */
+export const agentStateSchema = z.strictObject({
+  last_action: actionTypeSchema.nullable(),
+});
+/** An agent's simple internal state. */
+export type AgentState = z.infer<typeof agentStateSchema>;
+
+/** Schema of a structured choice an agent makes. */
+export const actionSchema = z.strictObject({
+  type: actionTypeSchema,
+  target: z.string().min(1).max(80),
+  reason: z.string().max(500),
+});
+/** A structured choice an agent makes. */
+export type Action = z.infer<typeof actionSchema>;
+
+/** Schema of the JSON a model must answer with (the document's `action` key). */
+export const modelActionSchema = z.strictObject({
+  action: actionTypeSchema,
+  target: z.string().min(1).max(80),
+  reason: z.string().max(500),
+});
+/** The JSON a model answers with. */
+export type ModelAction = z.infer<typeof modelActionSchema>;
+
+/**
+ * Accepts the model's action key as either `action` (the document) or `type` (the
+ * original code), trims a too-long reason and fills a missing target with `world`.
+ */
+export function normalizeModelAction(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const record = { ...(raw as Record<string, unknown>) };
+  if (record.action === undefined && record.type !== undefined) record.action = record.type;
+  delete record.type;
+  if (typeof record.action === 'string') record.action = record.action.trim().toLowerCase();
+  if (record.target === undefined || record.target === null || record.target === '') record.target = 'world';
+  if (typeof record.reason === 'string' && record.reason.length > 500) record.reason = `${record.reason.slice(0, 497)}...`;
+  if (record.reason === undefined) record.reason = '';
+  return record;
+}
+
+/** Schema of a persona loaded from YAML. */
+export const personaSchema = z.strictObject({
+  name: z.string().min(1).max(40),
+  description: z.string().min(1),
+  goals: z.array(z.string().min(1)).min(1),
+  behavior_biases: z.array(z.string().min(1)).min(1),
+});
+/** A lightweight persona descriptor. */
+export type Persona = z.infer<typeof personaSchema>;
+
+/** The `pass` action used whenever a decision is missing or invalid. */
+export function passAction(reason: string): Action {
+  return { type: 'pass', target: 'world', reason };
+}
+
+/** What a round leaves in every agent's short-term history. */
+export interface RoundSummary {
+  turn: number;
+  actions: { agent: string; type: ActionType; target: string; reason: string; success: boolean }[];
+  state: WorldState;
+}

@@ -1,0 +1,214 @@
+import { CampfiresError, systemClock, type Clock } from '../core';
+import type { JsonValue } from '../messages';
+import type { RunEvent, RunEventInit, RunInfo, RunLog } from '../runlog';
+import type { CouncilAgent, DecisionTrace } from './council-agent';
+import { JsonlDebugLog } from './debug-log';
+import { passAction, type Action, type RoundSummary, type WorldState } from './models';
+import { narrateAction, narrateEnd } from './narrator';
+import { checkPersonas, describeStopCondition, stopConditionHolds, type SimulationConfig } from './simulation-config';
+import { SIMULATION_EVENT_KINDS, recordJson, transcriptFromEvents, type ActionRecord, type SimulationEnd, type SimulationTranscript, type TurnRecord } from './simulation-record';
+import { World } from './world';
+
+/** Adapters and options of a controller; the controller wires nothing itself. */
+export interface SimulationControllerOptions {
+  config: SimulationConfig;
+  agents: readonly CouncilAgent[];
+  runLog: RunLog;
+  /** What decides, shown with every result: `persona-policy (offline)`, `ollama:llama3.1:8b`... */
+  backend: string;
+  /** Where the JSONL debug file goes; none when left out. */
+  debugLogPath?: string;
+  /** Where narrative lines go; defaults to the console at log_level info or debug, `null` for silence. */
+  narrate?: ((line: string) => void) | null;
+  clock?: Clock;
+}
+
+/** The initial world state a config describes. */
+export function initialWorldState(config: SimulationConfig): WorldState {
+  return { resource_level: config.world.initial_resource_level, stability: config.world.initial_stability, turn: 0 };
+}
+
+/**
+ * Runs a council: sequential turns, each agent observes a read-only snapshot and decides;
+ * invalid actions become `pass`; stops at max_turns, a terminal world condition, or after
+ * N consecutive all-pass rounds. Every action and turn goes to the run log as it happens,
+ * so a run cut short continues from its last completed action (`resume`).
+ * @example const result = await new SimulationController({ config, agents, runLog, backend }).run();
+ */
+export class SimulationController {
+  private readonly config: SimulationConfig;
+  private readonly agents: readonly CouncilAgent[];
+  private readonly runLog: RunLog;
+  private readonly clock: Clock;
+  private readonly narrate: ((line: string) => void) | null;
+  private readonly listeners = new Set<(event: RunEvent) => void>();
+  private current: SimulationTranscript = { actions: [], turns: [], end: null };
+  private runInfo: RunInfo | null = null;
+
+  constructor(private readonly options: SimulationControllerOptions) {
+    this.config = options.config;
+    this.agents = options.agents;
+    checkPersonas(this.agents.map((agent) => agent.persona), options.config.source.personas);
+    this.runLog = options.runLog;
+    this.clock = options.clock ?? systemClock;
+    const quiet = ['warning', 'error', 'silent'].includes(options.config.simulation.log_level);
+    this.narrate = options.narrate === undefined ? (quiet ? null : (line) => console.log(line)) : options.narrate;
+  }
+
+  /** The run this controller writes (after `run` or `resume` started). */
+  get currentRun(): RunInfo | null {
+    return this.runInfo;
+  }
+
+  /** What happened so far. */
+  get transcript(): SimulationTranscript {
+    return this.current;
+  }
+
+  /** Calls `listener` for every run-log event as it is appended; returns unsubscribe. */
+  onEvent(listener: (event: RunEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The run-log meta of a simulation run: everything needed to rebuild it. */
+  runMeta(): { [key: string]: JsonValue } {
+    return {
+      scenario: this.config.name,
+      backend: this.options.backend,
+      agents: this.agents.map((agent) => ({ name: agent.name, policy: agent.policy })),
+      config: JSON.parse(JSON.stringify(this.config)) as JsonValue,
+    };
+  }
+
+  /** Starts a new run and plays it to the end. */
+  async run(options: { runId?: string } = {}): Promise<SimulationTranscript> {
+    this.runInfo = this.runLog.startRun({ kind: 'simulation', name: this.config.name, meta: this.runMeta(), id: options.runId, ts: this.clock.now() });
+    return this.play({ actions: [], turns: [], end: null });
+  }
+
+  /** Continues a run from its last completed action: recorded decisions are replayed without asking the agents. */
+  async resume(runId: string): Promise<SimulationTranscript> {
+    this.runInfo = this.runLog.run(runId);
+    const recorded = transcriptFromEvents(this.runLog.events(runId, { kinds: [...SIMULATION_EVENT_KINDS] }));
+    if (recorded.end) {
+      this.current = recorded;
+      return recorded;
+    }
+    if (recorded.actions.length > 0) this.narrate?.(`${this.config.name}: resuming run ${runId} after ${recorded.actions.length} recorded actions (turn ${recorded.actions[recorded.actions.length - 1]?.turn})`);
+    return this.play(recorded);
+  }
+
+  private append(event: RunEventInit): void {
+    const written = this.runLog.append((this.runInfo as RunInfo).id, { ...event, ts: this.clock.now() });
+    for (const listener of this.listeners) listener(written);
+  }
+
+  private async play(recorded: SimulationTranscript): Promise<SimulationTranscript> {
+    const { simulation } = this.config;
+    const names = this.agents.map((agent) => agent.name);
+    const world = new World(initialWorldState(this.config), names);
+    for (const agent of this.agents) agent.seat(names, simulation.history_depth);
+    const debug = this.options.debugLogPath ? new JsonlDebugLog(this.options.debugLogPath) : null;
+    this.current = { actions: [], turns: [], end: null };
+    const recordedTurns = new Set(recorded.turns.map((turn) => turn.turn));
+    let replayIndex = 0;
+    let streak = 0;
+    let reason = `max_turns (${simulation.max_turns}) reached`;
+    debug?.write({ event: 'simulation-start', scenario: this.config.name, backend: this.options.backend, agents: this.agents.map((agent) => ({ name: agent.name, policy: agent.policy })), simulation: recordJson(simulation as never), world: world.state });
+    try {
+      while (world.state.turn < simulation.max_turns) {
+        const turn = world.startTurn();
+        const round: ActionRecord[] = [];
+        for (const [index, agent] of this.agents.entries()) {
+          const observation = agent.observe(world.getView(agent.name));
+          const replay = recorded.actions[replayIndex];
+          let proposed: Action;
+          let trace: DecisionTrace;
+          const replayed = Boolean(replay && replay.turn === turn && replay.agent === agent.name);
+          if (replay && replayed) {
+            replayIndex += 1;
+            proposed = replay.proposed;
+            trace = replay.trace;
+          } else {
+            try {
+              proposed = await agent.decideAction(observation);
+            } catch (error) {
+              throw this.interrupted(error, turn, agent.name, world.state);
+            }
+            trace = agent.takeTrace() ?? { fallback: false };
+          }
+          const check = world.checkAction(agent.name, proposed);
+          const action = check.valid ? proposed : passAction(`replaced by pass: ${check.reason}`);
+          const outcome = world.applyAction(agent.name, action);
+          agent.acted(action);
+          const record: ActionRecord = {
+            turn,
+            index,
+            agent: agent.name,
+            policy: agent.policy,
+            proposed,
+            action,
+            valid: check.valid,
+            invalidReason: check.valid ? null : check.reason,
+            success: outcome.success,
+            message: outcome.message,
+            fallback: trace.fallback || !check.valid,
+            state: world.state,
+            trace,
+          };
+          round.push(record);
+          this.current.actions.push(record);
+          debug?.write({ event: 'action', ...(recordJson(record) as { [key: string]: JsonValue }) });
+          if (!replayed) {
+            this.append({ kind: 'action-applied', camper: agent.name, data: recordJson(record) });
+            this.narrate?.(narrateAction(record));
+          }
+        }
+        const summary: RoundSummary = {
+          turn,
+          actions: round.map((entry) => ({ agent: entry.agent, type: entry.action.type, target: entry.action.target, reason: entry.action.reason, success: entry.success })),
+          state: world.state,
+        };
+        for (const agent of this.agents) agent.remember(summary);
+        const allPass = round.every((entry) => entry.action.type === 'pass');
+        streak = allPass ? streak + 1 : 0;
+        const turnRecord: TurnRecord = { turn, state: world.state, allPass, allPassStreak: streak };
+        this.current.turns.push(turnRecord);
+        debug?.write({ event: 'turn-end', ...(recordJson(turnRecord) as { [key: string]: JsonValue }) });
+        if (!recordedTurns.has(turn)) this.append({ kind: 'turn-end', data: recordJson(turnRecord) });
+        if (streak >= simulation.stop_after_all_pass_rounds) {
+          reason = `every agent passed ${streak} rounds in a row`;
+          break;
+        }
+        const condition = simulation.stop_when.find((entry) => stopConditionHolds(entry, world.state));
+        if (condition) {
+          reason = `terminal condition: ${describeStopCondition(condition)}`;
+          break;
+        }
+      }
+      const end: SimulationEnd = { reason, state: world.state, turns: world.state.turn };
+      this.current.end = end;
+      debug?.write({ event: 'simulation-end', ...(recordJson(end) as { [key: string]: JsonValue }) });
+      this.append({ kind: 'simulation-end', data: recordJson(end) });
+      this.runInfo = this.runLog.endRun((this.runInfo as RunInfo).id, 'completed', this.clock.now());
+      this.narrate?.(narrateEnd(this.config.name, end));
+      return this.current;
+    } finally {
+      debug?.close();
+    }
+  }
+
+  private interrupted(error: unknown, turn: number, agent: string, state: WorldState): CampfiresError {
+    const runId = (this.runInfo as RunInfo).id;
+    const cause = error instanceof CampfiresError ? error.toJSON() : { name: (error as Error)?.name ?? 'Error', message: (error as Error)?.message ?? String(error) };
+    this.append({ kind: 'simulation-interrupted', camper: agent, data: { turn, state, error: JSON.parse(JSON.stringify(cause)) as JsonValue } });
+    this.runInfo = this.runLog.endRun(runId, 'interrupted', this.clock.now());
+    return new CampfiresError({
+      code: 'simulation_interrupted',
+      message: `${this.config.name}: run ${runId} stopped at turn ${turn} while ${agent} was deciding (${cause.message}); its ${this.current.actions.length} completed actions are in ${this.runLog.path}. Continue with Simulation.resume(runLog, "${runId}")`,
+      details: { runId, turn, agent, actions: this.current.actions.length, error: cause },
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,98 @@
+import { inspect } from 'node:util';
+import type { MimeBundle } from '../notebook';
+import type { WorldState } from './models';
+import type { ActionRecord } from './simulation-record';
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Text made safe to put inside HTML (model reasons are outside data). */
+export function escapeSimulationHtml(text: unknown): string {
+  return String(text).replace(/[&<>"']/g, (character) => HTML_ESCAPES[character] ?? character);
+}
+
+/** One row of a timeline: who did what, to whom, why, and what the world made of it. */
+export interface TimelineRow {
+  turn: number;
+  agent: string;
+  action: string;
+  target: string;
+  reason: string;
+  outcome: string;
+  resource_level: number;
+  stability: number;
+}
+
+/** The rows of a timeline from action records. */
+export function timelineRows(actions: readonly ActionRecord[]): TimelineRow[] {
+  return actions.map((record) => ({
+    turn: record.turn,
+    agent: record.agent,
+    action: record.action.type,
+    target: record.action.type === 'support_agent' || record.action.type === 'oppose_agent' ? record.action.target : '',
+    reason: record.action.reason,
+    outcome: record.valid ? (record.trace.fallback ? 'fallback pass' : record.success ? 'ok' : 'failed') : `invalid ${record.proposed.type} → pass`,
+    resource_level: record.state.resource_level,
+    stability: record.state.stability,
+  }));
+}
+
+function textTable(rows: readonly TimelineRow[]): string {
+  return rows
+    .map((row) => `  turn ${row.turn} ${row.agent}: ${row.action}${row.target ? ` → ${row.target}` : ''} (${row.outcome}; resources ${row.resource_level}, stability ${row.stability}) — ${row.reason}`)
+    .join('\n');
+}
+
+function htmlTable(rows: readonly TimelineRow[]): string {
+  const body = rows
+    .map((row) => `<tr><td>${row.turn}</td><td>${escapeSimulationHtml(row.agent)}</td><td>${escapeSimulationHtml(row.action)}</td><td>${escapeSimulationHtml(row.target)}</td><td>${escapeSimulationHtml(row.outcome)}</td><td>${row.resource_level}</td><td>${row.stability}</td><td>${escapeSimulationHtml(row.reason)}</td></tr>`)
+    .join('');
+  return `<table><thead><tr><th>turn</th><th>agent</th><th>action</th><th>target</th><th>outcome</th><th>resources</th><th>stability</th><th>reason</th></tr></thead><tbody>${body}</tbody></table>`;
+}
+
+/** Who did what, with reasons: prints as text, displays as an HTML table. */
+export class SimulationTimeline {
+  constructor(
+    readonly title: string,
+    readonly rows: readonly TimelineRow[],
+  ) {}
+
+  /** The timeline as text, one line per action. */
+  toString(): string {
+    return `${this.title}: ${this.rows.length} actions\n${textTable(this.rows)}`;
+  }
+
+  /** The rich view: an HTML table and its text. */
+  toMimeBundle(): MimeBundle {
+    return { 'text/html': `<p><b>${escapeSimulationHtml(this.title)}</b></p>${htmlTable(this.rows)}`, 'text/plain': this.toString() };
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+/** One turn of a recorded run, for stepping: the state before and after and every action in between. */
+export class TurnReplay {
+  constructor(
+    readonly turn: number,
+    readonly before: WorldState,
+    readonly after: WorldState,
+    readonly actions: readonly ActionRecord[],
+  ) {}
+
+  /** The turn as text. */
+  toString(): string {
+    const head = `turn ${this.turn}: resources ${this.before.resource_level} → ${this.after.resource_level}, stability ${this.before.stability} → ${this.after.stability}`;
+    return `${head}\n${textTable(timelineRows(this.actions))}`;
+  }
+
+  /** The rich view: an HTML table and its text. */
+  toMimeBundle(): MimeBundle {
+    const head = `turn ${this.turn}: resources ${this.before.resource_level} → ${this.after.resource_level}, stability ${this.before.stability} → ${this.after.stability}`;
+    return { 'text/html': `<p><b>${escapeSimulationHtml(head)}</b></p>${htmlTable(timelineRows(this.actions))}`, 'text/plain': this.toString() };
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}

@@ -1,0 +1,247 @@
+import { inspect } from 'node:util';
+import { ValidationError, type Clock } from '../core';
+import type { LanguageModel } from '../llm';
+import { LiveDisplay, displayBundle, inKernel, simulationBundle, type MimeBundle, type SimulationPayload } from '../notebook';
+import { DEFAULT_RUN_LOG_PATH, SqliteRunLog, type RunInfo, type RunLog } from '../runlog';
+import type { CouncilAgent } from './council-agent';
+import { LLMAgent } from './llm-agent';
+import { PERSONA_POLICY_LABEL, PersonaPolicyAgent } from './persona-policy-agent';
+import { loadSimulationConfig, simulationConfigFrom, type SimulationConfig } from './simulation-config';
+import { SimulationController, initialWorldState } from './simulation-controller';
+import { SIMULATION_EVENT_KINDS, transcriptFromEvents, type SimulationTranscript } from './simulation-record';
+import { SimulationTimeline, TurnReplay, timelineRows } from './simulation-views';
+import type { WorldState } from './models';
+
+/** How a simulation is wired: the model (none = offline persona-policy agents), run log, logs, live chart. */
+export interface SimulationOptions {
+  /** The model LLM agents ask; left out or `null` runs the offline persona-policy agents. */
+  model?: LanguageModel | null;
+  /** Agents to seat instead of the default ones (one per persona, in order). */
+  agents?: readonly CouncilAgent[];
+  /** A run log or the path of its SQLite file (default `torch_log.db`). */
+  runLog?: RunLog | string;
+  /** Where to write the JSONL debug file (prompts, raw outputs, state after each action). */
+  debugLogPath?: string;
+  /** Where narrative lines go (default: the console at log_level info); `null` for none. */
+  narrate?: ((line: string) => void) | null;
+  /** Show a live world chart while running (default: inside a notebook kernel). */
+  live?: boolean;
+  clock?: Clock;
+}
+
+function openRunLog(runLog: RunLog | string | undefined): RunLog {
+  if (runLog === undefined || typeof runLog === 'string') return SqliteRunLog.open(runLog ?? DEFAULT_RUN_LOG_PATH);
+  return runLog;
+}
+
+function agentsFor(config: SimulationConfig, options: SimulationOptions): CouncilAgent[] {
+  if (options.agents) return [...options.agents];
+  const { model } = options;
+  return config.personas.map((persona) => (model ? new LLMAgent(persona, { model, retries: config.simulation.llm_retries }) : new PersonaPolicyAgent(persona)));
+}
+
+/**
+ * A council simulation as a notebook user holds it: run it (with a live world chart),
+ * print it for a one-line summary, show, step through and replay it from the run log.
+ * @example const sim = await Simulation.fromConfig('../fixtures/councils/harvest'); await sim.run();
+ */
+export class Simulation {
+  private controller: SimulationController;
+  private info: RunInfo | null = null;
+  private transcriptValue: SimulationTranscript = { actions: [], turns: [], end: null };
+
+  private constructor(
+    readonly config: SimulationConfig,
+    readonly agents: readonly CouncilAgent[],
+    readonly runLog: RunLog,
+    readonly backend: string,
+    private readonly options: SimulationOptions,
+  ) {
+    this.controller = new SimulationController({ config, agents, runLog, backend, debugLogPath: options.debugLogPath, narrate: options.narrate, clock: options.clock });
+  }
+
+  /** Loads a scenario directory (or settings file) and seats its personas. */
+  static async fromConfig(path: string, options: SimulationOptions = {}): Promise<Simulation> {
+    return Simulation.fromSettings(loadSimulationConfig(path), options);
+  }
+
+  /** Builds a simulation from an already-loaded config. */
+  static fromSettings(config: SimulationConfig, options: SimulationOptions = {}): Simulation {
+    const agents = agentsFor(config, options);
+    const policies = [...new Set(agents.map((agent) => agent.policy))];
+    const backend = options.model ? `${options.model.provider}:${options.model.modelId}` : policies.join(', ');
+    return new Simulation(config, agents, openRunLog(options.runLog), backend, options);
+  }
+
+  /** The config and run of a recorded simulation, read back from its run-log meta. */
+  private static recorded(runLog: RunLog, runId: string): { run: RunInfo; config: SimulationConfig; backend: string; policies: string[] } {
+    const run = runLog.run(runId);
+    if (run.kind !== 'simulation') {
+      throw new ValidationError({ code: 'simulation_run_kind', message: `run ${runId} is a ${run.kind} run, not a simulation`, issues: [{ field: 'runId', message: 'not a simulation run', given: runId }] });
+    }
+    const meta = run.meta as { config?: SimulationConfig; backend?: string; agents?: { policy: string }[] };
+    const recorded = meta.config as SimulationConfig;
+    const config = simulationConfigFrom(
+      { scenario: { name: recorded?.name, description: recorded?.description }, simulation: recorded?.simulation, world: recorded?.world },
+      { personas: recorded?.personas },
+      recorded?.source ?? { settings: `run ${runId}`, personas: `run ${runId}` },
+    );
+    return { run, config, backend: String(meta.backend ?? 'unknown'), policies: (meta.agents ?? []).map((agent) => String(agent.policy)) };
+  }
+
+  /**
+   * Continues a run cut short (rate limit, kernel restart, killed process) from its last
+   * completed action: recorded decisions are replayed without asking anyone, the rest is run.
+   * @example const sim = await Simulation.resume('torch_log.db', 'run_abc');
+   */
+  static async resume(runLog: RunLog | string, runId: string, options: SimulationOptions = {}): Promise<Simulation> {
+    const log = openRunLog(runLog);
+    const { config, policies, backend } = Simulation.recorded(log, runId);
+    const needsModel = policies.some((policy) => policy !== PERSONA_POLICY_LABEL);
+    if (needsModel && !options.model && !options.agents) {
+      throw new ValidationError({
+        code: 'simulation_resume_needs_model',
+        message: `run ${runId} was decided by ${backend}; pass { model } (or { agents }) to Simulation.resume to continue it`,
+        issues: [{ field: 'model', message: 'required to continue an LLM run', allowed: backend }],
+      });
+    }
+    const sim = Simulation.fromSettings(config, { ...options, runLog: log });
+    await sim.withLiveChart(async () => {
+      sim.transcriptValue = await sim.controller.resume(runId);
+    }, () => log.run(runId));
+    sim.info = log.run(runId);
+    return sim;
+  }
+
+  /** Opens a recorded run for viewing and stepping, exactly as logged, without any model. */
+  static fromRunLog(runLog: RunLog | string, runId: string): Simulation {
+    const log = openRunLog(runLog);
+    const { run, config, backend } = Simulation.recorded(log, runId);
+    const sim = new Simulation(config, config.personas.map((persona) => new PersonaPolicyAgent(persona)), log, backend, { narrate: null });
+    sim.info = run;
+    sim.transcriptValue = transcriptFromEvents(log.events(runId, { kinds: [...SIMULATION_EVENT_KINDS] }));
+    return sim;
+  }
+
+  /** The run id (once started). */
+  get runId(): string | null {
+    return this.info?.id ?? this.controller.currentRun?.id ?? null;
+  }
+
+  /** `running`, `completed`, `interrupted`, or `not started`. */
+  get status(): string {
+    return this.info?.status ?? this.controller.currentRun?.status ?? 'not started';
+  }
+
+  /** Everything recorded so far. */
+  get transcript(): SimulationTranscript {
+    return this.transcriptValue;
+  }
+
+  /** The world state after the last action (the initial state before a run). */
+  get state(): WorldState {
+    return this.transcriptValue.actions.at(-1)?.state ?? initialWorldState(this.config);
+  }
+
+  /** Runs the council to its end; inside a notebook a world chart updates in place after every turn. */
+  async run(): Promise<this> {
+    if (this.runId) throw new ValidationError({ code: 'simulation_already_run', message: `this simulation already ran (run ${this.runId}); build a new one with Simulation.fromConfig, or use replay(turn)`, issues: [] });
+    try {
+      await this.withLiveChart(async () => {
+        this.transcriptValue = await this.controller.run();
+      }, () => this.controller.currentRun);
+    } finally {
+      this.info = this.controller.currentRun;
+    }
+    return this;
+  }
+
+  private async withLiveChart(work: () => Promise<void>, run: () => RunInfo | null): Promise<void> {
+    const live = this.options.live ?? inKernel();
+    if (!live) return work();
+    const display = new LiveDisplay({ throttleMs: 200 });
+    const render = (): Promise<MimeBundle> => simulationBundle(this.payload(run()?.status));
+    const stop = this.controller.onEvent((event) => {
+      if (event.kind === 'turn-end' || event.kind === 'simulation-end') {
+        this.transcriptValue = this.controller.transcript;
+        display.update(render);
+      }
+    });
+    display.update(render);
+    try {
+      await work();
+    } finally {
+      stop();
+      this.transcriptValue = this.controller.transcript;
+      this.info = run();
+      display.update(render);
+      await display.close();
+    }
+  }
+
+  /** The payload of the world chart (`application/vnd.campfires.simulation.v1+json`). */
+  payload(status: RunInfo['status'] = this.info?.status ?? 'running'): SimulationPayload {
+    const initial = initialWorldState(this.config);
+    return {
+      version: 1,
+      runId: this.runId ?? '',
+      title: this.config.name,
+      backend: this.backend,
+      status,
+      agents: this.agents.map((agent) => ({ name: agent.name, description: agent.persona.description, policy: agent.policy })),
+      turns: [{ turn: 0, resource_level: initial.resource_level, stability: initial.stability }, ...this.transcriptValue.turns.map((turn) => ({ turn: turn.turn, resource_level: turn.state.resource_level, stability: turn.state.stability }))],
+      actions: this.transcriptValue.actions.map((record) => ({
+        turn: record.turn,
+        agent: record.agent,
+        action: record.action.type,
+        target: record.action.type === 'support_agent' || record.action.type === 'oppose_agent' ? record.action.target : null,
+        reason: record.action.reason,
+        success: record.success,
+        message: record.message,
+        fallback: record.fallback,
+      })),
+    };
+  }
+
+  /** The rich view: world chart, action table and text. */
+  toMimeBundle(): Promise<MimeBundle> {
+    return simulationBundle(this.payload());
+  }
+
+  /** Displays the world chart and action table. */
+  async show(): Promise<void> {
+    displayBundle(await this.toMimeBundle());
+  }
+
+  /** Who did what, with reasons. */
+  timeline(): SimulationTimeline {
+    return new SimulationTimeline(`${this.config.name} (${this.backend})`, timelineRows(this.transcriptValue.actions));
+  }
+
+  /** One recorded turn: state before and after and every action, read from the record (no model). */
+  replay(turn: number): TurnReplay {
+    const turns = this.transcriptValue.turns;
+    const found = turns.find((entry) => entry.turn === turn);
+    if (!found) {
+      throw new ValidationError({
+        code: 'simulation_turn_unknown',
+        message: `turn ${turn} is not in this run; recorded turns are 1 to ${turns.length}`,
+        issues: [{ field: 'turn', message: 'no such turn', given: turn, allowed: { min: 1, max: turns.length } }],
+      });
+    }
+    const before = turns.find((entry) => entry.turn === turn - 1)?.state ?? initialWorldState(this.config);
+    return new TurnReplay(turn, before, found.state, this.transcriptValue.actions.filter((record) => record.turn === turn));
+  }
+
+  /** The one-line summary. */
+  toString(): string {
+    const state = this.state;
+    const end = this.transcriptValue.end ? ` (${this.transcriptValue.end.reason})` : '';
+    const run = this.runId ? ` · run ${this.runId}` : '';
+    return `Simulation "${this.config.name}" · ${this.agents.length} agents · ${this.backend} · turn ${state.turn}/${this.config.simulation.max_turns} · resources ${state.resource_level}, stability ${state.stability} · ${this.status}${end}${run}`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}

@@ -1,0 +1,96 @@
+import { ACTION_TYPES, type Action, type WorldState } from './models';
+
+/** Effect sizes of the phase-1 actions. */
+export const RESOURCE_STEP = 10;
+/** Stability change of support_agent / oppose_agent. */
+export const STABILITY_STEP = 5;
+
+/** The outcome of applying an action: did it change the world, and a sentence saying how. */
+export interface ActionOutcome {
+  success: boolean;
+  message: string;
+}
+
+/** The result of a validity check: valid, or why not. */
+export type ActionCheck = { valid: true } | { valid: false; reason: string };
+
+/**
+ * The world engine: holds the authoritative state, validates actions and applies them
+ * deterministically (no randomness, no clock).
+ * @example const world = new World({ resource_level: 50, stability: 50, turn: 0 }, ['Ada', 'Bo', 'Cy']);
+ */
+export class World {
+  private current: WorldState;
+  private readonly members: readonly string[];
+
+  constructor(initial: WorldState, members: readonly string[]) {
+    this.current = { ...initial };
+    this.members = [...members];
+  }
+
+  /** The names of the council members. */
+  get agents(): readonly string[] {
+    return this.members;
+  }
+
+  /** A copy of the current state. */
+  get state(): WorldState {
+    return { ...this.current };
+  }
+
+  /** A read-only snapshot of the state as one agent sees it. */
+  getView(_agent: string): Readonly<WorldState> {
+    return Object.freeze({ ...this.current });
+  }
+
+  /** Starts the next turn and returns its number. */
+  startTurn(): number {
+    this.current = { ...this.current, turn: this.current.turn + 1 };
+    return this.current.turn;
+  }
+
+  /** Why `action` by `agent` may not be applied now, if it may not. */
+  checkAction(agent: string, action: Action): ActionCheck {
+    if (!(ACTION_TYPES as readonly string[]).includes(action.type)) {
+      return { valid: false, reason: `"${String(action.type)}" is not an action; allowed: ${ACTION_TYPES.join(', ')}` };
+    }
+    if (action.type === 'decrease_resource' && this.current.resource_level <= 0) {
+      return { valid: false, reason: 'decrease_resource is not allowed when resource_level is 0' };
+    }
+    if (action.type === 'support_agent' || action.type === 'oppose_agent') {
+      const others = this.members.filter((name) => name !== agent);
+      if (!others.includes(action.target)) {
+        return { valid: false, reason: `${action.type} needs another council member as target (one of ${others.join(', ')}), got "${action.target}"` };
+      }
+    }
+    return { valid: true };
+  }
+
+  /** Whether `action` by `agent` may be applied now. */
+  isValidAction(agent: string, action: Action): boolean {
+    return this.checkAction(agent, action).valid;
+  }
+
+  /** Applies `action` by `agent`; an invalid action leaves the state unchanged and fails. */
+  applyAction(agent: string, action: Action): ActionOutcome {
+    const check = this.checkAction(agent, action);
+    if (!check.valid) return { success: false, message: `${agent}: ${check.reason}; nothing changed` };
+    const before = this.current;
+    switch (action.type) {
+      case 'increase_resource':
+        this.current = { ...before, resource_level: before.resource_level + RESOURCE_STEP };
+        return { success: true, message: `${agent} raised resources ${before.resource_level} → ${this.current.resource_level}` };
+      case 'decrease_resource':
+        this.current = { ...before, resource_level: Math.max(0, before.resource_level - RESOURCE_STEP) };
+        return { success: true, message: `${agent} drew resources ${before.resource_level} → ${this.current.resource_level}` };
+      case 'support_agent':
+        this.current = { ...before, stability: before.stability + STABILITY_STEP };
+        return { success: true, message: `${agent} supported ${action.target}: stability ${before.stability} → ${this.current.stability}` };
+      case 'oppose_agent':
+        this.current = { ...before, stability: Math.max(0, before.stability - STABILITY_STEP) };
+        return { success: true, message: `${agent} opposed ${action.target}: stability ${before.stability} → ${this.current.stability}` };
+      case 'pass':
+        return { success: true, message: `${agent} passed` };
+    }
+  }
+}
