@@ -1,2 +1,3 @@
 export * from './channel-bus';
 export * from './memory-channel-bus';
+export * from './redis-channel-bus';
