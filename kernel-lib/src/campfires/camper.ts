@@ -1,0 +1,172 @@
+import { formatTime, systemClock, ValidationError, type Clock } from '../core';
+import { createTorch, type Torch, type TorchInput } from '../messages';
+import type { PartyBox } from '../partybox';
+import { readPromptTemplate, renderTemplate } from './prompt-template';
+import { notTorchbearerError, type TorchbearerGrant } from './torchbearer';
+
+/** A torch a campfire received this cycle, with where it came from. */
+export interface ReceivedTorch {
+  channel: string;
+  /** The sending campfire. */
+  from: string;
+  messageId: string;
+  torch: Torch;
+}
+
+/** What a camper knows when it is asked for its answer. */
+export interface CamperContext {
+  campfire: string;
+  cycle: number;
+  /** The torches that started this cycle (empty for a source campfire). */
+  inputs: readonly ReceivedTorch[];
+  /** The answer this one refines (strategy `refine`), or null for the first camper. */
+  previous: Torch | null;
+  partyBox: PartyBox | null;
+  clock: Clock;
+}
+
+/** What `overridePrompt` may return: a torch, a plain claim, or null for "nothing to say this cycle". */
+export type CamperAnswer = TorchInput | string | null;
+
+/** Options every camper takes. */
+export interface CamperOptions {
+  partyBox?: PartyBox | null;
+  clock?: Clock;
+}
+
+/** How a camper reaches its campfire's output channel; the campfire checks the grant. */
+export interface TorchPublisher {
+  readonly name: string;
+  readonly output: string | null;
+  publishAsTorchbearer(camper: Camper, torch: Torch, grant: TorchbearerGrant | null): Promise<SentTorch>;
+}
+
+/** A torch as sent by a torchbearer. */
+export interface SentTorch {
+  messageId: string;
+  /** The output channel, or null when the campfire keeps its torch as its result only. */
+  channel: string | null;
+  torch: Torch;
+}
+
+const camperNamePattern = /^[A-Za-z0-9][A-Za-z0-9 ._:/-]{0,63}$/;
+
+/** Checks a camper or campfire name: 1-64 letters, digits, space and . _ : / -, starting with a letter or digit. */
+export function checkName(what: 'camper' | 'campfire', name: unknown): string {
+  if (typeof name !== 'string' || !camperNamePattern.test(name)) {
+    throw new ValidationError({
+      code: `${what}_name_invalid`,
+      message: `${what} name ${JSON.stringify(name)} is not allowed: use 1-64 letters, digits, spaces and . _ : / -, starting with a letter or digit`,
+      issues: [{ field: `${what}.name`, message: 'not a valid name', given: name, allowed: camperNamePattern.source }],
+    });
+  }
+  return name;
+}
+
+/**
+ * One model or tool at a campfire. Subclasses implement `overridePrompt` (an LLM call,
+ * an API, a plain function); `loadRag` fills a prompt template. Every camper holds the
+ * Party Box. A camper only writes to a channel while it holds this cycle's torchbearer grant.
+ * @example class Echo extends Camper { overridePrompt(prompt: string) { return { claim: prompt }; } }
+ */
+export abstract class Camper {
+  readonly name: string;
+  /** The shared asset store; set by the campfire when the camper joins one without its own. */
+  partyBox: PartyBox | null;
+  /** What answers: `tool` for deterministic campers, a provider name for model campers. */
+  readonly backend: string = 'tool';
+  protected clock: Clock;
+  private grant: TorchbearerGrant | null = null;
+  private publisher: TorchPublisher | null = null;
+  private current: CamperContext | null = null;
+
+  constructor(name: string, options: CamperOptions = {}) {
+    this.name = checkName('camper', name);
+    this.partyBox = options.partyBox ?? null;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Turns a prompt into this camper's answer: the method a subclass implements. */
+  abstract overridePrompt(prompt: string, context: CamperContext): CamperAnswer | Promise<CamperAnswer>;
+
+  /**
+   * The prompt for this cycle. By default: the claim being refined, else the input
+   * claims one per line. Override it to use `loadRag`.
+   */
+  buildPrompt(context: CamperContext): string | Promise<string> {
+    if (context.previous) return context.previous.claim;
+    return context.inputs.map((input) => input.torch.claim).join('\n');
+  }
+
+  /**
+   * Renders a prompt template file (the `prompt`/`template` field of JSON or YAML, or a
+   * text file) with `{time}` (YYYY-MM-DD HH:MM:SS, UTC), `{timestamp}` (ISO 8601),
+   * `{camper_name}`, `{asset_path}` (the first input's path or url, when there is one) and `values`.
+   */
+  async loadRag(templatePath: string, values: Record<string, unknown> = {}): Promise<string> {
+    const template = await readPromptTemplate(templatePath);
+    const now = this.clock.now();
+    const firstAsset = this.current?.inputs.find((input) => input.torch.path ?? input.torch.url)?.torch;
+    const injected: Record<string, unknown> = {
+      time: formatTime(now),
+      timestamp: new Date(now).toISOString(),
+      camper_name: this.name,
+      asset_path: this.current?.previous?.path ?? this.current?.previous?.url ?? firstAsset?.path ?? firstAsset?.url,
+    };
+    return renderTemplate(template, { ...injected, ...values }, `prompt template ${templatePath}`);
+  }
+
+  /** Runs one turn: builds the prompt, calls `overridePrompt`, validates the answer as a torch (null: nothing to say). */
+  async answer(context: CamperContext): Promise<Torch | null> {
+    this.current = context;
+    try {
+      const prompt = await this.buildPrompt(context);
+      const answer = await this.overridePrompt(prompt, context);
+      if (answer === null || answer === undefined) return null;
+      return createTorch(typeof answer === 'string' ? { claim: answer } : answer);
+    } finally {
+      this.current = null;
+    }
+  }
+
+  /** True while this camper holds an unused torchbearer grant. */
+  get isTorchbearer(): boolean {
+    return this.grant !== null && !this.grant.used;
+  }
+
+  /**
+   * Sends a torch on the campfire's output channel. Only the cycle's torchbearer may,
+   * once; anyone else gets a `PermissionError`. The campfire calls this for the torchbearer.
+   */
+  async publish(torch: TorchInput): Promise<SentTorch> {
+    const checked = createTorch(torch);
+    if (!this.publisher) throw notTorchbearerError(this.name, null, null, 'it has not joined a campfire');
+    const grant = this.grant;
+    this.grant = null;
+    return this.publisher.publishAsTorchbearer(this, checked, grant);
+  }
+
+  /** Called by the campfire that hosts this camper. */
+  joinCampfire(publisher: TorchPublisher, partyBox: PartyBox | null, clock: Clock): void {
+    if (this.publisher && this.publisher !== publisher) {
+      throw new ValidationError({
+        code: 'camper_already_joined',
+        message: `camper "${this.name}" already sits at campfire "${this.publisher.name}"; create another camper for "${publisher.name}"`,
+        issues: [{ field: 'campers', message: 'camper already at another campfire', given: this.name, allowed: 'a camper sits at one campfire' }],
+      });
+    }
+    this.publisher = publisher;
+    this.partyBox = this.partyBox ?? partyBox;
+    if (this.clock === systemClock) this.clock = clock;
+  }
+
+  /** Called by the campfire: this camper's answer is final, it may send once. */
+  receiveGrant(grant: TorchbearerGrant): void {
+    this.grant = grant;
+  }
+
+  /** Called by the campfire after the cycle: back to listening, whatever happened. */
+  revokeGrant(): void {
+    this.grant = null;
+  }
+}

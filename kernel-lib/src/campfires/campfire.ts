@@ -1,0 +1,284 @@
+import { inspect } from 'node:util';
+import { z } from 'zod';
+import { CampfiresError, newId, systemClock, validate, ValidationError, type Clock } from '../core';
+import { channelNameSchema, createErrorTorch, isErrorTorch, torchMessage, type JsonValue, type Torch } from '../messages';
+import type { ChannelBus } from '../channels';
+import type { PartyBox } from '../partybox';
+import type { RunEvent, RunEventInit } from '../runlog';
+import { display, torchFlowBundle, torchFlowFromEvents, type MimeBundle } from '../notebook';
+import { Camper, checkName, type ReceivedTorch, type SentTorch, type TorchPublisher } from './camper';
+import { RunRecorder, type RunEventListener } from './run-recorder';
+import { notTorchbearerError, TorchbearerGrant } from './torchbearer';
+
+/** How a campfire's campers collaborate: `refine` (each refines the previous answer, the last is final) or `best-of` (highest confidence wins). */
+export type CampfireStrategy = 'refine' | 'best-of';
+
+/** What a campfire is made of. */
+export interface CampfireOptions {
+  name: string;
+  /** 1-N campers; in `refine` their order is the order they speak in. */
+  campers: Camper[];
+  /** Channels it listens on; a campfire with none is a source, lit by the pipeline each cycle. */
+  inputs?: string[];
+  /** The channel its torchbearer writes to; null keeps the torch as the campfire's result only. */
+  output?: string | null;
+  strategy?: CampfireStrategy;
+  /** Given to campers that have no Party Box of their own. */
+  partyBox?: PartyBox | null;
+  clock?: Clock;
+}
+
+/** What one cycle produced. */
+export interface CycleResult {
+  campfire: string;
+  cycle: number;
+  /** The torch sent, or null when every camper had nothing to say. */
+  torch: Torch | null;
+  torchbearer: string | null;
+  messageId: string | null;
+  /** Campers that threw this cycle. */
+  errors: number;
+}
+
+/** What a pipeline gives a campfire while it runs. */
+export interface CampfireRuntime {
+  bus: ChannelBus | null;
+  recorder: RunRecorder;
+}
+
+const optionsSchema = z.object({
+  name: z.string(),
+  campers: z.array(z.instanceof(Camper, { message: 'each camper must be a Camper (extend Camper or use createToolCamper)' })).min(1, 'a campfire needs at least one camper'),
+  inputs: z.array(channelNameSchema).default([]),
+  output: channelNameSchema.nullable().default(null),
+  strategy: z.enum(['refine', 'best-of']).default('refine'),
+});
+
+function errorJson(error: unknown): JsonValue {
+  if (error instanceof CampfiresError) return JSON.parse(JSON.stringify(error.toJSON())) as JsonValue;
+  return { name: (error as Error)?.name ?? 'Error', message: (error as Error)?.message ?? String(error) };
+}
+
+const RECENT_EVENTS = 2000;
+
+/**
+ * A small group of campers that turns what it hears into exactly one torch per cycle.
+ * The camper whose answer is final becomes the torchbearer: it alone may write that torch
+ * to the output channel, once, and then listens again.
+ * @example const fire = new Campfire({ name: 'sentiment', campers: [reader, scorer], inputs: ['headlines'], output: 'sentiment' });
+ */
+export class Campfire implements TorchPublisher {
+  readonly name: string;
+  readonly campers: readonly Camper[];
+  readonly inputs: readonly string[];
+  readonly output: string | null;
+  readonly strategy: CampfireStrategy;
+  readonly partyBox: PartyBox | null;
+  private readonly clock: Clock;
+  private readonly ownRecorder: RunRecorder;
+  private runtime: CampfireRuntime | null = null;
+  private readonly listeners = new Set<RunEventListener>();
+  private readonly recent: RunEvent[] = [];
+  private activeGrant: TorchbearerGrant | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private cycles = 0;
+  private sent = 0;
+  private failures = 0;
+  private last: Torch | null = null;
+
+  constructor(options: CampfireOptions) {
+    checkName('campfire', options?.name);
+    const checked = validate(optionsSchema, options, { what: `campfire "${options.name}"`, code: 'campfire_invalid', field: 'campfire' });
+    const names = checked.campers.map((camper) => camper.name);
+    const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+    if (duplicate) {
+      throw new ValidationError({
+        code: 'campfire_invalid',
+        message: `campfire "${checked.name}" has two campers named "${duplicate}"; camper names must differ within a campfire`,
+        issues: [{ field: 'campfire.campers', message: 'duplicate camper name', given: duplicate, allowed: 'distinct names' }],
+      });
+    }
+    if (checked.output !== null && checked.inputs.includes(checked.output)) {
+      throw new ValidationError({
+        code: 'campfire_invalid',
+        message: `campfire "${checked.name}" would listen to its own output channel "${checked.output}" and feed itself forever`,
+        issues: [{ field: 'campfire.output', message: 'output is also an input', given: checked.output, allowed: `a channel not in [${checked.inputs.join(', ')}]` }],
+      });
+    }
+    this.name = checked.name;
+    this.campers = checked.campers;
+    this.inputs = checked.inputs;
+    this.output = checked.output;
+    this.strategy = checked.strategy;
+    this.partyBox = options.partyBox ?? null;
+    this.clock = options.clock ?? systemClock;
+    this.ownRecorder = new RunRecorder(null, `campfire-${this.name}`, this.clock);
+    this.ownRecorder.listen((event) => this.notify(event));
+    for (const camper of this.campers) camper.joinCampfire(this, this.partyBox, this.clock);
+  }
+
+  /** True when it listens to no channel (the pipeline lights it each cycle). */
+  get isSource(): boolean {
+    return this.inputs.length === 0;
+  }
+
+  /** Cycles run so far. */
+  get cycleCount(): number {
+    return this.cycles;
+  }
+
+  /** The last torch this campfire sent. */
+  get lastTorch(): Torch | null {
+    return this.last;
+  }
+
+  /** Calls `listener` for every run-log event about this campfire; returns the unsubscribe function. */
+  onEvent(listener: RunEventListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** Runs one cycle on `inputs` (cycles of one campfire never overlap). */
+  cycle(inputs: readonly ReceivedTorch[] = []): Promise<CycleResult> {
+    const next = this.queue.then(() => this.runCycle(inputs));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Resolves when every cycle asked for so far has finished. */
+  async idle(): Promise<void> {
+    await this.queue;
+  }
+
+  /** Used by a pipeline: where to publish and record while it runs. */
+  attach(runtime: CampfireRuntime | null): void {
+    this.runtime = runtime;
+  }
+
+  /** Called by a camper's `publish`: sends the torch if `grant` is this cycle's unused grant for that camper. */
+  async publishAsTorchbearer(camper: Camper, torch: Torch, grant: TorchbearerGrant | null): Promise<SentTorch> {
+    if (!this.campers.includes(camper)) throw notTorchbearerError(camper.name, this.name, this.output, 'it is not a camper of this campfire');
+    if (!grant) throw notTorchbearerError(camper.name, this.name, this.output, 'it holds no torchbearer grant');
+    if (grant !== this.activeGrant || grant.camper !== camper.name) throw notTorchbearerError(camper.name, this.name, this.output, 'its grant is not this cycle\'s');
+    if (grant.used) throw notTorchbearerError(camper.name, this.name, this.output, 'its grant was already used');
+    grant.used = true;
+    const antecedents = this.currentInputs.map((input) => input.messageId);
+    const message = this.output
+      ? torchMessage(torch, { channel: this.output, sender: this.name, antecedents, ts: this.clock.now() })
+      : null;
+    const messageId = message?.id ?? newId('msg');
+    this.record({ kind: 'torch-sent', camper: camper.name, channel: this.output, messageId, data: { cycle: grant.cycle, torch, antecedents } });
+    this.sent += 1;
+    this.last = torch;
+    if (message && this.runtime?.bus) await this.runtime.bus.publish(message);
+    return { messageId, channel: this.output, torch };
+  }
+
+  private currentInputs: readonly ReceivedTorch[] = [];
+
+  private async runCycle(inputs: readonly ReceivedTorch[]): Promise<CycleResult> {
+    this.cycles += 1;
+    const cycle = this.cycles;
+    this.currentInputs = inputs;
+    this.record({ kind: 'campfire-status', data: { status: 'active', cycle } });
+    let errors = 0;
+    const answers: { camper: Camper; torch: Torch }[] = [];
+    let previous: Torch | null = null;
+    for (const camper of this.campers) {
+      let torch: Torch | null;
+      try {
+        torch = await camper.answer({ campfire: this.name, cycle, inputs, previous: this.strategy === 'refine' ? previous : null, partyBox: camper.partyBox, clock: this.clock });
+      } catch (error) {
+        errors += 1;
+        this.failures += 1;
+        this.record({ kind: 'camper-error', camper: camper.name, data: { cycle, error: errorJson(error) } });
+        torch = createErrorTorch(error, camper.name);
+      }
+      if (!torch) continue;
+      answers.push({ camper, torch });
+      if (!isErrorTorch(torch)) previous = torch;
+    }
+    const final = this.pick(answers);
+    let result: CycleResult = { campfire: this.name, cycle, torch: null, torchbearer: null, messageId: null, errors };
+    if (final) {
+      const grant = new TorchbearerGrant(this.name, final.camper.name, this.output, cycle);
+      this.activeGrant = grant;
+      final.camper.receiveGrant(grant);
+      this.record({ kind: 'torchbearer-chosen', camper: final.camper.name, data: { cycle } });
+      try {
+        const sent = await final.camper.publish(final.torch);
+        result = { ...result, torch: sent.torch, torchbearer: final.camper.name, messageId: sent.messageId };
+      } finally {
+        final.camper.revokeGrant();
+        this.activeGrant = null;
+      }
+    }
+    this.currentInputs = [];
+    this.record({ kind: 'campfire-status', data: { status: 'idle', cycle } });
+    return result;
+  }
+
+  /** The final answer: `refine` takes the last answer that is not an error, `best-of` the most confident (first on a tie). */
+  private pick(answers: { camper: Camper; torch: Torch }[]): { camper: Camper; torch: Torch } | null {
+    if (answers.length === 0) return null;
+    const good = answers.filter((answer) => !isErrorTorch(answer.torch));
+    if (good.length === 0) return answers[answers.length - 1] ?? null;
+    if (this.strategy === 'refine') return good[good.length - 1] ?? null;
+    return good.reduce((best, answer) => (answer.torch.confidence > best.torch.confidence ? answer : best));
+  }
+
+  private record(event: Omit<RunEventInit, 'campfire'>): void {
+    (this.runtime?.recorder ?? this.ownRecorder).record({ ...event, campfire: this.name });
+  }
+
+  /** Called for each appended event about this campfire. */
+  notify(event: RunEvent): void {
+    this.recent.push(event);
+    if (this.recent.length > RECENT_EVENTS) this.recent.splice(0, this.recent.length - RECENT_EVENTS);
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        process.stderr.write(`campfires: an onEvent listener of campfire "${this.name}" failed: ${(error as Error)?.message ?? error}\n`);
+      }
+    }
+  }
+
+  /** The campfire's recent torches as a torch-flow bundle. */
+  async toMimeBundle(): Promise<MimeBundle> {
+    this.ownRecorder.flush();
+    const run = {
+      id: `campfire-${this.name}`,
+      kind: 'pipeline',
+      name: `campfire ${this.name}`,
+      status: 'completed' as const,
+      startedAt: this.recent[0]?.ts ?? this.clock.now(),
+      endedAt: null,
+      meta: { campfires: [this.describe()], backend: this.backend },
+    };
+    return torchFlowBundle(torchFlowFromEvents(run, this.recent));
+  }
+
+  /** Displays the campfire's recent torch flow in the notebook. */
+  show(): Promise<void> {
+    return display(this);
+  }
+
+  /** What kind of campers answer here: `tool`, a provider, or several joined by `+`. */
+  get backend(): string {
+    return [...new Set(this.campers.map((camper) => camper.backend))].join('+');
+  }
+
+  /** The shape written to the run's meta. */
+  describe(): { name: string; campers: string[]; inputs: string[]; output: string | null } {
+    return { name: this.name, campers: this.campers.map((camper) => camper.name), inputs: [...this.inputs], output: this.output };
+  }
+
+  /** One-line summary for notebooks. */
+  [inspect.custom](): string {
+    const inputs = this.inputs.length > 0 ? `[${this.inputs.join(', ')}]` : '(source)';
+    return `Campfire ${this.name}: ${this.campers.length} camper${this.campers.length === 1 ? '' : 's'} (${this.strategy}), ${inputs} -> ${this.output ?? '(no channel)'}, ${this.cycles} cycles, ${this.sent} torches sent, ${this.failures} camper errors`;
+  }
+}
