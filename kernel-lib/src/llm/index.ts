@@ -6,3 +6,6 @@ export * from './model-call-policy';
 export * from './model-failures';
 export * from './model-host';
 export * from './create-ollama-model';
+export * from './image-data-url';
+export * from './create-openai-compatible-model';
+export * from './create-openrouter-model';

@@ -1,4 +1,4 @@
-import { CampfiresError, RateLimitedError, systemClock, type Clock } from '../core';
+import { CampfiresError, systemClock, type Clock } from '../core';
 import { RateLimiter, type RateLimit, type RateLimitCounters } from './rate-limiter';
 import { DEFAULT_MODEL_TIMEOUT_MS, RequestDeadline } from './request-deadline';
 
@@ -70,7 +70,7 @@ export class ModelCallPolicy {
         if (!backoff || retry >= retries) throw mapped;
         const retryAfter = mapped.details.retryAfterMs;
         const wait = typeof retryAfter === 'number' ? retryAfter : base * 2 ** retry;
-        if (wait > maxWait) throw withRetryAt(mapped, this.clock.now() + wait);
+        if (wait > maxWait) throw mapped; // it names retryAt; waiting that long in a cell helps nobody
         await this.clock.sleep(wait);
       }
     }
@@ -82,13 +82,6 @@ export class ModelCallPolicy {
     opened.deadline.clear();
     return opened.value;
   }
-}
-
-function withRetryAt(error: CampfiresError, retryAt: number): CampfiresError {
-  if (error instanceof RateLimitedError) {
-    return new RateLimitedError({ code: error.code, message: `${error.message}; calls are allowed again at ${new Date(retryAt).toISOString()}`, details: { ...error.details, retryAt } });
-  }
-  return error;
 }
 
 /** Parses a `Retry-After` header (seconds or an HTTP date) into milliseconds from `now`. */

@@ -26,3 +26,10 @@ export function redactDeep<T>(value: T, secrets: readonly (string | undefined)[]
   }
   return value;
 }
+
+/** A copy of a `CampfiresError` (same class and code) with secrets removed from its message and details. */
+export function redactError<E extends { message: string; code: string; details: Record<string, unknown> }>(error: E, secrets: readonly (string | undefined)[]): E {
+  const message = redactSecrets(error.message, secrets);
+  const Class = error.constructor as new (init: { code: string; message: string; details: Record<string, unknown> }) => E;
+  return new Class({ code: error.code, message, details: redactDeep(error.details, secrets) });
+}
