@@ -2,3 +2,4 @@ export * from './box-driver';
 export * from './asset-names';
 export * from './local-driver';
 export * from './party-box';
+export * from './redis-driver';
