@@ -1,1 +1,15 @@
-export {};
+export * from './declaration';
+export * from './pattern-safety';
+export * from './tag-denylist';
+export * from './lint';
+export * from './lint-extras';
+export * from './args';
+export * from './tags';
+export * from './campfire-store';
+export * from './store-channel-bus';
+export * from './campfire-client';
+export * from './rate-limiter';
+export * from './executor';
+export * from './server';
+export * from './registry';
+export * from './tool-definition';

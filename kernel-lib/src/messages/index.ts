@@ -1,3 +1,4 @@
 export * from './json-value';
 export * from './message';
 export * from './torch';
+export * from './signing';
