@@ -35,13 +35,13 @@ export const simulationSettingsFileSchema = z.strictObject({
       stop_after_all_pass_rounds: z.number().int().min(1).default(2),
       stop_when: z.array(stopConditionSchema).default([]),
     })
-    .default({} as never),
+    .prefault({}),
   world: z
     .strictObject({
       initial_resource_level: z.number().int().min(0).default(50),
       initial_stability: z.number().int().min(0).default(50),
     })
-    .default({} as never),
+    .prefault({}),
   personas_file: z.string().min(1).default('personas.yaml'),
 });
 /** Parsed `settings.yaml`. */

@@ -1,0 +1,122 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LLMAgent, ManualClock, PersonaPolicyAgent, Simulation, SimulationController, SqliteRunLog, simulationConfigFrom, type ModelRequest } from 'campfires';
+import { ScriptedModel, persona } from './scripted-model';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'council-run-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const names = ['Ada', 'Bo', 'Cy'];
+const config = (simulation: Record<string, unknown> = {}, world: Record<string, unknown> = {}) =>
+  simulationConfigFrom({ scenario: { name: 'Test council' }, simulation: { log_level: 'silent', ...simulation }, world }, { personas: names.map((name) => persona(name)) });
+
+/** Answers by agent: Ada builds, Bo draws, Cy supports Ada; a function can override per call. */
+const scripted = (override?: (agent: string, call: number, request: ModelRequest) => string | undefined) =>
+  new ScriptedModel((agent, call, request) => {
+    const custom = override?.(agent, call, request);
+    if (custom !== undefined) return custom;
+    if (agent === 'Ada') return '{"action": "increase_resource", "target": "world", "reason": "build"}';
+    if (agent === 'Bo') return '{"action": "decrease_resource", "target": "world", "reason": "draw"}';
+    return '{"action": "support_agent", "target": "Ada", "reason": "back Ada"}';
+  });
+
+function llmAgents(model: ScriptedModel) {
+  return names.map((name) => new LLMAgent(persona(name), { model }));
+}
+
+describe('SimulationController', () => {
+  it('stops at max_turns and writes every action and turn to the run log', async () => {
+    const runLog = SqliteRunLog.open(':memory:');
+    const controller = new SimulationController({ config: config({ max_turns: 3 }), agents: llmAgents(scripted()), runLog, backend: 'scripted:script', narrate: null });
+    const result = await controller.run();
+    expect(result.end).toEqual({ reason: 'max_turns (3) reached', state: { resource_level: 50, stability: 65, turn: 3 }, turns: 3 });
+    const run = controller.currentRun;
+    expect(run?.kind).toBe('simulation');
+    expect(run?.status).toBe('completed');
+    const kinds = runLog.events(run?.id ?? '').map((event) => event.kind);
+    expect(kinds.filter((kind) => kind === 'action-applied')).toHaveLength(9);
+    expect(kinds.filter((kind) => kind === 'turn-end')).toHaveLength(3);
+    expect(kinds.at(-1)).toBe('simulation-end');
+  });
+
+  it('replaces an invalid action by pass and says why', async () => {
+    const model = scripted((agent) => (agent === 'Bo' ? '{"action": "oppose_agent", "target": "Bo", "reason": "self"}' : undefined));
+    const lines: string[] = [];
+    const controller = new SimulationController({ config: config({ max_turns: 1 }), agents: llmAgents(model), runLog: SqliteRunLog.open(':memory:'), backend: 'scripted', narrate: (line) => lines.push(line) });
+    const result = await controller.run();
+    const bo = result.actions.find((record) => record.agent === 'Bo');
+    expect(bo?.action.type).toBe('pass');
+    expect(bo?.valid).toBe(false);
+    expect(bo?.fallback).toBe(true);
+    expect(lines[1]).toBe('turn 1 · Bo: pass [proposed oppose_agent: oppose_agent needs another council member as target (one of Ada, Cy), got "Bo"] — "replaced by pass: oppose_agent needs another council member as target (one of Ada, Cy), got "Bo"" (resources 60, stability 50)');
+  });
+
+  it('refuses decrease_resource at 0 resources in a run', async () => {
+    const model = scripted((agent) => (agent === 'Ada' ? '{"action": "pass", "target": "world", "reason": "wait"}' : agent === 'Cy' ? '{"action": "decrease_resource", "target": "world", "reason": "more"}' : undefined));
+    const result = await new SimulationController({ config: config({ max_turns: 1 }, { initial_resource_level: 10 }), agents: llmAgents(model), runLog: SqliteRunLog.open(':memory:'), backend: 'scripted', narrate: null }).run();
+    expect(result.actions.map((record) => [record.agent, record.action.type, record.state.resource_level])).toEqual([
+      ['Ada', 'pass', 10],
+      ['Bo', 'decrease_resource', 0],
+      ['Cy', 'pass', 0],
+    ]);
+    expect(result.actions[2]?.invalidReason).toBe('decrease_resource is not allowed when resource_level is 0');
+  });
+
+  it('stops after N consecutive all-pass rounds', async () => {
+    const model = scripted((_agent, call) => (call > 3 ? '{"action": "pass", "target": "world", "reason": "wait"}' : undefined));
+    const result = await new SimulationController({ config: config({ max_turns: 10, stop_after_all_pass_rounds: 2 }), agents: llmAgents(model), runLog: SqliteRunLog.open(':memory:'), backend: 'scripted', narrate: null }).run();
+    expect(result.end?.reason).toBe('every agent passed 2 rounds in a row');
+    expect(result.end?.turns).toBe(3);
+    expect(result.turns.map((turn) => turn.allPassStreak)).toEqual([0, 1, 2]);
+  });
+
+  it('stops at a terminal world condition from the config', async () => {
+    const model = scripted((agent) => (agent === 'Cy' ? '{"action": "oppose_agent", "target": "Bo", "reason": "no"}' : '{"action": "pass", "target": "world", "reason": "."}'));
+    const result = await new SimulationController({
+      config: config({ max_turns: 10, stop_when: [{ field: 'stability', op: '<=', value: 40 }] }),
+      agents: llmAgents(model),
+      runLog: SqliteRunLog.open(':memory:'),
+      backend: 'scripted',
+      narrate: null,
+    }).run();
+    expect(result.end).toMatchObject({ reason: 'terminal condition: stability <= 40', turns: 2, state: { stability: 40 } });
+  });
+
+  it('refuses agents for 2 or 6 personas', () => {
+    const two = [persona('Ada'), persona('Bo')].map((entry) => new PersonaPolicyAgent(entry));
+    expect(() => new SimulationController({ config: config(), agents: two, runLog: SqliteRunLog.open(':memory:'), backend: 'x' })).toThrow('a council has 3 to 5 personas; got 2 (Ada, Bo)');
+  });
+
+  it('gives byte-identical logs for the same config and decisions', async () => {
+    const paths = [join(dir, 'a.jsonl'), join(dir, 'b.jsonl')];
+    const narratives: string[][] = [[], []];
+    for (const [index, path] of paths.entries()) {
+      const clock = new ManualClock(Date.UTC(2026, 0, 1) + index * 99_999);
+      await new SimulationController({ config: config({ max_turns: 4 }), agents: llmAgents(scripted()), runLog: SqliteRunLog.open(':memory:'), backend: 'scripted', debugLogPath: path, narrate: (line) => narratives[index]?.push(line), clock }).run();
+    }
+    const [first, second] = paths.map((path) => readFileSync(path));
+    expect(first?.equals(second as Buffer)).toBe(true);
+    expect(narratives[0]).toEqual(narratives[1]);
+    const lines = (first?.toString() ?? '').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ event: 'simulation-start', scenario: 'Test council' });
+    expect(lines[1]).toMatchObject({ event: 'action', agent: 'Ada', state: { resource_level: 60, stability: 50, turn: 1 }, trace: { fallback: false, attempts: [{ attempt: 1, raw: '{"action": "increase_resource", "target": "world", "reason": "build"}' }] } });
+    expect(String((lines[1]?.trace as { prompt: string }).prompt)).toContain('You are Ada.');
+    expect(lines.at(-1)).toMatchObject({ event: 'simulation-end', turns: 4 });
+  });
+
+  it('policy agents are deterministic across runs', async () => {
+    const run = async () => {
+      const sim = await Simulation.fromConfig('fixtures/councils/harvest', { runLog: SqliteRunLog.open(':memory:'), narrate: null, live: false });
+      await sim.run();
+      return sim.transcript.actions.map((record) => `${record.agent}:${record.action.type}:${record.action.target}:${record.state.resource_level}/${record.state.stability}`);
+    };
+    const first = await run();
+    expect(first).toHaveLength(48);
+    expect(await run()).toEqual(first);
+    expect(new Set(first.map((entry) => entry.split(':')[1])).size).toBeGreaterThanOrEqual(4);
+  });
+});
