@@ -4,3 +4,6 @@ export * from './camper';
 export * from './function-camper';
 export * from './run-recorder';
 export * from './campfire';
+export * from './pipeline-graph';
+export * from './pipeline-run';
+export * from './pipeline';

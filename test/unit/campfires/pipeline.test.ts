@@ -1,0 +1,107 @@
+import { inspect } from 'node:util';
+import { Campfire, Pipeline, SqliteRunLog, ValidationError, createRelayCamper, createToolCamper, type RunEvent } from 'campfires';
+
+function source(name: string, output: string, claims: string[]): Campfire {
+  let index = 0;
+  return new Campfire({ name, output, campers: [createToolCamper(`${name}-camper`, () => claims[index++] ?? null)] });
+}
+
+function stage(name: string, inputs: string[], output: string | null, suffix = name): Campfire {
+  return new Campfire({ name, inputs, output, campers: [createToolCamper(`${name}-camper`, ({ inputs: received }) => `${received.map((input) => input.torch.claim).join(' & ')} > ${suffix}`)] });
+}
+
+describe('Pipeline', () => {
+  it('passes torches through four campfires wired by channel names and writes every event of the contract', async () => {
+    const log = SqliteRunLog.open(':memory:');
+    const pipeline = new Pipeline({
+      name: 'chain',
+      runLog: log,
+      campfires: [source('scrape', 'headlines', ['blackout']), stage('sentiment', ['headlines'], 'mood'), stage('verify', ['mood'], 'verified'), stage('summary', ['verified'], 'alerts')],
+    });
+    const seen: RunEvent[] = [];
+    pipeline.onEvent((event) => seen.push(event));
+    const run = await pipeline.run({ cycles: 1 });
+    expect(run.finals).toEqual({ summary: expect.objectContaining({ claim: 'blackout > sentiment > verify > summary' }) });
+    expect(run).toMatchObject({ cycles: 1, torchesSent: 4, handoffs: 3, camperErrors: 0 });
+    expect(run.run.status).toBe('completed');
+    expect(log.run(run.runId).meta).toEqual({
+      campfires: [
+        { name: 'scrape', campers: ['scrape-camper'], inputs: [], output: 'headlines' },
+        { name: 'sentiment', campers: ['sentiment-camper'], inputs: ['headlines'], output: 'mood' },
+        { name: 'verify', campers: ['verify-camper'], inputs: ['mood'], output: 'verified' },
+        { name: 'summary', campers: ['summary-camper'], inputs: ['verified'], output: 'alerts' },
+      ],
+      backend: 'tool',
+    });
+    const events = log.events(run.runId);
+    expect(seen.map((event) => event.seq)).toEqual(events.map((event) => event.seq));
+    const handoffs = events
+      .filter((event) => event.kind === 'torch-received')
+      .map((event) => `${(event.data as { from: string }).from} -> ${event.campfire} on ${event.channel}`);
+    expect(handoffs).toEqual(['scrape -> sentiment on headlines', 'sentiment -> verify on mood', 'verify -> summary on verified']);
+    const sent = events.filter((event) => event.kind === 'torch-sent');
+    const received = events.filter((event) => event.kind === 'torch-received');
+    expect(received.map((event) => event.messageId)).toEqual(sent.slice(0, 3).map((event) => event.messageId));
+    expect(sent[1]?.data).toMatchObject({ cycle: 1, antecedents: [sent[0]?.messageId] });
+    expect(events.filter((event) => event.campfire === 'verify').map((event) => event.kind)).toEqual([
+      'torch-received',
+      'campfire-status',
+      'torchbearer-chosen',
+      'torch-sent',
+      'campfire-status',
+    ]);
+  });
+
+  it('delivers only to subscribers of a channel: no crosstalk', async () => {
+    const pipeline = new Pipeline({
+      campfires: [source('news', 'news', ['n1']), source('weather', 'weather', ['w1']), stage('news-reader', ['news'], null), stage('weather-reader', ['weather'], null), stage('both', ['news', 'weather'], null)],
+    });
+    const run = await pipeline.run({ cycles: 1 });
+    const received = run.events().filter((event) => event.kind === 'torch-received').map((event) => `${event.campfire}<${event.channel}`);
+    expect(received.sort()).toEqual(['both<news', 'both<weather', 'news-reader<news', 'weather-reader<weather']);
+    expect(run.finals['news-reader']?.claim).toBe('n1 > news-reader');
+    expect(run.finals['weather-reader']?.claim).toBe('w1 > weather-reader');
+  });
+
+  it('runs until quiet when no cycle count is given', async () => {
+    const pipeline = new Pipeline({ campfires: [source('feed', 'items', ['a', 'b', 'c']), stage('sink', ['items'], null)] });
+    const run = await pipeline.run();
+    expect(run.cycles).toBe(4);
+    expect(run.torchesSent).toBe(6);
+    expect(run.finals.sink?.claim).toBe('c > sink');
+  });
+
+  it('records a camper error and goes on', async () => {
+    const broken = new Campfire({ name: 'broken', inputs: ['headlines'], output: 'out', campers: [createToolCamper('flaky', () => { throw new Error('model unreachable'); })] });
+    const pipeline = new Pipeline({ campfires: [source('scrape', 'headlines', ['x', 'y']), broken, stage('after', ['out'], null)] });
+    const run = await pipeline.run({ cycles: 2 });
+    expect(run.camperErrors).toBe(2);
+    expect(run.finals.after?.claim).toBe('flaky failed: model unreachable > after');
+    const error = run.events().find((event) => event.kind === 'camper-error');
+    expect(error).toMatchObject({ campfire: 'broken', camper: 'flaky', data: { cycle: 1, error: { message: 'model unreachable' } } });
+  });
+
+  it('runs 120 campfires in one process', async () => {
+    const campfires: Campfire[] = [source('origin', 'c0', ['spark', 'spark', 'spark'])];
+    for (let index = 1; index <= 119; index += 1) campfires.push(new Campfire({ name: `fire-${index}`, inputs: [`c${index - 1}`], output: `c${index}`, campers: [createRelayCamper(`relay-${index}`)] }));
+    const run = await new Pipeline({ campfires }).run({ cycles: 3 });
+    expect(run.torchesSent).toBe(3 * 120);
+    expect(run.handoffs).toBe(3 * 119);
+    expect(run.finals['fire-119']?.claim).toBe('spark');
+  });
+
+  it('refuses duplicate names, loops and bad run options, naming them', async () => {
+    expect(() => new Pipeline({ campfires: [stage('a', ['x'], 'y'), stage('a', ['y'], 'z')] })).toThrow(/two campfires named "a"/);
+    expect(() => new Pipeline({ campfires: [stage('a', ['x'], 'y'), stage('b', ['y'], 'x')] })).toThrow(/torches would go round forever: a -> b -> a/);
+    const pipeline = new Pipeline({ campfires: [source('s', 'out', ['x'])] });
+    await expect(pipeline.run({ cycles: 0 })).rejects.toThrow(ValidationError);
+    await expect(pipeline.run({ cycles: 1.5 })).rejects.toThrow(/options\.cycles/);
+  });
+
+  it('summarises itself and its runs in one line', async () => {
+    const pipeline = new Pipeline({ name: 'tiny', campfires: [source('s', 'out', ['hello']), stage('t', ['out'], null)] });
+    const run = await pipeline.run({ cycles: 1 });
+    expect(inspect(pipeline)).toBe('Pipeline tiny: 2 campfires (1 source), 1 run, no run log');
+    expect(inspect(run)).toMatch(/^PipelineRun run_memory_1 \(tiny, completed\): 1 cycles, 2 torches, 1 handoffs, 0 camper errors in \d+ ms; t: "hello > t"$/);
+  });
+});
