@@ -13,3 +13,7 @@ export * from './executor';
 export * from './server';
 export * from './registry';
 export * from './tool-definition';
+export * from './operation-help';
+export * from './campfire-session';
+export * from './type-generator';
+export * from './digital-twin';
