@@ -1,0 +1,82 @@
+import type { TorchFlowPayload } from 'campfires/display';
+import { svgElement } from './dom';
+import { layoutFlow, NODE_HEIGHT, NODE_WIDTH, type PlacedNode } from './flow-layout';
+
+/**
+ * Draws the campfires as boxes left to right and the channels as labelled arrows,
+ * each labelled with how many torches crossed it.
+ */
+export function renderFlowDiagram(payload: TorchFlowPayload): SVGSVGElement {
+  const layout = layoutFlow(payload);
+  const svg = svgElement('svg', {
+    class: 'cf-flow-diagram',
+    width: layout.width,
+    height: layout.height,
+    viewBox: `0 0 ${layout.width} ${layout.height}`,
+    role: 'img',
+    'aria-label': `Torch flow: ${payload.campfires.length} campfires, ${layout.edges.length} channel links`,
+  });
+  const defs = svgElement('defs');
+  const marker = svgElement('marker', {
+    id: `cf-arrow-${payload.runId.replace(/[^A-Za-z0-9_-]/g, '')}`,
+    viewBox: '0 0 10 10',
+    refX: 9,
+    refY: 5,
+    markerWidth: 7,
+    markerHeight: 7,
+    orient: 'auto-start-reverse',
+  });
+  marker.append(svgElement('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'cf-arrow-head' }));
+  defs.append(marker);
+  svg.append(defs);
+
+  const byName = new Map(layout.nodes.map((node) => [node.name, node]));
+  const torchCounts = new Map<string, number>();
+  for (const torch of payload.torches) torchCounts.set(torch.channel, (torchCounts.get(torch.channel) ?? 0) + 1);
+
+  for (const edge of layout.edges) {
+    const from = byName.get(edge.from) as PlacedNode;
+    const to = byName.get(edge.to) as PlacedNode;
+    const group = svgElement('g', { class: 'cf-edge', 'data-channel': edge.channel, 'data-from': edge.from, 'data-to': edge.to });
+    const x1 = from.x + NODE_WIDTH;
+    const y1 = from.y + NODE_HEIGHT / 2;
+    const x2 = to.x;
+    const y2 = to.y + NODE_HEIGHT / 2;
+    const bend = Math.max(30, Math.abs(x2 - x1) / 2);
+    const d =
+      edge.from === edge.to || x2 <= x1
+        ? `M ${x1} ${y1} C ${x1 + 60} ${y1 - 70}, ${x2 - 60} ${y2 - 70}, ${x2} ${y2}`
+        : `M ${x1} ${y1} C ${x1 + bend} ${y1}, ${x2 - bend} ${y2}, ${x2} ${y2}`;
+    group.append(svgElement('path', { d, class: 'cf-edge-line', 'marker-end': `url(#${marker.id})` }));
+    const count = torchCounts.get(edge.channel) ?? 0;
+    const label = svgElement(
+      'text',
+      { x: (x1 + x2) / 2, y: Math.min(y1, y2) + (y1 === y2 ? -6 : (Math.abs(y2 - y1) / 2) - 6), 'text-anchor': 'middle', class: 'cf-edge-label' },
+      `${edge.channel} (${count})`,
+    );
+    group.append(label);
+    svg.append(group);
+  }
+
+  for (const campfire of payload.campfires) {
+    const node = byName.get(campfire.name) as PlacedNode;
+    const group = svgElement('g', {
+      class: `cf-node cf-node-${campfire.status}`,
+      'data-campfire': campfire.name,
+      transform: `translate(${node.x}, ${node.y})`,
+    });
+    group.append(svgElement('rect', { width: NODE_WIDTH, height: NODE_HEIGHT, rx: 8, class: 'cf-node-box' }));
+    group.append(svgElement('text', { x: NODE_WIDTH / 2, y: 22, 'text-anchor': 'middle', class: 'cf-node-name' }, clip(campfire.name, 22)));
+    const campers = campfire.campers.length === 1 ? '1 camper' : `${campfire.campers.length} campers`;
+    group.append(
+      svgElement('text', { x: NODE_WIDTH / 2, y: 42, 'text-anchor': 'middle', class: 'cf-node-detail' }, `${campers} · ${campfire.status}`),
+    );
+    group.append(svgElement('title', {}, `${campfire.name}\ncampers: ${campfire.campers.join(', ') || 'none'}\ninputs: ${campfire.inputs.join(', ') || 'none'}\noutput: ${campfire.output ?? 'none'}`));
+    svg.append(group);
+  }
+  return svg;
+}
+
+function clip(text: string, length: number): string {
+  return text.length > length ? `${text.slice(0, length - 1)}…` : text;
+}

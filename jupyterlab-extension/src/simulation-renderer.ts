@@ -1,0 +1,104 @@
+import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
+import { Widget } from '@lumino/widgets';
+import { simulationPayloadSchema, type SimulationPayload } from 'campfires/display';
+import { element } from './dom';
+import { SIMULATION_MIME } from './mime-types';
+import { checkPayload } from './payload-error';
+import { agentActionsSpec, worldStateSpec, type VegaLiteSpec } from './simulation-specs';
+
+/** Draws one vega-lite spec into an element (vega-embed's signature, reduced to what we use). */
+export type EmbedChart = (target: HTMLElement, spec: VegaLiteSpec) => Promise<{ finalize(): void }>;
+
+/** Loads vega-embed only when the first chart is drawn: it is large and most outputs never need it. */
+export const loadVegaEmbed = async (): Promise<EmbedChart> => {
+  const module = await import('vega-embed');
+  const embed = module.default;
+  return (target, spec) => embed(target, spec as never, { actions: { export: true, source: false, compiled: false, editor: false }, renderer: 'svg' });
+};
+
+/** Options of the simulation renderer; `loadEmbed` swaps the chart library (tests). */
+export interface SimulationRendererOptions {
+  mimeType?: string;
+  loadEmbed?: () => Promise<EmbedChart>;
+}
+
+/**
+ * Renders `application/vnd.campfires.simulation.v1+json`: a summary line, interactive
+ * vega-lite charts of the world state and of each agent's actions, and the agents' policies.
+ */
+export class SimulationRenderer extends Widget implements IRenderMime.IRenderer {
+  private readonly mimeType: string;
+  private readonly loadEmbed: () => Promise<EmbedChart>;
+  private views: Array<{ finalize(): void }> = [];
+
+  constructor(options: SimulationRendererOptions = {}) {
+    super();
+    this.mimeType = options.mimeType ?? SIMULATION_MIME;
+    this.loadEmbed = options.loadEmbed ?? loadVegaEmbed;
+    this.addClass('cf-simulation');
+  }
+
+  /** Validates the payload of a MIME model and draws its charts. */
+  async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    await this.renderData(model.data[this.mimeType]);
+  }
+
+  /** Validates a raw payload and draws its charts; resolves once the charts are drawn. */
+  async renderData(data: unknown): Promise<void> {
+    this.finalizeViews();
+    const checked = checkPayload(simulationPayloadSchema, this.mimeType, data);
+    if (!checked.success) {
+      this.node.replaceChildren(checked.element);
+      return;
+    }
+    const payload = checked.data;
+    const worldChart = element('div', 'cf-chart cf-chart-world');
+    const actionsChart = element('div', 'cf-chart cf-chart-actions');
+    this.node.replaceChildren(header(payload), worldChart, actionsChart, agentList(payload));
+    try {
+      const embed = await this.loadEmbed();
+      this.views = await Promise.all([embed(worldChart, worldStateSpec(payload)), embed(actionsChart, agentActionsSpec(payload))]);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.node.append(element('div', 'cf-payload-error', `The charts could not be drawn: ${message}`));
+    }
+  }
+
+  /** Releases the vega views when the output goes away. */
+  override dispose(): void {
+    this.finalizeViews();
+    super.dispose();
+  }
+
+  private finalizeViews(): void {
+    for (const view of this.views) view.finalize();
+    this.views = [];
+  }
+}
+
+function header(payload: SimulationPayload): HTMLElement {
+  const fallbacks = payload.actions.filter((action) => action.fallback).length;
+  const last = payload.turns.at(-1);
+  const box = element('div', 'cf-simulation-header');
+  box.append(element('span', 'cf-title', payload.title));
+  box.append(element('span', `cf-status cf-status-${payload.status}`, payload.status));
+  box.append(
+    element(
+      'span',
+      'cf-meta',
+      `${payload.agents.length} agents · ${payload.turns.length} turns · ${payload.actions.length} actions (${fallbacks} by policy fallback) · backend: ${payload.backend}` +
+        (last ? ` · final resource_level ${last.resource_level}, stability ${last.stability}` : ''),
+    ),
+  );
+  return box;
+}
+
+function agentList(payload: SimulationPayload): HTMLElement {
+  const list = element('ul', 'cf-agents');
+  for (const agent of payload.agents) {
+    const item = element('li');
+    item.append(element('strong', undefined, agent.name), ` — ${agent.description} (policy: ${agent.policy})`);
+    list.append(item);
+  }
+  return list;
+}

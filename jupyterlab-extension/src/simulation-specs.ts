@@ -1,0 +1,80 @@
+import type { SimulationPayload } from 'campfires/display';
+
+/** A vega-lite spec as plain JSON (the renderer hands it to vega-embed). */
+export type VegaLiteSpec = Record<string, unknown>;
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
+
+/** Line chart of resource_level and stability per turn, with a hover rule for exact values. */
+export function worldStateSpec(payload: SimulationPayload): VegaLiteSpec {
+  const values = payload.turns.flatMap((turn) => [
+    { turn: turn.turn, measure: 'resource_level', value: turn.resource_level },
+    { turn: turn.turn, measure: 'stability', value: turn.stability },
+  ]);
+  return {
+    $schema: SCHEMA,
+    description: 'World state per turn',
+    title: 'World state per turn',
+    width: 'container',
+    height: 180,
+    data: { values },
+    encoding: {
+      x: { field: 'turn', type: 'quantitative', title: 'turn', axis: { tickMinStep: 1 } },
+      y: { field: 'value', type: 'quantitative', title: 'level' },
+      color: { field: 'measure', type: 'nominal', title: null },
+    },
+    layer: [
+      { mark: { type: 'line', point: true }, encoding: { tooltip: [{ field: 'turn' }, { field: 'measure' }, { field: 'value' }] } },
+      {
+        params: [{ name: 'hover', select: { type: 'point', fields: ['turn'], on: 'pointerover', nearest: true, clear: 'pointerout' } }],
+        mark: { type: 'rule', color: 'gray' },
+        encoding: { opacity: { condition: { param: 'hover', empty: false, value: 0.4 }, value: 0 } },
+      },
+    ],
+  };
+}
+
+/** Each agent's actions by turn: shape shows success, hollow marks are policy fallbacks, tooltips give the reason. */
+export function agentActionsSpec(payload: SimulationPayload): VegaLiteSpec {
+  const values = payload.actions.map((action) => ({
+    turn: action.turn,
+    agent: action.agent,
+    action: action.action,
+    target: action.target ?? '',
+    reason: action.reason,
+    outcome: action.success ? 'succeeded' : 'failed',
+    message: action.message,
+    source: action.fallback ? 'policy fallback' : 'model',
+  }));
+  return {
+    $schema: SCHEMA,
+    description: "Each agent's actions by turn",
+    title: "Each agent's actions",
+    width: 'container',
+    height: { step: 28 },
+    data: { values },
+    params: [{ name: 'pick', select: { type: 'point', fields: ['action'] }, bind: 'legend' }],
+    mark: { type: 'point', size: 120, strokeWidth: 2 },
+    encoding: {
+      x: { field: 'turn', type: 'quantitative', title: 'turn', axis: { tickMinStep: 1 } },
+      y: { field: 'agent', type: 'nominal', title: null },
+      color: { field: 'action', type: 'nominal' },
+      shape: { field: 'outcome', type: 'nominal', scale: { domain: ['succeeded', 'failed'], range: ['circle', 'cross'] } },
+      fill: {
+        condition: { test: "datum.source === 'model'", field: 'action', type: 'nominal', legend: null },
+        value: 'transparent',
+      },
+      opacity: { condition: { param: 'pick', value: 1 }, value: 0.15 },
+      tooltip: [
+        { field: 'turn' },
+        { field: 'agent' },
+        { field: 'action' },
+        { field: 'target' },
+        { field: 'outcome' },
+        { field: 'reason' },
+        { field: 'message' },
+        { field: 'source' },
+      ],
+    },
+  };
+}
