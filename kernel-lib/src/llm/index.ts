@@ -9,3 +9,8 @@ export * from './create-ollama-model';
 export * from './image-data-url';
 export * from './create-openai-compatible-model';
 export * from './create-openrouter-model';
+export * from './extract-json';
+export * from './normalize-action-key';
+export * from './model-debug-log';
+export * from './generate-object';
+export * from './scripted-model';

@@ -1,0 +1,193 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { CampfiresError, ModelError, formatIssues, issuesFromZod } from '../core';
+import type { JsonValue } from '../messages';
+import type { RunLog } from '../runlog';
+import { extractJson } from './extract-json';
+import type { LanguageModel, ModelMessage, ModelUsage } from './language-model';
+import { defaultModelDebugLog, type ModelDebugLog } from './model-debug-log';
+import { redactSecrets } from './redact-secrets';
+
+/** One call to the model inside `generateObject`, as logged. */
+export interface ModelAttempt {
+  attempt: number;
+  ok: boolean;
+  /** What the model wrote (null when the call itself failed). */
+  raw: string | null;
+  /** Why the attempt was not usable, in words sent back to the model. */
+  error: string | null;
+  latencyMs: number;
+  usage: ModelUsage | null;
+  model: string;
+}
+
+/** Options of `generateObject`. */
+export interface GenerateObjectOptions<S extends z.ZodType> {
+  model: LanguageModel;
+  schema: S;
+  messages: ModelMessage[];
+  /** Attempts in all (default 3); after each bad answer the model is told what was wrong. */
+  retries?: number;
+  /** Returned (flagged `fallback: true`) when every attempt failed; without it the last failure throws. */
+  fallback?: z.output<S>;
+  /** Fixes known quirks before validation, e.g. `acceptActionKeyVariants()`. */
+  normalize?: (raw: unknown) => unknown;
+  runLog?: RunLog;
+  runId?: string;
+  /** What is asking (`Sentiment/llm`, `agent:Mayor`), written with each attempt. */
+  label?: string;
+  campfire?: string;
+  camper?: string;
+  temperature?: number;
+  maxTokens?: number;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Where attempts are also written as JSON lines; default beside the run log file; `false` for none. */
+  debugLog?: ModelDebugLog | false;
+  /** Also state the JSON schema in a system message (default true; small models need it). */
+  schemaInPrompt?: boolean;
+}
+
+/** What `generateObject` returns: the typed value, whether it is the fallback, and every attempt. */
+export interface GenerateObjectResult<T> {
+  value: T;
+  fallback: boolean;
+  attempts: ModelAttempt[];
+}
+
+/** The JSON schema of a zod schema as sent to models (`format` / `response_format`). */
+export function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+  return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}
+
+function promptForLog(messages: readonly ModelMessage[]): JsonValue {
+  return messages.map((message) => ({
+    role: message.role,
+    content: redactSecrets(message.content),
+    ...(message.images && message.images.length > 0
+      ? { images: message.images.map((image) => ({ bytes: image.byteLength, sha256: createHash('sha256').update(image).digest('hex').slice(0, 16) })) }
+      : {}),
+  }));
+}
+
+function problemOf(result: z.ZodSafeParseResult<unknown>, input: unknown): string {
+  if (result.success) return '';
+  return formatIssues(issuesFromZod(result.error, input));
+}
+
+/**
+ * Asks a model for a value of a zod schema: sends the JSON schema, extracts JSON from the
+ * answer (fences, prose), normalizes, validates, and retries telling the model what was
+ * wrong. Every attempt goes to the run log (`model-attempt`) and the debug log.
+ * @example const { value, fallback } = await generateObject({ model, schema: z.object({ claim: z.string() }), messages });
+ */
+export async function generateObject<S extends z.ZodType>(options: GenerateObjectOptions<S>): Promise<GenerateObjectResult<z.output<S>>> {
+  const { model, schema } = options;
+  const retries = Math.max(1, options.retries ?? 3);
+  const jsonSchema = jsonSchemaOf(schema);
+  const label = options.label ?? options.camper ?? 'generateObject';
+  const debugLog = options.debugLog === false ? undefined : (options.debugLog ?? defaultModelDebugLog(options.runLog?.path));
+  const conversation: ModelMessage[] = [...options.messages];
+  if (options.schemaInPrompt !== false) {
+    const instruction = `Answer with only one JSON object that follows this JSON schema, with no other text:\n${JSON.stringify(jsonSchema)}`;
+    const firstNonSystem = conversation.findIndex((message) => message.role !== 'system');
+    conversation.splice(firstNonSystem < 0 ? conversation.length : firstNonSystem, 0, { role: 'system', content: instruction });
+  }
+  const attempts: ModelAttempt[] = [];
+  let lastError: CampfiresError | undefined;
+
+  const log = (attempt: ModelAttempt, prompt: ModelMessage[]): void => {
+    const data = {
+      label,
+      provider: model.provider,
+      model: attempt.model,
+      attempt: attempt.attempt,
+      of: retries,
+      ok: attempt.ok,
+      prompt: promptForLog(prompt),
+      raw: attempt.raw === null ? null : redactSecrets(attempt.raw),
+      error: attempt.error,
+      latencyMs: attempt.latencyMs,
+      usage: attempt.usage ? { inputTokens: attempt.usage.inputTokens ?? null, outputTokens: attempt.usage.outputTokens ?? null } : null,
+    };
+    if (options.runLog && options.runId) {
+      options.runLog.append(options.runId, { kind: 'model-attempt', campfire: options.campfire ?? null, camper: options.camper ?? label, data });
+    }
+    debugLog?.write({ kind: 'model-attempt', runId: options.runId ?? null, campfire: options.campfire ?? null, ...data });
+  };
+
+  for (let attempt = 1; attempt <= retries; attempt += 1) {
+    const prompt = [...conversation];
+    const started = performance.now();
+    let raw: string;
+    let usage: ModelUsage | null = null;
+    let answeredBy = model.modelId;
+    try {
+      const response = await model.generate({
+        messages: prompt,
+        jsonSchema,
+        temperature: options.temperature,
+        maxTokens: options.maxTokens,
+        timeoutMs: options.timeoutMs,
+        signal: options.signal,
+      });
+      raw = response.text;
+      usage = response.usage ?? null;
+      answeredBy = response.model;
+    } catch (error) {
+      const failure =
+        error instanceof CampfiresError
+          ? error
+          : new ModelError({ code: 'model_call_failed', message: `${model.provider} model ${model.modelId} failed: ${(error as Error)?.message ?? String(error)}`, details: { retryable: true } });
+      lastError = failure;
+      const record: ModelAttempt = { attempt, ok: false, raw: null, error: failure.message, latencyMs: Math.round(performance.now() - started), usage: null, model: answeredBy };
+      attempts.push(record);
+      log(record, prompt);
+      if (failure.details.retryable !== true) break; // a down host or a bad key will not get better by asking again
+      continue;
+    }
+    const latencyMs = Math.round(performance.now() - started);
+    const extracted = extractJson(raw);
+    let problem: string;
+    if (extracted.success) {
+      const candidate = options.normalize ? options.normalize(extracted.data) : extracted.data;
+      const parsed = schema.safeParse(candidate);
+      if (parsed.success) {
+        const record: ModelAttempt = { attempt, ok: true, raw, error: null, latencyMs, usage, model: answeredBy };
+        attempts.push(record);
+        log(record, prompt);
+        return { value: parsed.data, fallback: false, attempts };
+      }
+      problem = problemOf(parsed, candidate);
+    } else {
+      problem = extracted.error;
+    }
+    const record: ModelAttempt = { attempt, ok: false, raw, error: problem, latencyMs, usage, model: answeredBy };
+    attempts.push(record);
+    log(record, prompt);
+    lastError = new ModelError({
+      code: 'model_output_invalid',
+      message: `${label}: ${model.provider} model ${model.modelId} gave no valid answer in ${attempt} attempt${attempt === 1 ? '' : 's'}; last problem: ${problem}`,
+      details: { label, provider: model.provider, model: model.modelId, attempts: attempt, problem, raw: raw.slice(0, 500), retryable: true },
+    });
+    conversation.push(
+      { role: 'assistant', content: raw },
+      { role: 'user', content: `That answer could not be used: ${problem}. Answer again with only one JSON object that follows the schema.` },
+    );
+  }
+
+  if (options.fallback !== undefined) {
+    const reason = lastError?.message ?? 'no attempt made';
+    if (options.runLog && options.runId) {
+      options.runLog.append(options.runId, {
+        kind: 'model-fallback',
+        campfire: options.campfire ?? null,
+        camper: options.camper ?? label,
+        data: { label, provider: model.provider, model: model.modelId, reason, value: options.fallback as JsonValue },
+      });
+    }
+    debugLog?.write({ kind: 'model-fallback', runId: options.runId ?? null, label, reason });
+    return { value: options.fallback, fallback: true, attempts };
+  }
+  throw lastError ?? new ModelError({ code: 'model_output_invalid', message: `${label}: no attempt was made`, details: {} });
+}

@@ -1,0 +1,104 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ModelError, ScriptedModel, SqliteRunLog, acceptActionKeyVariants, generateObject } from 'campfires';
+
+const actionSchema = z.object({
+  action: z.enum(['increase_resource', 'decrease_resource', 'support_agent', 'oppose_agent', 'pass']),
+  target: z.string(),
+  reason: z.string(),
+});
+const pass = { action: 'pass' as const, target: 'world', reason: 'LLM failure or invalid output' };
+
+describe('generateObject', () => {
+  let dir: string;
+  let log: SqliteRunLog;
+  let runId: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'generate-object-'));
+    log = SqliteRunLog.open(join(dir, 'torch_log.db'));
+    runId = log.startRun({ kind: 'simulation', name: 'council' }).id;
+  });
+  afterEach(() => {
+    log.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('returns the typed value and logs the attempt with prompt, raw output, latency and tokens', async () => {
+    const model = new ScriptedModel(['{"action":"support_agent","target":"Mayor","reason":"she is right"}'], { usage: { inputTokens: 90, outputTokens: 12 } });
+    const result = await generateObject({
+      model,
+      schema: actionSchema,
+      messages: [{ role: 'system', content: 'You are the Farmer.' }, { role: 'user', content: 'Choose an action.' }],
+      runLog: log,
+      runId,
+      label: 'agent:Farmer',
+    });
+    expect(result.value).toEqual({ action: 'support_agent', target: 'Mayor', reason: 'she is right' });
+    expect(result.fallback).toBe(false);
+    const sent = model.requests[0]!;
+    expect(sent.messages.map((message) => message.role)).toEqual(['system', 'system', 'user']);
+    expect(sent.messages[1]!.content).toMatch(/^Answer with only one JSON object that follows this JSON schema, with no other text:\n\{.*"increase_resource"/);
+    expect(sent.jsonSchema).toMatchObject({ type: 'object', required: ['action', 'target', 'reason'] });
+    const [event] = log.events(runId, { kinds: ['model-attempt'] });
+    expect(event).toMatchObject({
+      camper: 'agent:Farmer',
+      data: { label: 'agent:Farmer', provider: 'scripted', attempt: 1, of: 3, ok: true, error: null, usage: { inputTokens: 90, outputTokens: 12 } },
+    });
+    expect((event!.data as { raw: string }).raw).toContain('support_agent');
+    expect((event!.data as { prompt: unknown[] }).prompt).toHaveLength(3);
+  });
+
+  it('tells the model what was wrong and accepts the corrected answer', async () => {
+    const model = new ScriptedModel(['{"choice":"pass","why":"tired"}', 'Sorry! ```json\n{"type":"Pass","target":"world","reason":"tired"}\n```']);
+    const result = await generateObject({ model, schema: actionSchema, messages: [{ role: 'user', content: 'Choose.' }], normalize: acceptActionKeyVariants(), runLog: log, runId });
+    expect(result.value).toEqual({ action: 'pass', target: 'world', reason: 'tired' });
+    expect(result.attempts.map((attempt) => attempt.ok)).toEqual([false, true]);
+    const retry = model.requests[1]!.messages;
+    expect(retry.at(-2)).toEqual({ role: 'assistant', content: '{"choice":"pass","why":"tired"}' });
+    expect(retry.at(-1)!.content).toMatch(/^That answer could not be used: action: .* \(got nothing\); target: .*; reason: .*\. Answer again with only one JSON object that follows the schema\.$/);
+  });
+
+  it('returns the fallback, flagged, after three unknown actions, and writes every attempt to the debug log', async () => {
+    const model = new ScriptedModel(['{"action":"dance","target":"world","reason":"fun"}'], { repeatLast: true });
+    const result = await generateObject({ model, schema: actionSchema, messages: [{ role: 'user', content: 'Choose.' }], fallback: pass, runLog: log, runId, label: 'agent:Bard' });
+    expect(result).toMatchObject({ value: pass, fallback: true });
+    expect(result.attempts).toHaveLength(3);
+    expect(result.attempts[0]!.error).toMatch(/^action: Invalid option: expected one of .*"pass" \(got "dance"\)$/);
+    expect(log.events(runId).map((event) => event.kind)).toEqual(['model-attempt', 'model-attempt', 'model-attempt', 'model-fallback']);
+    const lines = readFileSync(join(dir, 'model-debug.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines.map((line) => [line.message, line.attempt ?? null])).toEqual([
+      ['model-attempt', 1],
+      ['model-attempt', 2],
+      ['model-attempt', 3],
+      ['model-fallback', null],
+    ]);
+    expect(lines[0].raw).toContain('dance');
+    expect(lines[3].reason).toContain('agent:Bard: scripted model scripted gave no valid answer in 3 attempts');
+  });
+
+  it('throws the last problem when there is no fallback', async () => {
+    const model = new ScriptedModel(['I would rather not say.', 'Still no.']);
+    await expect(generateObject({ model, schema: actionSchema, messages: [{ role: 'user', content: 'Choose.' }], retries: 2, debugLog: false })).rejects.toThrow(
+      'generateObject: scripted model scripted gave no valid answer in 2 attempts; last problem: the answer contains no JSON object',
+    );
+  });
+
+  it('stops at once when the model cannot be reached, then falls back', async () => {
+    const down = new ModelError({ code: 'model_unreachable', message: 'Ollama is not answering', details: { retryable: false } });
+    const model = new ScriptedModel([down, '{"action":"pass","target":"world","reason":"x"}']);
+    const result = await generateObject({ model, schema: actionSchema, messages: [{ role: 'user', content: 'Choose.' }], fallback: pass, runLog: log, runId });
+    expect(result.fallback).toBe(true);
+    expect(result.attempts).toEqual([expect.objectContaining({ attempt: 1, ok: false, raw: null, error: 'Ollama is not answering' })]);
+    expect(model.remaining).toBe(1);
+    await expect(generateObject({ model: new ScriptedModel([down]), schema: actionSchema, messages: [], debugLog: false })).rejects.toBe(down);
+  });
+
+  it('retries after a failure that may pass (a timeout)', async () => {
+    const timeout = new ModelError({ code: 'model_timeout', message: 'did not answer within 30 s', details: { retryable: true } });
+    const model = new ScriptedModel([timeout, '{"action":"pass","target":"world","reason":"x"}']);
+    const result = await generateObject({ model, schema: actionSchema, messages: [{ role: 'user', content: 'Choose.' }], debugLog: false });
+    expect(result.attempts.map((attempt) => attempt.error)).toEqual(['did not answer within 30 s', null]);
+  });
+});
