@@ -1,4 +1,5 @@
 import type { JsonValue } from '../messages';
+import type { RunLog } from '../runlog';
 import { ACTION_EFFECTS, ACTION_TYPES, type Action, type ActionType, type AgentState, type Persona, type RoundSummary, type WorldState } from './models';
 
 /** What an agent sees before it decides: a read-only world snapshot, the council and its short history. */
@@ -42,6 +43,8 @@ export interface CouncilAgent {
   acted(action: Action): void;
   /** Adds a finished round to the short-term history. */
   remember(round: RoundSummary): void;
+  /** Tells the agent which run it plays in, so its model calls are logged there. */
+  attachRun(runLog: RunLog, runId: string): void;
 }
 
 /** Shared bookkeeping of council agents: seat, history window, internal state, observation. */
@@ -87,6 +90,10 @@ export abstract class BaseCouncilAgent implements CouncilAgent {
     const trace = this.trace;
     this.trace = undefined;
     return trace;
+  }
+
+  attachRun(_runLog: RunLog, _runId: string): void {
+    // Agents without model calls have nothing to log.
   }
 
   acted(action: Action): void {

@@ -1,11 +1,12 @@
-import { RateLimitedError, formatIssues, issuesFromZod } from '../core';
-import type { LanguageModel } from '../llm';
+import { CampfiresError, RateLimitedError } from '../core';
+import { generateObject, type LanguageModel, type ModelRequest, type ModelResponse } from '../llm';
 import type { JsonValue } from '../messages';
+import type { RunLog } from '../runlog';
 import { BaseCouncilAgent, type Observation } from './council-agent';
-import { modelActionSchema, normalizeModelAction, type Action, type ModelAction, type Persona } from './models';
-import { actionJsonSchema, buildActionPrompt } from './simulation-prompt';
+import { modelActionSchema, normalizeModelAction, type Action, type Persona } from './models';
+import { buildActionPrompt } from './simulation-prompt';
 
-/** The fallback when the model gives no valid answer in its attempts (as in the original). */
+/** The fallback reason when the model gives no valid answer in its attempts (as in the original). */
 export const LLM_FALLBACK_REASON = 'LLM failure or invalid output';
 
 /** Options of an LLM agent. */
@@ -16,11 +17,46 @@ export interface LLMAgentOptions {
   temperature?: number;
 }
 
+/** Whether a failure will not get better by asking again (rate limit, host down, bad key, missing model). */
+function stopsTheRun(error: unknown): boolean {
+  return error instanceof RateLimitedError || (error instanceof CampfiresError && error.details.retryable === false);
+}
+
+/** Wraps a model to keep what it answered in one decision (raw text or failure), for the debug log. */
+class AnswerRecorder implements LanguageModel {
+  readonly answers: JsonValue[] = [];
+  /** The first failure that should stop the run rather than become a `pass`. */
+  stop: unknown = undefined;
+
+  constructor(private readonly inner: LanguageModel) {}
+
+  get provider(): string {
+    return this.inner.provider;
+  }
+
+  get modelId(): string {
+    return this.inner.modelId;
+  }
+
+  async generate(request: ModelRequest): Promise<ModelResponse> {
+    try {
+      const response = await this.inner.generate(request);
+      this.answers.push({ attempt: this.answers.length + 1, raw: response.text, error: null });
+      return response;
+    } catch (error) {
+      this.answers.push({ attempt: this.answers.length + 1, raw: null, error: (error as Error)?.message ?? String(error) });
+      if (this.stop === undefined && stopsTheRun(error)) this.stop = error;
+      throw error;
+    }
+  }
+}
+
 /**
- * A council member that asks a language model for its action: the prompt carries persona,
- * goals, biases, world state, allowed actions with effects, the JSON schema and the last
- * 1–2 turns; an answer that is not valid JSON of the schema is retried, then becomes `pass`.
- * A rate limit is not swallowed: it stops the run so it can be resumed later.
+ * A council member that asks a language model for its action through `generateObject`:
+ * the prompt carries persona, goals, biases, world state, allowed actions with effects,
+ * the JSON schema and the last 1–2 turns; after `retries` unusable answers it passes.
+ * A rate limit or an unreachable model is not swallowed: it stops the run, which can be
+ * resumed from the run log later.
  * @example const agent = new LLMAgent(persona, { model: createOllamaModel() });
  */
 export class LLMAgent extends BaseCouncilAgent {
@@ -28,6 +64,7 @@ export class LLMAgent extends BaseCouncilAgent {
   private readonly model: LanguageModel;
   private readonly retries: number;
   private readonly temperature: number | undefined;
+  private run: { runLog: RunLog; runId: string } | undefined;
 
   constructor(persona: Persona, options: LLMAgentOptions) {
     super(persona);
@@ -37,49 +74,31 @@ export class LLMAgent extends BaseCouncilAgent {
     this.policy = `llm ${options.model.provider}:${options.model.modelId}`;
   }
 
+  override attachRun(runLog: RunLog, runId: string): void {
+    this.run = { runLog, runId };
+  }
+
   async decideAction(observation: Observation): Promise<Action> {
     const messages = buildActionPrompt(this.persona, observation);
     const prompt = messages.map((message) => `[${message.role}]\n${message.content}`).join('\n\n');
-    const attempts: JsonValue[] = [];
-    const errors: string[] = [];
-    for (let attempt = 1; attempt <= this.retries; attempt += 1) {
-      let raw: string;
-      try {
-        const response = await this.model.generate({ messages, jsonSchema: actionJsonSchema(), temperature: this.temperature });
-        raw = response.text;
-      } catch (error) {
-        if (error instanceof RateLimitedError) throw error;
-        const message = `attempt ${attempt}: ${(error as Error).message}`;
-        errors.push(message);
-        attempts.push({ attempt, raw: null, error: message });
-        continue;
-      }
-      const parsed = this.parse(raw);
-      if (parsed.success) {
-        attempts.push({ attempt, raw, error: null });
-        this.trace = { prompt, attempts, errors, fallback: false };
-        return { type: parsed.data.action, target: parsed.data.target, reason: parsed.data.reason };
-      }
-      const message = `attempt ${attempt}: ${parsed.error}`;
-      errors.push(message);
-      attempts.push({ attempt, raw, error: message });
-    }
-    this.trace = { prompt, attempts, errors, fallback: true };
-    return { type: 'pass', target: 'world', reason: LLM_FALLBACK_REASON };
-  }
-
-  private parse(raw: string): { success: true; data: ModelAction } | { success: false; error: string } {
-    let value: unknown;
-    try {
-      const start = raw.indexOf('{');
-      const end = raw.lastIndexOf('}');
-      value = JSON.parse(start >= 0 && end > start ? raw.slice(start, end + 1) : raw);
-    } catch (error) {
-      return { success: false, error: `not valid JSON (${(error as Error).message})` };
-    }
-    const normalized = normalizeModelAction(value);
-    const result = modelActionSchema.safeParse(normalized);
-    if (result.success) return { success: true, data: result.data };
-    return { success: false, error: formatIssues(issuesFromZod(result.error, normalized)) };
+    const recorder = new AnswerRecorder(this.model);
+    const result = await generateObject({
+      model: recorder,
+      schema: modelActionSchema,
+      messages,
+      retries: this.retries,
+      fallback: { action: 'pass', target: 'world', reason: LLM_FALLBACK_REASON },
+      normalize: normalizeModelAction,
+      runLog: this.run?.runLog,
+      runId: this.run?.runId,
+      label: `agent:${this.name}`,
+      temperature: this.temperature,
+      schemaInPrompt: false,
+      debugLog: false,
+    });
+    if (recorder.stop !== undefined) throw recorder.stop;
+    const errors = result.attempts.flatMap((attempt) => (attempt.error ? [`attempt ${attempt.attempt}: ${attempt.error}`] : []));
+    this.trace = { prompt, attempts: recorder.answers, errors, fallback: result.fallback };
+    return { type: result.value.action, target: result.value.target, reason: result.value.reason };
   }
 }

@@ -109,6 +109,7 @@ export class SimulationController {
     const names = this.agents.map((agent) => agent.name);
     const world = new World(initialWorldState(this.config), names);
     for (const agent of this.agents) agent.seat(names, simulation.history_depth);
+    for (const agent of this.agents) agent.attachRun(this.runLog, (this.runInfo as RunInfo).id);
     const debug = this.options.debugLogPath ? new JsonlDebugLog(this.options.debugLogPath) : null;
     this.current = { actions: [], turns: [], end: null };
     const recordedTurns = new Set(recorded.turns.map((turn) => turn.turn));

@@ -77,9 +77,9 @@ describe('LLMAgent', () => {
     expect(model.requests).toHaveLength(3);
     const trace = agent.takeTrace();
     expect(trace?.fallback).toBe(true);
-    expect(trace?.errors?.[0]).toMatch(/^attempt 1: not valid JSON/);
+    expect(trace?.errors?.[0]).toBe('attempt 1: the answer contains no JSON object');
     expect(trace?.errors?.[1]).toContain('attempt 2: action:');
-    expect(trace?.errors?.[2]).toBe('attempt 3: connection refused');
+    expect(trace?.errors?.[2]).toBe('attempt 3: scripted model script failed: connection refused');
     expect(trace?.attempts?.[1]).toMatchObject({ raw: '{"action": "dance", "target": "world", "reason": "x"}' });
     expect(trace?.prompt).toContain('You are Ada.');
   });
