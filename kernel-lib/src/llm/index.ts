@@ -14,3 +14,4 @@ export * from './normalize-action-key';
 export * from './model-debug-log';
 export * from './generate-object';
 export * from './scripted-model';
+export * from './cassette-model';
