@@ -7,3 +7,4 @@ export * from './campfire';
 export * from './pipeline-graph';
 export * from './pipeline-run';
 export * from './pipeline';
+export * from './replay';

@@ -1,0 +1,189 @@
+import { inspect } from 'node:util';
+import { z } from 'zod';
+import { NotFoundError, validate } from '../core';
+import { createTorch, type Torch, type TorchInput } from '../messages';
+import type { ChannelBus } from '../channels';
+import type { RunEvent, RunInfo, RunLog } from '../runlog';
+import { display, torchFlowBundle, torchFlowFromEvents, type MimeBundle } from '../notebook';
+import { Camper, type CamperAnswer, type CamperContext } from './camper';
+import { Campfire } from './campfire';
+import { Pipeline } from './pipeline';
+import type { PipelineRun } from './pipeline-run';
+
+/** One torch as the log recorded its sending. */
+export interface RecordedTorch {
+  seq: number;
+  ts: number;
+  campfire: string;
+  torchbearer: string;
+  channel: string | null;
+  messageId: string;
+  cycle: number;
+  torch: Torch;
+}
+
+/** One handoff: a torch received by a campfire from another, in log order. */
+export interface Handoff {
+  seq: number;
+  ts: number;
+  from: string;
+  to: string;
+  channel: string;
+  torchbearer: string;
+  cycle: number;
+  messageId: string;
+  claim: string;
+}
+
+const metaSchema = z.object({
+  campfires: z.array(z.object({ name: z.string(), campers: z.array(z.string()), inputs: z.array(z.string()), output: z.string().nullable() })),
+  backend: z.string(),
+});
+const sentSchema = z.object({ cycle: z.number().int(), torch: z.unknown() });
+const receivedSchema = z.object({ from: z.string() });
+const statusSchema = z.object({ status: z.enum(['active', 'idle']), cycle: z.number().int() });
+
+/** A camper that answers with what the log says its campfire's torchbearer sent in each cycle; it calls nothing. */
+class RecordedCamper extends Camper {
+  override readonly backend = 'replay';
+  constructor(name: string, private readonly byCycle: Map<number, Torch>) {
+    super(name);
+  }
+  override overridePrompt(_prompt: string, context: CamperContext): CamperAnswer {
+    const torch = this.byCycle.get(context.cycle);
+    return torch ? (torch as TorchInput) : null;
+  }
+}
+
+/**
+ * A pipeline run read back from the run log in order: its torches, its handoffs, and
+ * `drive()` to run the same wiring again from the recorded torches without calling any camper.
+ * @example const replay = replayRun(SqliteRunLog.open('torch_log.db'), 'latest'); replay.handoffs();
+ */
+export class Replay {
+  readonly meta: z.infer<typeof metaSchema>;
+
+  constructor(
+    readonly run: RunInfo,
+    readonly events: readonly RunEvent[],
+  ) {
+    this.meta = validate(metaSchema, run.meta, { what: `run ${run.id} meta (not a pipeline run?)`, code: 'replay_invalid', field: 'meta' });
+  }
+
+  /** Every torch sent, in order. */
+  torches(): RecordedTorch[] {
+    return this.events
+      .filter((event) => event.kind === 'torch-sent' && event.campfire && event.messageId)
+      .map((event) => {
+        const data = validate(sentSchema, event.data, { what: `run log event ${event.seq}`, code: 'replay_invalid', field: 'data' });
+        return {
+          seq: event.seq,
+          ts: event.ts,
+          campfire: event.campfire as string,
+          torchbearer: event.camper ?? (event.campfire as string),
+          channel: event.channel,
+          messageId: event.messageId as string,
+          cycle: data.cycle,
+          torch: createTorch(data.torch as TorchInput),
+        };
+      });
+  }
+
+  /** Every handoff (torch received), in order, with the torch's sender, torchbearer and claim. */
+  handoffs(): Handoff[] {
+    const sent = new Map(this.torches().map((torch) => [torch.messageId, torch]));
+    return this.events
+      .filter((event) => event.kind === 'torch-received' && event.campfire && event.messageId && event.channel)
+      .map((event) => {
+        const data = validate(receivedSchema, event.data, { what: `run log event ${event.seq}`, code: 'replay_invalid', field: 'data' });
+        const torch = sent.get(event.messageId as string);
+        return {
+          seq: event.seq,
+          ts: event.ts,
+          from: data.from,
+          to: event.campfire as string,
+          channel: event.channel as string,
+          torchbearer: torch?.torchbearer ?? data.from,
+          cycle: torch?.cycle ?? 0,
+          messageId: event.messageId as string,
+          claim: torch?.torch.claim ?? '',
+        };
+      });
+  }
+
+  /** One line per handoff, for consoles: `#12 scrape/headline-reader -> sentiment on headlines (cycle 1): "..."`. */
+  lines(): string[] {
+    return this.handoffs().map(
+      (handoff) => `#${handoff.seq} ${handoff.from}/${handoff.torchbearer} -> ${handoff.to} on ${handoff.channel} (cycle ${handoff.cycle}): "${handoff.claim}"`,
+    );
+  }
+
+  /**
+   * Runs the recorded wiring again: each campfire's recorded torchbearer hands in the torch
+   * the log says it sent in that cycle, and torches flow over the bus as before. No camper
+   * is called. The new run is written to `runLog` with `replayOf` in its meta.
+   */
+  async drive(options: { runLog?: RunLog | null; bus?: ChannelBus; name?: string } = {}): Promise<PipelineRun> {
+    const byCampfire = new Map<string, Map<string, Map<number, Torch>>>();
+    for (const torch of this.torches()) {
+      const campers = byCampfire.get(torch.campfire) ?? new Map<string, Map<number, Torch>>();
+      const cycles = campers.get(torch.torchbearer) ?? new Map<number, Torch>();
+      cycles.set(torch.cycle, torch.torch);
+      campers.set(torch.torchbearer, cycles);
+      byCampfire.set(torch.campfire, campers);
+    }
+    const campfires = this.meta.campfires.map((described) => {
+      const recorded = byCampfire.get(described.name) ?? new Map<string, Map<number, Torch>>();
+      const names = [...new Set([...described.campers, ...recorded.keys()])];
+      return new Campfire({
+        name: described.name,
+        inputs: described.inputs,
+        output: described.output,
+        campers: names.map((name) => new RecordedCamper(name, recorded.get(name) ?? new Map())),
+      });
+    });
+    const sourceNames = new Set(this.meta.campfires.filter((campfire) => campfire.inputs.length === 0).map((campfire) => campfire.name));
+    let cycles = 0;
+    for (const event of this.events) {
+      if (event.kind !== 'campfire-status' || !event.campfire || !sourceNames.has(event.campfire)) continue;
+      const status = statusSchema.safeParse(event.data);
+      if (status.success) cycles = Math.max(cycles, status.data.cycle);
+    }
+    const pipeline = new Pipeline({ name: options.name ?? `${this.run.name} (replay)`, campfires, runLog: options.runLog ?? null, ...(options.bus ? { bus: options.bus } : {}) });
+    return pipeline.run({ ...(cycles > 0 ? { cycles } : { maxCycles: 1 }), display: false });
+  }
+
+  /** The recorded run as a torch-flow bundle. */
+  toMimeBundle(): Promise<MimeBundle> {
+    return torchFlowBundle(torchFlowFromEvents(this.run, [...this.events]));
+  }
+
+  /** Displays the recorded torch flow in the notebook. */
+  show(): Promise<void> {
+    return display(this);
+  }
+
+  /** One-line summary for notebooks. */
+  [inspect.custom](): string {
+    return `Replay of ${this.run.id} (${this.run.name}, ${this.run.status}): ${this.meta.campfires.length} campfires, ${this.torches().length} torches, ${this.handoffs().length} handoffs`;
+  }
+}
+
+/** The id of the newest pipeline run in the log; `NotFoundError` when there is none. */
+export function latestPipelineRun(log: RunLog): RunInfo {
+  const runs = log.runs({ kind: 'pipeline' });
+  const latest = runs[runs.length - 1];
+  if (!latest) throw new NotFoundError({ code: 'run_not_found', message: `run log ${log.path} holds no pipeline run yet`, details: { path: log.path } });
+  return latest;
+}
+
+/** Reads a pipeline run (by id, or `latest`) back from the log, in order, for replay. */
+export function replayRun(log: RunLog, runId: string): Replay {
+  const run = runId === 'latest' ? latestPipelineRun(log) : log.run(runId);
+  return new Replay(run, log.events(run.id));
+}
+
+/** Handoffs without ids, sequence numbers and times: what must match between a run and its replay. */
+export function comparableHandoffs(handoffs: readonly Handoff[]): { from: string; to: string; channel: string; torchbearer: string; cycle: number; claim: string }[] {
+  return handoffs.map(({ from, to, channel, torchbearer, cycle, claim }) => ({ from, to, channel, torchbearer, cycle, claim }));
+}
