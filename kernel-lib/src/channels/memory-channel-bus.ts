@@ -1,4 +1,4 @@
-import { CampfiresError } from '../core';
+import { CampfiresError, validate } from '../core';
 import { messageSchema, type Message } from '../messages';
 import type { ChannelBus, MessageHandler, Subscription } from './channel-bus';
 
@@ -25,7 +25,7 @@ export class MemoryChannelBus implements ChannelBus {
 
   async publish(message: Message): Promise<void> {
     if (this.closed) throw new CampfiresError({ code: 'bus_closed', message: 'the channel bus is closed' });
-    const checked = messageSchema.parse(message);
+    const checked = validate(messageSchema, message, { what: 'message', code: 'message_invalid', field: 'message' });
     for (const subscription of this.subscriptions.get(checked.channel) ?? []) {
       if (!subscription.active) continue;
       subscription.queue.push(checked);
