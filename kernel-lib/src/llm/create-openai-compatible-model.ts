@@ -117,6 +117,11 @@ export class OpenAICompatibleModel implements LanguageModel {
     return `OpenAICompatibleModel ${this.provider} ${this.modelId} at ${displayHost(this.baseURL)}${this.#apiKey ? ' (key set)' : ''}`;
   }
 
+  /** The requests per minute and per day this adapter allows itself, if limited. */
+  get limits(): { perMinute?: number; perDay?: number } | undefined {
+    return this.settings.rateLimit;
+  }
+
   toJSON(): { provider: string; modelId: string; baseURL: string } {
     return { provider: this.provider, modelId: this.modelId, baseURL: displayHost(this.baseURL) };
   }

@@ -15,3 +15,4 @@ export * from './model-debug-log';
 export * from './generate-object';
 export * from './scripted-model';
 export * from './cassette-model';
+export * from './choose-default-model';
