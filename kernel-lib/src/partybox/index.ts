@@ -3,3 +3,4 @@ export * from './asset-names';
 export * from './local-driver';
 export * from './party-box';
 export * from './redis-driver';
+export * from './s3-driver';
