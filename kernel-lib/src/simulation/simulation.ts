@@ -1,16 +1,16 @@
 import { inspect } from 'node:util';
-import { ValidationError, type Clock } from '../core';
+import { CampfiresError, ValidationError, type Clock } from '../core';
 import type { LanguageModel } from '../llm';
 import { LiveDisplay, displayBundle, inKernel, simulationBundle, type MimeBundle, type SimulationPayload } from '../notebook';
 import { DEFAULT_RUN_LOG_PATH, SqliteRunLog, type RunInfo, type RunLog } from '../runlog';
-import type { CouncilAgent } from './council-agent';
+import { BaseCouncilAgent, type CouncilAgent } from './council-agent';
 import { LLMAgent } from './llm-agent';
 import { PERSONA_POLICY_LABEL, PersonaPolicyAgent } from './persona-policy-agent';
 import { loadSimulationConfig, simulationConfigFrom, type SimulationConfig } from './simulation-config';
 import { SimulationController, initialWorldState } from './simulation-controller';
 import { SIMULATION_EVENT_KINDS, transcriptFromEvents, type SimulationTranscript } from './simulation-record';
 import { SimulationTimeline, TurnReplay, timelineRows } from './simulation-views';
-import type { WorldState } from './models';
+import type { Action, Persona, WorldState } from './models';
 
 /** How a simulation is wired: the model (none = offline persona-policy agents), run log, logs, live chart. */
 export interface SimulationOptions {
@@ -27,6 +27,20 @@ export interface SimulationOptions {
   /** Show a live world chart while running (default: inside a notebook kernel). */
   live?: boolean;
   clock?: Clock;
+}
+
+/** A seat in a replayed run: it shows the recorded policy and never decides anything itself. */
+class RecordedAgent extends BaseCouncilAgent {
+  constructor(
+    persona: Persona,
+    readonly policy: string,
+  ) {
+    super(persona);
+  }
+
+  async decideAction(): Promise<Action> {
+    throw new CampfiresError({ code: 'simulation_replay_only', message: `${this.name} is replayed from the run log and cannot decide; use Simulation.resume(runLog, runId, { model }) to continue a run`, details: { agent: this.name } });
+  }
 }
 
 function openRunLog(runLog: RunLog | string | undefined): RunLog {
@@ -116,8 +130,9 @@ export class Simulation {
   /** Opens a recorded run for viewing and stepping, exactly as logged, without any model. */
   static fromRunLog(runLog: RunLog | string, runId: string): Simulation {
     const log = openRunLog(runLog);
-    const { run, config, backend } = Simulation.recorded(log, runId);
-    const sim = new Simulation(config, config.personas.map((persona) => new PersonaPolicyAgent(persona)), log, backend, { narrate: null });
+    const { run, config, backend, policies } = Simulation.recorded(log, runId);
+    const agents = config.personas.map((persona, index) => new RecordedAgent(persona, policies[index] ?? backend));
+    const sim = new Simulation(config, agents, log, backend, { narrate: null });
     sim.info = run;
     sim.transcriptValue = transcriptFromEvents(log.events(runId, { kinds: [...SIMULATION_EVENT_KINDS] }));
     return sim;
@@ -152,6 +167,7 @@ export class Simulation {
       }, () => this.controller.currentRun);
     } finally {
       this.info = this.controller.currentRun;
+      this.transcriptValue = this.controller.transcript;
     }
     return this;
   }
