@@ -83,7 +83,7 @@ export class CampfireClient {
 
   /** Stores and publishes an already signed message. */
   async publish(message: Message): Promise<void> {
-    this.store.saveMessage(message);
+    if (!(this.bus instanceof StoreChannelBus)) this.store.saveMessage(message);
     await this.bus.publish(message);
   }
 

@@ -68,7 +68,9 @@ export class StoreChannelBus implements ChannelBus {
 
   private poll(subscription: PollingSubscription): void {
     if (subscription.busy || !this.subscriptions.has(subscription)) return;
-    subscription.busy = (async () => {
+    let release: () => void = () => undefined;
+    subscription.busy = new Promise<void>((resolve) => (release = resolve));
+    void (async () => {
       try {
         const rows = this.store.messages({ channel: subscription.channel, afterSeq: subscription.lastSeq, limit: 200 });
         for (const row of rows) {
@@ -82,6 +84,7 @@ export class StoreChannelBus implements ChannelBus {
         }
       } finally {
         subscription.busy = null;
+        release();
       }
     })();
   }

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { addCampfireCommands } from './campfire-commands';
+import { addConventionCommands } from './convention-commands';
+import { addMcpCommand } from './mcp-command';
+import { campfireCommand } from './operation-commands';
+import { CliExit, EXIT, describeError } from './cli-output';
+
+/** Builds the `cf` program; `argv` decides whether a campfire's operation commands are added. */
+export function buildProgram(argv: readonly string[]): Command {
+  const program = new Command('cf')
+    .description('campfires: typed convention operations, raw messages and an MCP server')
+    .option('--store <path>', 'campfire store (default $CAMPFIRES_HOME/store.db or ~/.campfires/store.db)')
+    .option('--as <identity>', 'identity in the store to act as (default $CAMPFIRES_IDENTITY or "default")')
+    .showHelpAfterError()
+    .exitOverride();
+  addConventionCommands(program);
+  addCampfireCommands(program);
+  addMcpCommand(program);
+  const known = new Set(program.commands.flatMap((command) => [command.name(), ...command.aliases()]));
+  const first = firstPositional(argv.slice(2));
+  if (first !== undefined && first !== 'help' && !known.has(first)) {
+    program.parseOptions(argv.slice(2));
+    program.addCommand(campfireCommand(program, first));
+  }
+  return program;
+}
+
+function firstPositional(args: readonly string[]): string | undefined {
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index] as string;
+    if (arg === '--store' || arg === '--as') index += 1;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
+/** Runs `cf` and exits with its code. */
+export async function main(argv: readonly string[] = process.argv): Promise<number> {
+  try {
+    await buildProgram(argv).parseAsync(argv as string[]);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CliExit) {
+      if (error.message) process.stderr.write(`${error.message}\n`);
+      return error.exitCode;
+    }
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.error;
+    process.stderr.write(`${describeError(error)}\n`);
+    return EXIT.error;
+  }
+}
+
+if (require.main === module) {
+  void main().then((code) => {
+    process.exitCode = code;
+    // Polling timers and SQLite handles are closed by each command; exit for stray ones.
+    setImmediate(() => process.exit(code));
+  });
+}
