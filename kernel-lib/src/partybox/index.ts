@@ -4,3 +4,4 @@ export * from './local-driver';
 export * from './party-box';
 export * from './redis-driver';
 export * from './s3-driver';
+export * from './create-box-driver';

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { RedisChannelBus, ValidationError, createMessage, type Message, type RedisChannelBusOptions } from 'campfires';
+import { describeChannelBus } from '../../contracts/channel-bus.contract';
 import { startRedisServer, type RedisServer } from '../../helpers/redis-server';
 
 let server: RedisServer;
@@ -39,6 +40,8 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+describeChannelBus('RedisChannelBus', async () => new RedisChannelBus({ url: server.url, prefix: freshPrefix(), blockMs: 100 }));
 
 describe('RedisChannelBus', () => {
   it('gives each subscriber every message of its channel once, in publish order, and nothing of other channels', async () => {
