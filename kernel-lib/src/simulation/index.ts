@@ -11,3 +11,4 @@ export * from './debug-log';
 export * from './simulation-controller';
 export * from './simulation-views';
 export * from './simulation';
+export * from './persona-experiment';

@@ -211,3 +211,10 @@ export function stopConditionHolds(condition: StopCondition, state: { resource_l
 export function describeStopCondition(condition: StopCondition): string {
   return condition.label ?? `${condition.field} ${condition.op} ${condition.value}`;
 }
+
+/** Loads and checks a personas file (`personas: [...]`, 3 to 5 personas). */
+export function loadPersonas(path: string): Persona[] {
+  const { personas } = validateConfigFile(personasFileSchema, readYaml(path), path);
+  checkPersonas(personas, path);
+  return personas;
+}

@@ -16,6 +16,8 @@ import type { Action, Persona, WorldState } from './models';
 export interface SimulationOptions {
   /** The model LLM agents ask; left out or `null` runs the offline persona-policy agents. */
   model?: LanguageModel | null;
+  /** Sampling temperature of LLM agents (the model's default when left out). */
+  temperature?: number;
   /** Agents to seat instead of the default ones (one per persona, in order). */
   agents?: readonly CouncilAgent[];
   /** A run log or the path of its SQLite file (default `torch_log.db`). */
@@ -51,7 +53,7 @@ function openRunLog(runLog: RunLog | string | undefined): RunLog {
 function agentsFor(config: SimulationConfig, options: SimulationOptions): CouncilAgent[] {
   if (options.agents) return [...options.agents];
   const { model } = options;
-  return config.personas.map((persona) => (model ? new LLMAgent(persona, { model, retries: config.simulation.llm_retries }) : new PersonaPolicyAgent(persona)));
+  return config.personas.map((persona) => (model ? new LLMAgent(persona, { model, retries: config.simulation.llm_retries, temperature: options.temperature }) : new PersonaPolicyAgent(persona)));
 }
 
 /**

@@ -1,0 +1,48 @@
+import { inspect } from 'node:util';
+import { SqliteRunLog, runPersonaExperiment } from 'campfires';
+import { ScriptedModel } from './scripted-model';
+
+describe('persona experiments', () => {
+  it('runs a scenario over persona sets and model settings and shows them side by side', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const model = new ScriptedModel(() => '{"action": "increase_resource", "target": "world", "reason": "grow"}', 'grow-bot', 5);
+    const counting = {
+      provider: model.provider,
+      modelId: model.modelId,
+      generate: async (request: Parameters<ScriptedModel['generate']>[0]) => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        try {
+          return await model.generate(request);
+        } finally {
+          inFlight -= 1;
+        }
+      },
+    };
+    const experiment = await runPersonaExperiment({
+      scenario: 'fixtures/councils/harvest',
+      runLog: SqliteRunLog.open(':memory:'),
+      concurrency: 2,
+      variants: [
+        { label: 'villagers' },
+        { label: 'frontier crew', personas: 'fixtures/councils/frontier/personas.yaml' },
+        { label: 'grow-bot', model: counting, repeats: 3, simulation: { max_turns: 2 } },
+      ],
+    });
+    expect(experiment.outcomes.map((outcome) => outcome.variant)).toEqual(['villagers', 'frontier crew', 'grow-bot', 'grow-bot', 'grow-bot']);
+    expect(most).toBe(2);
+    const summary = experiment.summary();
+    expect(summary[2]).toMatchObject({ variant: 'grow-bot', backend: 'scripted:grow-bot', runs: 3, resources: [130, 130, 130], turns: [2, 2, 2] });
+    expect(summary[0]?.backend).toBe('persona-policy (offline)');
+    expect(experiment.mixOf('grow-bot').Mara?.increase_resource).toBe(6);
+    expect(Object.keys(experiment.mixOf('frontier crew'))).toEqual(['Quartermaster', 'Scout', 'Captain']);
+    const text = inspect(experiment);
+    expect(text).toContain('grow-bot (scripted:grow-bot): 3 run(s); resources 130–130 (mean 130)');
+    expect(text).toContain('    Mara: increase_resource 6');
+    const bundle = await experiment.toMimeBundle();
+    expect(Object.keys(bundle)).toEqual(['application/vnd.vegalite.v5+json', 'image/svg+xml', 'text/html', 'text/plain']);
+    expect(bundle['image/svg+xml']).toContain('Action mix per persona');
+    expect(bundle['text/html']).toContain('<td>frontier crew</td>');
+  });
+});
