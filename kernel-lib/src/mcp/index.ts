@@ -1,1 +1,2 @@
-export {};
+export * from './conventions-mcp-server';
+export * from './serve-mcp';
