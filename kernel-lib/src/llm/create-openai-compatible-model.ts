@@ -222,7 +222,8 @@ export class OpenAICompatibleModel implements LanguageModel {
     if (error instanceof APIError && typeof error.status === 'number') {
       const detail = errorText(error);
       if (error.status === 401 || error.status === 403) return unauthorizedError(this.target, error.status, this.settings.keyVariable);
-      if (error.status === 404 && /model/i.test(detail)) return modelNotFoundError(this.target);
+      const unknownModel = /model/i.test(detail) && /not (a )?valid|not found|does not exist|no endpoints/i.test(detail);
+      if ((error.status === 404 && /model/i.test(detail)) || (error.status === 400 && unknownModel)) return modelNotFoundError(this.target);
       const now = this.policy.clock.now();
       return httpError(this.target, error.status, detail, { now, retryAfterMs: retryAfterMs(error.headers?.get('retry-after'), now) });
     }

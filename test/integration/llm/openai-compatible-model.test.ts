@@ -82,6 +82,12 @@ describe('OpenAI-compatible adapter through the openai client', () => {
     expect(error.message).toBe(`openrouter at ${server.baseURL} has no model "nope/nope:free". Pass a model name the endpoint lists (for OpenRouter see https://openrouter.ai/models).`);
   });
 
+  it('reads OpenRouter\'s 400 "not a valid model ID" as a missing model', async () => {
+    server.reply({ status: 400, error: 'nope/other:free is not a valid model ID' });
+    const error = (await openrouter().generate({ messages: user('hi') }).catch((caught: unknown) => caught)) as ModelError;
+    expect(error.code).toBe('model_not_found');
+  });
+
   it('asks for the key when OPENROUTER_API_KEY is not set', () => {
     const previous = process.env.OPENROUTER_API_KEY;
     delete process.env.OPENROUTER_API_KEY;
