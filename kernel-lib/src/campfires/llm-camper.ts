@@ -35,7 +35,8 @@ export interface LLMCamperOptions<S extends z.ZodType = typeof llmTorchAnswerSch
   temperature?: number;
   /** Where attempts are logged as `model-attempt` events. */
   runLog?: RunLog;
-  runId?: string;
+  /** The run to log into, or a function giving the current one (a pipeline starts its run when it runs). */
+  runId?: string | (() => string | undefined);
 }
 
 /** Small models write `"0.8"` or `80` for a confidence; read both as 0.8. */
@@ -102,18 +103,26 @@ export class LLMCamper<S extends z.ZodType = typeof llmTorchAnswerSchema> extend
       temperature: this.options.temperature,
       normalize: this.options.schema ? undefined : normalizeAnswer,
       runLog: this.options.runLog,
-      runId: this.options.runId,
+      runId: typeof this.options.runId === 'function' ? this.options.runId() : this.options.runId,
       label: `${context.campfire}/${this.name}`,
       campfire: context.campfire,
       camper: this.name,
     });
-    const base: TorchInput = this.options.toTorch ? this.options.toTorch(result.value, context) : this.defaultTorch(result.value as LLMTorchAnswer);
+    const base: TorchInput = this.options.toTorch ? this.options.toTorch(result.value, context) : this.defaultTorch(result.value as LLMTorchAnswer, context);
     const metadata: Record<string, JsonValue> = { ...(base.metadata ?? {}), model: `${this.model.provider}:${this.model.modelId}` };
-    return { ...base, ...(images.path && !base.path && !base.url ? { path: images.path } : {}), metadata };
+    // The torch points at the image looked at, else keeps the asset of the torch it refines.
+    const incoming = context.previous ?? context.inputs[0]?.torch;
+    const pointer = images.path ? { path: images.path } : incoming?.path ? { path: incoming.path } : incoming?.url ? { url: incoming.url } : {};
+    return { ...(base.path || base.url ? {} : pointer), ...base, metadata };
   }
 
-  private defaultTorch(value: LLMTorchAnswer): TorchInput {
-    return { claim: value.claim, confidence: value.confidence, metadata: value.caption ? { caption: value.caption } : {} };
+  /** Claim and confidence from the model; the refined torch's small metadata is kept so later campers still find it. */
+  private defaultTorch(value: LLMTorchAnswer, context: CamperContext): TorchInput {
+    return {
+      claim: value.claim,
+      confidence: value.confidence,
+      metadata: { ...(context.previous?.metadata ?? {}), ...(value.caption ? { caption: value.caption } : {}) },
+    };
   }
 
   /** The images incoming torches point at, read from the Party Box (never from the torch). */

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Campfire, LLMCamper, PartyBox, SqliteRunLog, ValidationError, createOllamaModel, createOpenRouterModel, createTorch, type ReceivedTorch } from 'campfires';
+import { Campfire, LLMCamper, createToolCamper, PartyBox, SqliteRunLog, ValidationError, createOllamaModel, createOpenRouterModel, createTorch, type ReceivedTorch } from 'campfires';
 import { startOllamaProtocolServer, type OllamaProtocolServer } from '../../helpers/ollama-protocol-server';
 import { startOpenAIProtocolServer } from '../../helpers/openai-protocol-server';
 
@@ -73,6 +73,27 @@ describe('LLMCamper', () => {
     } finally {
       await openai.close();
     }
+  });
+
+  it('refines a tool camper\'s torch, keeping its asset path and metadata, and logs into the run a function names', async () => {
+    const log = SqliteRunLog.open(':memory:');
+    const runId = log.startRun({ kind: 'pipeline', name: 'live-alert' }).id;
+    ollama.reply({ text: '{"claim":"Panic rising: most comments fear a hack","confidence":0.7}' });
+    const scorer = createToolCamper('scorer', () => ({ claim: '80% negative (10 comments)', confidence: 0.8, path: './party_box/documents/0123456789abcdef.json', metadata: { negative_percent: 80 } }));
+    const writer = new LLMCamper('mood-llm', { model: createOllamaModel({ host: ollama.url }), runLog: log, runId: () => runId });
+    const campfire = new Campfire({ name: 'sentiment', campers: [scorer, writer], output: 'sentiment' });
+    const result = await campfire.cycle();
+    expect(result.torchbearer).toBe('mood-llm');
+    expect(result.torch).toEqual({
+      version: 1,
+      claim: 'Panic rising: most comments fear a hack',
+      confidence: 0.7,
+      path: './party_box/documents/0123456789abcdef.json',
+      metadata: { negative_percent: 80, model: 'ollama:llama3.1:8b' },
+    });
+    expect(ollama.requests.at(-1)!.body.messages.at(-1).content).toBe('80% negative (10 comments)');
+    expect(log.events(runId, { kinds: ['model-attempt'] })).toHaveLength(1);
+    log.close();
   });
 
   it('turns a model that cannot be reached into an error torch naming the fix', async () => {
