@@ -9,3 +9,7 @@ export * from './pipeline-run';
 export * from './pipeline';
 export * from './replay';
 export * from './llm-camper';
+export * from './live-alert-data';
+export * from './live-alert-campers';
+export * from './live-alert';
+export * from './campfire-worker';

@@ -39,6 +39,9 @@ export type PipelineRunOptions = z.input<typeof runOptionsSchema>;
 
 const KEPT_IN_MEMORY = 20_000;
 
+/** The backend shown when every camper is a deterministic tool: no model is called. */
+export const OFFLINE_BACKEND = 'offline (deterministic tool campers)';
+
 /**
  * Campfires wired by channel names. `run` lights the source campfires (those with no
  * inputs) once per cycle; every torch flows on to the campfires that listen to its
@@ -169,7 +172,9 @@ export class Pipeline {
 
   /** What kind of campers answer here: `tool`, a provider, or several joined by `+`. */
   get backend(): string {
-    return [...new Set(this.list.flatMap((campfire) => campfire.campers.map((camper) => camper.backend)))].join('+') || 'none';
+    const backends = [...new Set(this.list.flatMap((campfire) => campfire.campers.map((camper) => camper.backend)))];
+    if (backends.length === 1 && backends[0] === 'tool') return OFFLINE_BACKEND;
+    return backends.join('+') || 'none';
   }
 
   /** Waits until no torch is in flight and no campfire is mid-cycle. */

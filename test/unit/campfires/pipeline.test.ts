@@ -31,7 +31,7 @@ describe('Pipeline', () => {
         { name: 'verify', campers: ['verify-camper'], inputs: ['mood'], output: 'verified' },
         { name: 'summary', campers: ['summary-camper'], inputs: ['verified'], output: 'alerts' },
       ],
-      backend: 'tool',
+      backend: 'offline (deterministic tool campers)',
     });
     const events = log.events(run.runId);
     expect(seen.map((event) => event.seq)).toEqual(events.map((event) => event.seq));

@@ -1,0 +1,103 @@
+/**
+ * The live-alert demo's LLM mode (`--model ollama|openrouter`): model campers for
+ * Sentiment and Summary, and in Verify a vision camper that looks at a traffic-camera
+ * still put in the Party Box. Every other camper stays the offline tool camper.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  DEFAULT_OLLAMA_VISION_MODEL,
+  DEFAULT_OPENROUTER_VISION_MODEL,
+  LLMCamper,
+  ValidationError,
+  createOllamaModel,
+  createOpenRouterModel,
+  createToolCamper,
+  type LanguageModel,
+  type LiveAlertCampers,
+  type LiveAlertData,
+  type RunLog,
+} from '../src';
+
+/** The backends the demo's `--model` takes. */
+export const LIVE_ALERT_MODEL_BACKENDS = ['ollama', 'openrouter'] as const;
+export type LiveAlertModelBackend = (typeof LIVE_ALERT_MODEL_BACKENDS)[number];
+
+/** The repository's fixtures/llm (prompts and the camera still), found by walking up. */
+export function llmFixtures(): string {
+  let directory = __dirname;
+  for (let depth = 0; depth < 6; depth += 1) {
+    const candidate = join(directory, 'fixtures', 'llm');
+    if (existsSync(join(candidate, 'traffic-camera.png'))) return candidate;
+    directory = join(directory, '..');
+  }
+  throw new ValidationError({
+    code: 'fixtures_missing',
+    message: `fixtures/llm (prompts and traffic-camera.png) was not found above ${__dirname}; run the demo from a checkout of the repository`,
+    issues: [{ field: 'fixtures', message: 'not found', given: __dirname, allowed: 'a checkout with fixtures/llm' }],
+  });
+}
+
+/** The text and vision models of a backend; OpenRouter's limits are counted in the run log. */
+export function liveAlertModels(backend: string, runLog: RunLog | null): { text: LanguageModel; vision: LanguageModel } {
+  if (backend === 'ollama') {
+    return { text: createOllamaModel({ model: process.env.CAMPFIRES_OLLAMA_MODEL }), vision: createOllamaModel({ model: process.env.CAMPFIRES_OLLAMA_VISION_MODEL ?? DEFAULT_OLLAMA_VISION_MODEL }) };
+  }
+  if (backend === 'openrouter') {
+    const counters = runLog ?? undefined;
+    return { text: createOpenRouterModel({ counters }), vision: createOpenRouterModel({ counters, model: process.env.OPENROUTER_VISION_MODEL ?? DEFAULT_OPENROUTER_VISION_MODEL }) };
+  }
+  throw new ValidationError({
+    code: 'demo_model_invalid',
+    message: `--model "${backend}" is not known; use ${LIVE_ALERT_MODEL_BACKENDS.join(' or ')} (or leave it out to run offline)`,
+    issues: [{ field: '--model', message: 'unknown backend', given: backend, allowed: [...LIVE_ALERT_MODEL_BACKENDS] }],
+  });
+}
+
+/** Replaces the Sentiment and Summary campers' wording with model campers and adds the camera check to Verify. */
+export function liveAlertLlmCampers(
+  defaults: LiveAlertCampers,
+  options: { data: LiveAlertData; models: { text: LanguageModel; vision: LanguageModel }; runLog: RunLog | null },
+): Partial<LiveAlertCampers> {
+  const fixtures = llmFixtures();
+  const prompt = (name: string) => join(fixtures, 'prompts', `${name}.yaml`);
+  const runLog = options.runLog ?? undefined;
+  const runId = () => options.runLog?.runs({ kind: 'pipeline', name: 'live-alert' }).filter((run) => run.status === 'running').at(-1)?.id;
+  const comments = [...options.data.comments.comments]
+    .sort((a, b) => b.score - a.score)
+    .slice(0, 8)
+    .map((comment) => `- ${comment.body}`)
+    .join('\n');
+  const still = readFileSync(join(fixtures, 'traffic-camera.png'));
+  return {
+    // The word-count camper keeps its numbers and Party Box table; the model words the mood.
+    sentiment: [
+      defaults.sentiment[0]!,
+      new LLMCamper('mood-llm', {
+        model: options.models.text,
+        template: prompt('sentiment'),
+        templateValues: (context) => ({ headline: String(context.previous?.metadata.headline ?? context.inputs[0]?.torch.claim ?? ''), comments }),
+        runLog,
+        runId,
+      }),
+    ],
+    verify: [
+      ...defaults.verify,
+      createToolCamper('camera-still', async ({ previous, partyBox }) => {
+        if (!previous || !partyBox) return null;
+        const asset = await partyBox.put('traffic-camera.png', still);
+        return { claim: previous.claim, confidence: previous.confidence, path: asset.location, metadata: previous.metadata };
+      }),
+      new LLMCamper('camera-llm', { model: options.models.vision, template: prompt('camera'), vision: true, runLog, runId }),
+    ],
+    summary: [
+      new LLMCamper('alert-llm', {
+        model: options.models.text,
+        template: prompt('summary'),
+        templateValues: (context) => ({ details: JSON.stringify(context.inputs[0]?.torch.metadata ?? {}) }),
+        runLog,
+        runId,
+      }),
+    ],
+  };
+}
