@@ -9,9 +9,9 @@ export type Leaning = 'growth' | 'caution' | 'extraction' | 'cooperation' | 'opp
 
 const LEANING_WORDS: Readonly<Record<Leaning, readonly string[]>> = {
   growth: ['grow', 'invest', 'build', 'expan', 'optimis', 'ambiti', 'develop', 'produc', 'innovat', 'bold'],
-  caution: ['caution', 'careful', 'risk-averse', 'risk averse', 'conserv', 'prudent', 'steward', 'sustain', 'sav', 'long-term', 'long term', 'reserve'],
+  caution: ['cautio', 'careful', 'risk-averse', 'risk averse', 'conserv', 'prudent', 'steward', 'sustain', 'sav', 'long-term', 'long term', 'reserve'],
   extraction: ['greed', 'exploit', 'extract', 'spend', 'consum', 'short-term', 'short term', 'opportunis', 'self-interest', 'hoard', 'take', 'profit'],
-  cooperation: ['cooperat', 'collabor', 'support', 'consensus', 'diploma', 'loyal', 'trust', 'harmon', 'mediat', 'peace', 'compromis', 'unit'],
+  cooperation: ['cooperat', 'collabor', 'support', 'consensus', 'diploma', 'loyal', 'trust', 'harmon', 'mediat', 'peace', 'compromis', 'united', 'unity'],
   opposition: ['contrarian', 'skeptic', 'sceptic', 'challeng', 'oppos', 'rival', 'competit', 'confront', 'aggress', 'dissent', 'critic', 'distrust', 'rebel', 'suspicious'],
   restraint: ['passive', 'wait', 'patient', 'observ', 'reserved', 'indecis', 'hesita', 'quiet', 'neutral', 'aloof'],
 };
@@ -20,7 +20,8 @@ const LEANING_WORDS: Readonly<Record<Leaning, readonly string[]>> = {
 export function leaningsOf(persona: Persona): Record<Leaning, number> {
   const result: Record<Leaning, number> = { growth: 0, caution: 0, extraction: 0, cooperation: 0, opposition: 0, restraint: 0 };
   for (const bias of persona.behavior_biases) {
-    const text = bias.toLowerCase();
+    // "distrust" must not count as trust.
+    const text = bias.toLowerCase().replace(/distrust/g, 'suspicious');
     for (const leaning of Object.keys(LEANING_WORDS) as Leaning[]) {
       if (LEANING_WORDS[leaning].some((word) => text.includes(word))) result[leaning] += 1;
     }
