@@ -15,6 +15,7 @@ describe('the campfires package in a real tslab kernel', () => {
     writeNotebook(file, [
       "import { createTorch, displayBundle, inKernel, LiveDisplay, torchFlowPayloadSchema, type Torch } from 'campfires';\nconst torch: Torch = createTorch({ claim: 'kettle is on', confidence: 0.8 });\nconsole.log('claim:', torch.claim, 'kernel:', inKernel());",
       "displayBundle({ 'text/html': '<b>bold</b>', 'text/plain': 'plain form' });",
+      "const throttled = new LiveDisplay({ throttleMs: 200 });\nfor (let i = 1; i <= 100; i += 1) { throttled.update(() => ({ 'text/plain': `tick ${i}` })); await new Promise((resolve) => setTimeout(resolve, 10)); }\nawait throttled.close();\nconsole.log('throttled sends', throttled.sends);",
       "const live = new LiveDisplay({ throttleMs: 0 });\nfor (let i = 1; i <= 3; i += 1) live.update(() => ({ 'text/plain': `step ${i}` }));\nawait live.close();\nconsole.log('sends', live.sends);",
       "try { createTorch({ claim: 'x'.repeat(2000) }); } catch (error) { console.log((error as Error).message.slice(0, 60)); }",
       "const wrong: number = createTorch({ claim: 'x' }).claim;",
@@ -23,12 +24,18 @@ describe('the campfires package in a real tslab kernel', () => {
     try {
       expect(result.cells[0].outputs.map((o) => o.text).join('')).toContain('claim: kettle is on kernel: true');
       expect(result.cells[1].outputs).toEqual([expect.objectContaining({ output_type: 'display_data', data: { 'text/html': '<b>bold</b>', 'text/plain': 'plain form' } })]);
+      // 100 updates over about a second become a handful of sends, and the final state stays.
+      const throttled = result.cells[2].outputs;
+      expect(throttled.filter((o) => o.output_type === 'display_data').map((o) => o.data?.['text/plain'])).toEqual(['tick 100']);
+      const sends = Number(/throttled sends (\d+)/.exec(throttled.map((o) => o.text ?? '').join(''))?.[1]);
+      expect(sends).toBeGreaterThanOrEqual(2);
+      expect(sends).toBeLessThanOrEqual(15);
       // Updates replace the one output in place: the saved notebook keeps its final state.
-      const live = result.cells[2].outputs.filter((o) => o.output_type === 'display_data');
+      const live = result.cells[3].outputs.filter((o) => o.output_type === 'display_data');
       expect(live.map((o) => o.data?.['text/plain'])).toEqual(['step 3']);
       // tslab really type-checks against our .d.ts: assigning a string to a number is caught.
-      expect(result.cells[4].outputs.map((o) => `${o.evalue ?? ''}${(o.text ?? '') as string}`).join('')).toMatch(/Type 'string' is not assignable to type 'number'/);
-      expect(result.cells[3].outputs.map((o) => o.text).join('')).toContain('torch is 2 KiB (2053 bytes) of JSON');
+      expect(result.cells[5].outputs.map((o) => `${o.evalue ?? ''}${(o.text ?? '') as string}`).join('')).toMatch(/Type 'string' is not assignable to type 'number'/);
+      expect(result.cells[4].outputs.map((o) => o.text).join('')).toContain('torch is 2 KiB (2053 bytes) of JSON');
     } finally {
       result.cleanup();
     }

@@ -44,6 +44,7 @@ export const torchFlowTorchSchema = z.object({
   cycle: z.number().int(),
   from: z.string(),
   torchbearer: z.string(),
+  /** The output channel; '' when the campfire has none and keeps the torch as its result. */
   channel: z.string(),
   to: z.array(z.string()),
   claim: z.string(),

@@ -1,12 +1,12 @@
 import { validate } from '../core';
 import { escapeHtml } from './escape-html';
 import { TORCH_FLOW_MIME_TYPE, torchFlowPayloadSchema, type MimeBundle, type TorchFlowPayload } from './payloads';
-import { TORCH_LIST_LIMIT, torchFlowVegaSpec, torchLine } from './torch-flow-chart';
+import { TORCH_LIST_LIMIT, plural, torchFlowVegaSpec, torchLine } from './torch-flow-chart';
 import { renderVegaSvg } from './vega-render';
 
 /** The text/plain form of a torch flow: a summary line, then the newest torches. */
 export function torchFlowText(payload: TorchFlowPayload): string {
-  const head = `Torch flow "${payload.title}" (${payload.status}, backend: ${payload.backend}): ${payload.campfires.length} campfires, ${payload.channels.length} channels, ${payload.torches.length} torches`;
+  const head = `Torch flow "${payload.title}" (${payload.status}, backend: ${payload.backend}): ${plural(payload.campfires.length, 'campfire')}, ${plural(payload.channels.length, 'channel')}, ${plural(payload.torches.length, 'torch', 'torches')}`;
   const route = payload.campfires
     .map((campfire) => `${campfire.name}${campfire.output ? ` -> ${campfire.output}` : ''}`)
     .join(' | ');
@@ -22,12 +22,12 @@ export function torchFlowHtml(payload: TorchFlowPayload, svg: string | null): st
     .map((torch) => {
       const style = torch.error ? ' style="color:#b00020"' : '';
       const asset = torch.path ?? torch.url;
-      return `<li${style}><code>#${torch.seq}</code> cycle ${torch.cycle} <b>${escapeHtml(torch.from)}</b> (${escapeHtml(torch.torchbearer)}) → ${escapeHtml(torch.to.join(', ') || '(no listener yet)')} via <code>${escapeHtml(torch.channel)}</code>: ${torch.error ? '<b>error</b> ' : ''}${escapeHtml(torch.claim)} <i>(${torch.confidence.toFixed(2)})</i>${asset ? ` <code>${escapeHtml(asset)}</code>` : ''}</li>`;
+      return `<li${style}><code>#${torch.seq}</code> cycle ${torch.cycle} <b>${escapeHtml(torch.from)}</b> (${escapeHtml(torch.torchbearer)}) → ${torch.channel ? `${escapeHtml(torch.to.join(', ') || '(no listener yet)')} via <code>${escapeHtml(torch.channel)}</code>` : '(result)'}: ${torch.error ? '<b>error</b> ' : ''}${escapeHtml(torch.claim)} <i>(${torch.confidence.toFixed(2)})</i>${asset ? ` <code>${escapeHtml(asset)}</code>` : ''}</li>`;
     })
     .join('');
   return [
     '<div class="campfires-torchflow">',
-    `<p><b>Torch flow: ${escapeHtml(payload.title)}</b> · ${escapeHtml(payload.status)} · backend: ${escapeHtml(payload.backend)} · ${payload.campfires.length} campfires, ${payload.torches.length} torches</p>`,
+    `<p><b>Torch flow: ${escapeHtml(payload.title)}</b> · ${escapeHtml(payload.status)} · backend: ${escapeHtml(payload.backend)} · ${plural(payload.campfires.length, 'campfire')}, ${plural(payload.torches.length, 'torch', 'torches')}</p>`,
     svg ?? '',
     shown.length > 0 ? `<ol start="${payload.torches.length - shown.length + 1}">${items}</ol>` : '<p>No torches yet.</p>',
     '</div>',

@@ -36,11 +36,16 @@ function columnsOf(payload: TorchFlowPayload): Map<string, number> {
 }
 
 /** One line of the torch list, as the diagram and the text form show it. */
+/** `1 torch`, `2 torches`: a count with its noun. */
+export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : pluralForm}`;
+}
+
 export function torchLine(torch: TorchFlowTorch): string {
-  const to = torch.to.length > 0 ? torch.to.join(', ') : '(no listener yet)';
+  const to = torch.channel === '' ? '(result)' : torch.to.length > 0 ? torch.to.join(', ') : '(no listener yet)';
   const asset = torch.path ? ` [${clip(torch.path, 40)}]` : torch.url ? ` [${clip(torch.url, 40)}]` : '';
   const mark = torch.error ? 'ERROR ' : '';
-  return `#${torch.seq} cycle ${torch.cycle} ${torch.from} (${torch.torchbearer}) → ${to} via ${torch.channel}: ${mark}"${clip(torch.claim, 90)}" (${torch.confidence.toFixed(2)})${asset}`;
+  return `#${torch.seq} cycle ${torch.cycle} ${torch.from} (${torch.torchbearer}) → ${to}${torch.channel ? ` via ${torch.channel}` : ''}: ${mark}"${clip(torch.claim, 90)}" (${torch.confidence.toFixed(2)})${asset}`;
 }
 
 /**
@@ -61,7 +66,7 @@ export function torchFlowVegaSpec(payload: TorchFlowPayload): Record<string, unk
   for (const torch of payload.torches) sentOn.set(torch.channel, (sentOn.get(torch.channel) ?? 0) + 1);
   const nodes = payload.campfires.map((campfire) => {
     const at = position.get(campfire.name) ?? { x: 0, y: 0 };
-    const campers = `${campfire.campers.length} camper${campfire.campers.length === 1 ? '' : 's'}`;
+    const campers = plural(campfire.campers.length, 'camper');
     return { ...at, cx: at.x + NODE_WIDTH / 2, name: clip(campfire.name, 22), sub: `${campers} · ${campfire.status}`, active: campfire.status === 'active' };
   });
   const edges = payload.channels.flatMap((channel) =>
@@ -85,7 +90,7 @@ export function torchFlowVegaSpec(payload: TorchFlowPayload): Record<string, unk
   const shown = payload.torches.slice(-TORCH_LIST_LIMIT);
   const hidden = payload.torches.length - shown.length;
   const lines = [
-    { text: `${payload.torches.length} torch${payload.torches.length === 1 ? '' : 'es'}${hidden > 0 ? ` (newest ${shown.length} shown)` : ''}`, error: false, bold: true },
+    { text: `${plural(payload.torches.length, 'torch', 'torches')}${hidden > 0 ? ` (newest ${shown.length} shown)` : ''}`, error: false, bold: true },
     ...shown.map((torch) => ({ text: torchLine(torch), error: torch.error, bold: false })),
   ].map((line, index) => ({ ...line, y: diagramHeight + 10 + index * LINE_HEIGHT }));
   const width = Math.max(640, (maxColumn + 1) * (NODE_WIDTH + COLUMN_GAP));

@@ -61,11 +61,14 @@ export function torchFlowFromEvents(run: RunInfo, events: readonly RunEvent[]): 
     if (event.kind === 'campfire-status' && event.campfire) {
       const campfire = campfires.get(event.campfire);
       if (campfire) campfire.status = statusDataSchema.parse(objectOf(event.data)).status;
-    } else if (event.kind === 'torch-sent' && event.campfire && event.channel) {
+    } else if (event.kind === 'torch-sent' && event.campfire) {
+      // A campfire without an output channel keeps its torch as its result: channel ''.
+      const channelName = event.channel ?? '';
       const data = torchSentDataSchema.parse(objectOf(event.data));
       if (!campfires.has(event.campfire)) {
         const campers = event.camper ? [event.camper] : [];
         campfires.set(event.campfire, { name: event.campfire, campers, inputs: [], output: event.channel, status: 'idle' });
+        if (event.channel) addOnce(channel(event.channel).from, event.campfire);
       }
       const torch: TorchFlowTorch = {
         seq: event.seq,
@@ -73,7 +76,7 @@ export function torchFlowFromEvents(run: RunInfo, events: readonly RunEvent[]): 
         cycle: data.cycle,
         from: event.campfire,
         torchbearer: event.camper ?? event.campfire,
-        channel: event.channel,
+        channel: channelName,
         to: [],
         claim: data.torch.claim,
         confidence: data.torch.confidence,
@@ -85,7 +88,7 @@ export function torchFlowFromEvents(run: RunInfo, events: readonly RunEvent[]): 
       };
       torches.push(torch);
       byMessage.set(torch.messageId, torch);
-      addOnce(channel(event.channel).from, event.campfire);
+      if (channelName) addOnce(channel(channelName).from, event.campfire);
     } else if (event.kind === 'torch-received' && event.campfire && event.messageId) {
       const torch = byMessage.get(event.messageId);
       if (torch) addOnce(torch.to, event.campfire);

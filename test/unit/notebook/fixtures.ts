@@ -41,6 +41,7 @@ export function pipelineEvents(claim = 'Tube strike announced for Friday'): RunE
     event('camper-error', { campfire: 'verify', camper: 'traffic', data: { cycle: 1, error: { name: 'Error', message: 'feed missing' } } }),
     event('torch-sent', { campfire: 'verify', camper: 'weather', channel: 'verified', messageId: 'm3', data: { cycle: 1, torch: { version: 1, claim: 'traffic failed: feed missing', confidence: 0, metadata: { error: true } }, antecedents: ['m2'] } }),
     event('torch-received', { campfire: 'summary', channel: 'verified', messageId: 'm3', data: { from: 'verify' } }),
+    event('torch-sent', { campfire: 'summary', camper: 'writer', channel: null, messageId: 'm4', data: { cycle: 1, torch: { version: 1, claim: 'ALERT: Tube strike Friday', confidence: 0.6, metadata: {} }, antecedents: ['m3'] } }),
   ];
 }
 

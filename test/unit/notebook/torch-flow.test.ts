@@ -15,6 +15,7 @@ describe('torchFlowFromEvents', () => {
       ['scrape', 'headlines', 'headlines', ['sentiment'], false],
       ['sentiment', 'comments', 'mood', ['verify'], false],
       ['verify', 'weather', 'verified', ['summary'], true],
+      ['summary', 'writer', '', [], false],
     ]);
     expect(payload.torches[1].path).toBe('party_box/ab12.json');
     expect(payload.campfires[0].status).toBe('idle');
@@ -29,8 +30,10 @@ describe('torchFlowBundle', () => {
     const svg = String(bundle['image/svg+xml']);
     expect(svg.startsWith('<svg')).toBe(true);
     for (const name of ['scrape', 'sentiment', 'verify', 'summary', 'Tube strike announced for Friday']) expect(svg).toContain(name);
-    expect(String(bundle['text/plain'])).toContain('Torch flow "live-alert" (completed, backend: offline (deterministic tool campers)): 4 campfires, 3 channels, 3 torches');
+    expect(String(bundle['text/plain'])).toContain('Torch flow "live-alert" (completed, backend: offline (deterministic tool campers)): 4 campfires, 3 channels, 4 torches');
     expect(String(bundle['text/plain'])).toContain('#9 cycle 1 verify (weather) → summary via verified: ERROR "traffic failed: feed missing"');
+    // A campfire without an output channel keeps its torch as the run's result.
+    expect(String(bundle['text/plain'])).toContain('#11 cycle 1 summary (writer) → (result): "ALERT: Tube strike Friday"');
   });
 
   it('escapes torch text in the HTML and SVG fallbacks so it can never run as markup', async () => {

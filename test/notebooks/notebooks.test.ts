@@ -1,0 +1,46 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { executeNotebook, type ExecutedNotebook } from './execute-notebook';
+
+const notebooksDir = path.resolve(__dirname, '..', '..', 'notebooks');
+const TORCH_FLOW = 'application/vnd.campfires.torchflow.v1+json';
+const SIMULATION = 'application/vnd.campfires.simulation.v1+json';
+
+/** What each notebook must show a person, beyond running without errors. */
+const expectations: Record<string, (notebook: ExecutedNotebook) => void> = {
+  '01-quickstart.ipynb': (notebook) => {
+    expect(notebook.text).toContain('Rain reaches central London after 3pm');
+    expect(notebook.text).toMatch(/a torch may be at most 1024 bytes/);
+    expect(notebook.text).toContain('torchbearer: checker');
+    expect(notebook.text).toContain('16:00: take an umbrella');
+    expect(notebook.text).toMatch(/#\d+ weather\/box-reader -> advice on forecast \(cycle 1\): "13:00 - 0 mm of rain"/);
+    expect(notebook.text).toContain('handoffs in the original run: 4 - in the replay: 4');
+    expect(notebook.mimeTypes).toContain(TORCH_FLOW);
+    expect(notebook.mimeTypes).toContain('image/svg+xml');
+  },
+};
+
+const notebooks = fs.readdirSync(notebooksDir).filter((file) => file.endsWith('.ipynb')).sort();
+
+describe('every notebook in notebooks/ runs in the real tslab kernel', () => {
+  it('finds the notebooks', () => {
+    expect(notebooks).toEqual(expect.arrayContaining(['01-quickstart.ipynb']));
+  });
+
+  it.each(notebooks)('%s runs every cell without an error', async (name) => {
+    const notebook = await executeNotebook(path.join(notebooksDir, name), { timeoutSeconds: 300 });
+    try {
+      expect(notebook.errors).toEqual([]);
+      // tslab reports compile errors and uncaught exceptions on stderr.
+      const stderr = notebook.cells.flatMap((cell) => cell.outputs.filter((output) => output.name === 'stderr').map((output) => `${cell.source.slice(0, 60)} => ${String(output.text)}`));
+      expect(stderr).toEqual([]);
+      for (const [index, cell] of notebook.cells.entries()) {
+        if (cell.source.trim() !== '' && !cell.source.includes('// no output')) expect({ cell: index, outputs: cell.outputs.length > 0 }).toEqual({ cell: index, outputs: true });
+      }
+      expectations[name]?.(notebook);
+      if (notebook.mimeTypes.has(SIMULATION)) expect(notebook.mimeTypes).toContain('application/vnd.vegalite.v5+json');
+    } finally {
+      notebook.cleanup();
+    }
+  }, 360_000);
+});
