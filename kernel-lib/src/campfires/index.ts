@@ -13,4 +13,3 @@ export * from './live-alert-data';
 export * from './live-alert-campers';
 export * from './live-alert';
 export * from './campfire-worker';
-export * from './campfire-worker';
