@@ -18,13 +18,27 @@ const expectations: Record<string, (notebook: ExecutedNotebook) => void> = {
     expect(notebook.mimeTypes).toContain(TORCH_FLOW);
     expect(notebook.mimeTypes).toContain('image/svg+xml');
   },
+  '02-live-alert.ipynb': (notebook) => {
+    expect(notebook.text).toContain('model: offline');
+    expect(notebook.text).toContain('ALERT: Storm outage, no power until 3 AM, TfL down (Central, Northern)');
+    expect(notebook.text).toMatch(/the alert points at .*party_box/);
+    expect(notebook.text).toContain('Re: "Flood warning for Thames estuary as tidal surge expected overnight"');
+    expect(notebook.text).toMatch(/camper-error in verify\/traffic-check: .*traffic feed timed out after 30 s/);
+    expect(notebook.text).toContain('re-driven without campers: 3 handoffs, identical to the recorded run: true');
+    const flows = notebook.cells.flatMap((cell) => cell.outputs).filter((output) => output.data?.[TORCH_FLOW]);
+    // The wiring, three runs and the replay each leave one torch flow in the saved notebook.
+    expect(flows).toHaveLength(5);
+    const firstRun = flows[1].data?.[TORCH_FLOW] as { status: string; torches: Array<{ from: string; to: string[] }> };
+    expect(firstRun.status).toBe('completed');
+    expect(firstRun.torches.map((torch) => `${torch.from}->${torch.to.join(',')}`)).toEqual(['scrape->sentiment', 'sentiment->verify', 'verify->summary', 'summary->']);
+  },
 };
 
 const notebooks = fs.readdirSync(notebooksDir).filter((file) => file.endsWith('.ipynb')).sort();
 
 describe('every notebook in notebooks/ runs in the real tslab kernel', () => {
   it('finds the notebooks', () => {
-    expect(notebooks).toEqual(expect.arrayContaining(['01-quickstart.ipynb']));
+    expect(notebooks).toEqual(expect.arrayContaining(['01-quickstart.ipynb', '02-live-alert.ipynb']));
   });
 
   it.each(notebooks)('%s runs every cell without an error', async (name) => {
@@ -38,6 +52,11 @@ describe('every notebook in notebooks/ runs in the real tslab kernel', () => {
         if (cell.source.trim() !== '' && !cell.source.includes('// no output')) expect({ cell: index, outputs: cell.outputs.length > 0 }).toEqual({ cell: index, outputs: true });
       }
       expectations[name]?.(notebook);
+      // Where our renderer is missing, any front end still has a fallback to show.
+      for (const output of notebook.cells.flatMap((cell) => cell.outputs)) {
+        if (output.data?.[TORCH_FLOW]) expect(Object.keys(output.data)).toEqual(expect.arrayContaining(['image/svg+xml', 'text/html', 'text/plain']));
+        if (output.data?.[SIMULATION]) expect(Object.keys(output.data)).toEqual(expect.arrayContaining(['application/vnd.vegalite.v5+json', 'text/html', 'text/plain']));
+      }
       if (notebook.mimeTypes.has(SIMULATION)) expect(notebook.mimeTypes).toContain('application/vnd.vegalite.v5+json');
     } finally {
       notebook.cleanup();

@@ -22,7 +22,7 @@ export function torchFlowHtml(payload: TorchFlowPayload, svg: string | null): st
     .map((torch) => {
       const style = torch.error ? ' style="color:#b00020"' : '';
       const asset = torch.path ?? torch.url;
-      return `<li${style}><code>#${torch.seq}</code> cycle ${torch.cycle} <b>${escapeHtml(torch.from)}</b> (${escapeHtml(torch.torchbearer)}) → ${torch.channel ? `${escapeHtml(torch.to.join(', ') || '(no listener yet)')} via <code>${escapeHtml(torch.channel)}</code>` : '(result)'}: ${torch.error ? '<b>error</b> ' : ''}${escapeHtml(torch.claim)} <i>(${torch.confidence.toFixed(2)})</i>${asset ? ` <code>${escapeHtml(asset)}</code>` : ''}</li>`;
+      return `<li${style}><code>#${torch.seq}</code> cycle ${torch.cycle} <b>${escapeHtml(torch.from)}</b> (${escapeHtml(torch.torchbearer)}) → ${torch.channel ? `${escapeHtml(torch.to.join(', ') || '(no listener)')} via <code>${escapeHtml(torch.channel)}</code>` : '(result)'}: ${torch.error ? '<b>error</b> ' : ''}${escapeHtml(torch.claim)} <i>(${torch.confidence.toFixed(2)})</i>${asset ? ` <code>${escapeHtml(asset)}</code>` : ''}</li>`;
     })
     .join('');
   return [

@@ -42,7 +42,7 @@ export function plural(count: number, singular: string, pluralForm = `${singular
 }
 
 export function torchLine(torch: TorchFlowTorch): string {
-  const to = torch.channel === '' ? '(result)' : torch.to.length > 0 ? torch.to.join(', ') : '(no listener yet)';
+  const to = torch.channel === '' ? '(result)' : torch.to.length > 0 ? torch.to.join(', ') : '(no listener)';
   const asset = torch.path ? ` [${clip(torch.path, 40)}]` : torch.url ? ` [${clip(torch.url, 40)}]` : '';
   const mark = torch.error ? 'ERROR ' : '';
   return `#${torch.seq} cycle ${torch.cycle} ${torch.from} (${torch.torchbearer}) → ${to}${torch.channel ? ` via ${torch.channel}` : ''}: ${mark}"${clip(torch.claim, 90)}" (${torch.confidence.toFixed(2)})${asset}`;
