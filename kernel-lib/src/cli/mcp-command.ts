@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { serveMcpHttp, serveMcpStdio } from '../mcp';
+import type * as Mcp from '../mcp';
 import { closeContext, openContext } from './cli-context';
 
 /** `cf mcp`: the MCP server over stdio, or streamable HTTP on loopback. */
@@ -10,6 +10,9 @@ export function addMcpCommand(program: Command): void {
     .option('--http <port>', 'serve streamable HTTP on 127.0.0.1:<port> instead of stdio (0 picks a free port)')
     .option('--campfire <name>', 'join this campfire at start')
     .action(async (options: { http?: string; campfire?: string }, command: Command) => {
+      // Loaded here so other commands start without the MCP SDK.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { serveMcpHttp, serveMcpStdio } = require('../mcp') as typeof Mcp;
       const context = openContext(command);
       let stop: () => void = () => undefined;
       const stopped = new Promise<void>((resolve) => (stop = resolve));
