@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { CampfiresError, validate } from '../core';
 import { messageSchema, type Message } from '../messages';
@@ -51,6 +51,13 @@ const defaultOnError: DeliveryErrorHandler = (error, message, subscriber) => {
   process.stderr.write(`campfires: ${subscriber} failed on ${message.channel}/${message.id}: ${(error as Error)?.message ?? error}\n`);
 };
 
+/** Opens a connection; ioredis is loaded on first use so notebooks that never use Redis do not pay for it. */
+export function loadRedis(url: string): Redis {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
+  return new RedisClient(url);
+}
+
 /** Where a Redis URL points, without its password (for summaries and asset locations). */
 export function redisUrlForDisplay(url: string): string {
   try {
@@ -90,7 +97,7 @@ export class RedisChannelBus implements ChannelBus {
     const { redis, onError, ...rest } = options;
     const checked = validate(optionsSchema, rest, { what: 'RedisChannelBus options', code: 'bus_options_invalid' });
     const url = checked.url ?? 'redis://127.0.0.1:6379';
-    this.redis = redis ?? new Redis(url);
+    this.redis = redis ?? loadRedis(url);
     this.ownsConnection = !redis;
     this.redis.on('error', (error) => this.reportConnection(error, 'connection'));
     defineStreamScripts(this.redis);

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { ASSET_MAX_AGE_MS, ASSET_MAX_BYTES, AssetTooLargeError, NotFoundError, formatBytes, formatDuration, systemClock, validate, type Clock } from '../core';
-import { redisUrlForDisplay } from '../channels';
+import { loadRedis, redisUrlForDisplay } from '../channels';
 import { assetCategory, assetExtension, checkAssetHash, checkAssetKey } from './asset-names';
 import type { Asset, AssetInfo, BoxDriver } from './box-driver';
 import { assetHash } from './local-driver';
@@ -68,7 +68,7 @@ export class RedisDriver implements BoxDriver {
     const { redis, clock, ...rest } = options;
     const checked = validate(optionsSchema, rest, { what: 'RedisDriver options', code: 'box_options_invalid' });
     const url = checked.url ?? 'redis://127.0.0.1:6379';
-    this.redis = redis ?? new Redis(url);
+    this.redis = redis ?? loadRedis(url);
     this.ownsConnection = !redis;
     if (!redis) this.redis.on('error', () => undefined); // failed commands carry the error to the caller
     this.redis.defineCommand('campfiresBoxPut', { numberOfKeys: 3, lua: putScript });

@@ -1,13 +1,5 @@
 import { Readable } from 'node:stream';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { ASSET_MAX_BYTES, AssetTooLargeError, CampfiresError, NotFoundError, formatBytes, systemClock, validate, type Clock } from '../core';
 import { ASSET_CATEGORIES, assetCategory, assetExtension, checkAssetHash, checkAssetKey } from './asset-names';
@@ -65,6 +57,8 @@ export class S3Driver implements BoxDriver {
   /** The endpoint used, or `aws` for Amazon S3 itself. */
   readonly endpoint: string;
   private readonly client: S3Client;
+  // The AWS SDK is loaded on first use so notebooks that never use S3 do not pay for it.
+  private readonly sdk: typeof import('@aws-sdk/client-s3');
   private readonly ownsClient: boolean;
   private readonly clock: Clock;
   private readonly maxBytes: number;
@@ -85,7 +79,9 @@ export class S3Driver implements BoxDriver {
     };
     if (endpoint) config.endpoint = endpoint;
     if (credentials) config.credentials = credentials;
-    this.client = client ?? new S3Client(config);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    this.sdk = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+    this.client = client ?? new this.sdk.S3Client(config);
     this.ownsClient = !client;
     this.clock = clock ?? systemClock;
     this.maxBytes = checked.maxBytes ?? ASSET_MAX_BYTES;
@@ -106,7 +102,7 @@ export class S3Driver implements BoxDriver {
     if (await this.find(hash)) return hash;
     const category = assetCategory(key);
     const objectKey = this.objectKey(category, `${hash}${assetExtension(key)}`);
-    await this.send('PutObject', objectKey, () => this.client.send(new PutObjectCommand({
+    await this.send('PutObject', objectKey, () => this.client.send(new this.sdk.PutObjectCommand({
       Bucket: this.bucket,
       Key: objectKey,
       Body: bytes,
@@ -122,7 +118,7 @@ export class S3Driver implements BoxDriver {
     const info = found ? await this.info(hash, found) : null;
     if (!found || !info) throw this.notFound(hash);
     const bytes = async (): Promise<Buffer> => {
-      const reply = await this.send('GetObject', found.objectKey, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: found.objectKey })));
+      const reply = await this.send('GetObject', found.objectKey, () => this.client.send(new this.sdk.GetObjectCommand({ Bucket: this.bucket, Key: found.objectKey })));
       if (!reply?.Body) throw this.notFound(hash);
       return Buffer.from(await reply.Body.transformToByteArray());
     };
@@ -136,7 +132,7 @@ export class S3Driver implements BoxDriver {
   async delete(hash: string): Promise<boolean> {
     const found = await this.find(checkAssetHash(hash));
     if (!found) return false;
-    await this.send('DeleteObject', found.objectKey, () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: found.objectKey })));
+    await this.send('DeleteObject', found.objectKey, () => this.client.send(new this.sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: found.objectKey })));
     return true;
   }
 
@@ -146,7 +142,7 @@ export class S3Driver implements BoxDriver {
     const found = new Map<string, Found>();
     let token: string | undefined;
     do {
-      const page = await this.send('ListObjectsV2', base, () => this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, ContinuationToken: token })));
+      const page = await this.send('ListObjectsV2', base, () => this.client.send(new this.sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, ContinuationToken: token })));
       for (const object of page?.Contents ?? []) {
         const match = pattern.exec(object.Key ?? '');
         if (match) found.set(match[2] as string, { objectKey: object.Key as string, category: match[1] as string });
@@ -186,7 +182,7 @@ export class S3Driver implements BoxDriver {
     const settled = await Promise.allSettled(
       ASSET_CATEGORIES.map(async (category) => {
         const prefix = this.objectKey(category, hash);
-        const page = await this.send('ListObjectsV2', prefix, () => this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, MaxKeys: 1 })));
+        const page = await this.send('ListObjectsV2', prefix, () => this.client.send(new this.sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, MaxKeys: 1 })));
         const objectKey = page?.Contents?.[0]?.Key;
         return objectKey ? { objectKey, category } : null;
       }),
@@ -197,7 +193,7 @@ export class S3Driver implements BoxDriver {
   }
 
   private async info(hash: string, found: Found): Promise<AssetInfo | null> {
-    const head = await this.send('HeadObject', found.objectKey, () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: found.objectKey })));
+    const head = await this.send('HeadObject', found.objectKey, () => this.client.send(new this.sdk.HeadObjectCommand({ Bucket: this.bucket, Key: found.objectKey })));
     if (!head) return null;
     const metadata = validate(metadataSchema, head.Metadata ?? {}, { what: `metadata of s3://${this.bucket}/${found.objectKey}`, code: 'box_entry_invalid' });
     return {
