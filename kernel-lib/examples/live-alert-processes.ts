@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import {
   CampfireWorker,
+  MemoryChannelBus,
   PartyBox,
   SqliteRunLog,
   createBoxDriver,
@@ -110,6 +111,10 @@ export class LiveAlertProcesses {
 
   /** Starts the run in the shared log and the three listening campfires; resolves once all listen. */
   async start(): Promise<void> {
+    const probe = createChannelBus(this.options.bus); // names a bad URL here rather than in four processes
+    await probe.drain();
+    await probe.close();
+    if (probe instanceof MemoryChannelBus) throw new Error('campfires in separate processes need a bus that spans processes, such as redis://127.0.0.1:6379');
     const data = await loadLiveAlertData(this.options.fixtures);
     const runLog = SqliteRunLog.open(this.options.log);
     try {

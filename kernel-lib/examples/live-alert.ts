@@ -5,9 +5,11 @@
  *   npm run demo
  *   npm run demo -- --cycles 3 --log /tmp/torch_log.db
  *   npm run demo -- --replay latest
+ *   npm run demo -- --bus redis://127.0.0.1:6379   (each campfire in its own process)
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { Replay, SqliteRunLog, comparableHandoffs, createLiveAlertPipeline, isErrorTorch, replayRun, torchSchema, type RunEvent } from '../src';
+import { runLiveAlertAcrossProcesses, runLiveAlertWorkerFromEnv } from './live-alert-processes';
 
 function positiveInteger(value: string): number {
   const parsed = Number(value);
@@ -47,6 +49,26 @@ async function runDemo(options: { fixtures?: string; log: string; partyBox: stri
   pipeline.runLog?.close();
 }
 
+async function processesDemo(options: { fixtures?: string; log: string; partyBox: string; cycles: number; bus: string }): Promise<void> {
+  console.log(`live-alert: each campfire in its own process, over the bus at ${options.bus.replace(/\/\/[^@/]*@/, '//')} (offline tool campers).`);
+  const started = Date.now();
+  const result = await runLiveAlertAcrossProcesses(options);
+  const log = SqliteRunLog.open(options.log);
+  const events = log.events(result.runId);
+  log.close();
+  for (const event of events) {
+    const line = torchLine(event);
+    if (line) console.log(line);
+  }
+  console.log('');
+  console.log(result.alert ? `ALERT: ${result.alert.claim}` : 'No alert: the headlines held no crisis this time.');
+  console.log('');
+  const sent = events.filter((event) => event.kind === 'torch-sent').length;
+  const handoffs = events.filter((event) => event.kind === 'torch-received').length;
+  console.log(`${options.cycles} cycle(s), ${sent} torches, ${handoffs} handoffs across 4 processes in ${Date.now() - started} ms.`);
+  console.log(`Run ${result.runId} written to ${options.log}; replay it with: npm run demo -- --log ${options.log} --replay ${result.runId}`);
+}
+
 async function replayDemo(options: { log: string; replay: string }): Promise<void> {
   const log = SqliteRunLog.open(options.log);
   const replay = replayRun(log, options.replay);
@@ -70,12 +92,17 @@ const program = new Command()
   .option('--party-box <dir>', 'Party Box directory', './party_box')
   .option('--cycles <n>', 'how many headlines to work through', positiveInteger, 1)
   .option('--replay <runId>', 'print the handoffs of a recorded run (or "latest") and re-drive it without calling campers')
-  .action(async (options: { fixtures?: string; log: string; partyBox: string; cycles: number; replay?: string }) => {
+  .option('--bus <url>', 'channel bus: memory: (one process) or redis://host:port (each campfire in its own process)', 'memory:')
+  .action(async (options: { fixtures?: string; log: string; partyBox: string; cycles: number; replay?: string; bus: string }) => {
     if (options.replay) await replayDemo({ log: options.log, replay: options.replay });
+    else if (options.bus !== 'memory:') await processesDemo(options);
     else await runDemo(options);
   });
 
-program.parseAsync(process.argv).catch((error: unknown) => {
-  console.error(`live-alert: ${(error as Error)?.message ?? error}`);
-  process.exitCode = 1;
-});
+// The same script is each campfire's process when the demo runs across processes.
+if (!runLiveAlertWorkerFromEnv()) {
+  program.parseAsync(process.argv).catch((error: unknown) => {
+    console.error(`live-alert: ${(error as Error)?.message ?? error}`);
+    process.exitCode = 1;
+  });
+}
