@@ -9,6 +9,7 @@ import { ConventionExecutor, type ExecuteOptions, type ExecutionResult } from '.
 import { OperationHelp, describeResponse } from './operation-help';
 import { listOperations } from './registry';
 import { ConventionServer, type ConventionHandler } from './server';
+import { clashingOperations } from './tool-definition';
 
 /** A convention operation as a cell calls it: `await ops.submitResult({ taskId, result, status: 'ok' })`. */
 export interface OperationFunction {
@@ -53,7 +54,12 @@ export class CampfireSession {
   /** Re-reads the campfire's declarations (after a promote or revoke). */
   refresh(): Operations {
     const ops: Operations = {};
-    for (const entry of listOperations(this.client, this.campfire.name)) ops[camelName(entry.parsed.declaration.operation)] = this.operation(entry.parsed);
+    const entries = listOperations(this.client, this.campfire.name);
+    const clashes = clashingOperations(entries.map((entry) => entry.parsed));
+    for (const { parsed } of entries) {
+      const { convention, operation } = parsed.declaration;
+      ops[camelName(clashes.has(operation) ? `${convention}_${operation}` : operation)] = this.operation(parsed);
+    }
     Object.defineProperty(ops, inspect.custom, { enumerable: false, value: () => this.describeOps(ops) });
     Object.defineProperty(ops, 'toMimeBundle', {
       enumerable: false,
