@@ -15,8 +15,8 @@ export function torchFlowText(payload: TorchFlowPayload): string {
   return [head, `  campfires: ${route}`, ...(more > 0 ? [`  ... ${more} earlier torches`] : []), ...shown.map((torch) => `  ${torchLine(torch)}`)].join('\n');
 }
 
-/** The text/html form: the SVG diagram (when rendered) and the torch list; all torch text escaped. */
-export function torchFlowHtml(payload: TorchFlowPayload, svg: string | null): string {
+/** The text/html form: the SVG of the wiring (when rendered) and the torch list; all torch text escaped. */
+export function torchFlowHtml(payload: TorchFlowPayload, diagramSvg: string | null): string {
   const shown = payload.torches.slice(-TORCH_LIST_LIMIT);
   const items = shown
     .map((torch) => {
@@ -28,7 +28,7 @@ export function torchFlowHtml(payload: TorchFlowPayload, svg: string | null): st
   return [
     '<div class="campfires-torchflow">',
     `<p><b>Torch flow: ${escapeHtml(payload.title)}</b> · ${escapeHtml(payload.status)} · backend: ${escapeHtml(payload.backend)} · ${plural(payload.campfires.length, 'campfire')}, ${plural(payload.torches.length, 'torch', 'torches')}</p>`,
-    svg ?? '',
+    diagramSvg ?? '',
     shown.length > 0 ? `<ol start="${payload.torches.length - shown.length + 1}">${items}</ol>` : '<p>No torches yet.</p>',
     '</div>',
   ].join('');
@@ -42,15 +42,16 @@ export function torchFlowHtml(payload: TorchFlowPayload, svg: string | null): st
 export async function torchFlowBundle(payload: TorchFlowPayload): Promise<MimeBundle> {
   const checked = validate(torchFlowPayloadSchema, payload, { what: 'torch flow payload', code: 'torch_flow_invalid', field: 'payload' });
   let svg: string | null = null;
+  let diagram: string | null = null;
   try {
-    svg = await renderVegaSvg(torchFlowVegaSpec(checked));
+    [svg, diagram] = await Promise.all([renderVegaSvg(torchFlowVegaSpec(checked)), renderVegaSvg(torchFlowVegaSpec(checked, { list: false }))]);
   } catch (error) {
     process.stderr.write(`campfires: the torch-flow SVG could not be rendered (${(error as Error).message})\n`);
   }
   return {
     [TORCH_FLOW_MIME_TYPE]: checked,
     ...(svg ? { 'image/svg+xml': svg } : {}),
-    'text/html': torchFlowHtml(checked, svg),
+    'text/html': torchFlowHtml(checked, diagram),
     'text/plain': torchFlowText(checked),
   };
 }

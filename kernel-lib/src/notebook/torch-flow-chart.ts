@@ -48,11 +48,19 @@ export function torchLine(torch: TorchFlowTorch): string {
   return `#${torch.seq} cycle ${torch.cycle} ${torch.from} (${torch.torchbearer}) → ${to}${torch.channel ? ` via ${torch.channel}` : ''}: ${mark}"${clip(torch.claim, 90)}" (${torch.confidence.toFixed(2)})${asset}`;
 }
 
+/** A torch line short enough for the diagram: no asset path, clipped to `maxChars`. */
+function shortTorchLine(torch: TorchFlowTorch, maxChars: number): string {
+  const to = torch.channel === '' ? '(result)' : torch.to.length > 0 ? torch.to.join(', ') : '(no listener)';
+  const head = `#${torch.seq} c${torch.cycle} ${torch.from} → ${to}: ${torch.error ? 'ERROR ' : ''}`;
+  const tail = ` (${torch.confidence.toFixed(2)})${torch.path || torch.url ? ' [box]' : ''}`;
+  return `${head}"${clip(torch.claim, Math.max(12, maxChars - head.length - tail.length - 2))}"${tail}`;
+}
+
 /**
  * A vega spec of the torch flow: campfires as boxes left to right, channels as
- * labelled arrows, and the newest torches listed below in order.
+ * labelled arrows, and (unless `list` is false) the newest torches listed below in order.
  */
-export function torchFlowVegaSpec(payload: TorchFlowPayload): Record<string, unknown> {
+export function torchFlowVegaSpec(payload: TorchFlowPayload, options: { list?: boolean } = {}): Record<string, unknown> {
   const column = columnsOf(payload);
   const rows = new Map<number, number>();
   const position = new Map<string, { x: number; y: number }>();
@@ -87,14 +95,15 @@ export function torchFlowVegaSpec(payload: TorchFlowPayload): Record<string, unk
   const maxColumn = Math.max(0, ...column.values());
   const maxRows = Math.max(1, ...rows.values());
   const diagramHeight = 24 + maxRows * (NODE_HEIGHT + ROW_GAP);
-  const shown = payload.torches.slice(-TORCH_LIST_LIMIT);
-  const hidden = payload.torches.length - shown.length;
-  const lines = [
-    { text: `${plural(payload.torches.length, 'torch', 'torches')}${hidden > 0 ? ` (newest ${shown.length} shown)` : ''}`, error: false, bold: true },
-    ...shown.map((torch) => ({ text: torchLine(torch), error: torch.error, bold: false })),
-  ].map((line, index) => ({ ...line, y: diagramHeight + 10 + index * LINE_HEIGHT }));
   const width = Math.max(640, (maxColumn + 1) * (NODE_WIDTH + COLUMN_GAP));
-  const height = diagramHeight + 20 + lines.length * LINE_HEIGHT;
+  const maxChars = Math.floor(width / 6.7);
+  const shown = options.list === false ? [] : payload.torches.slice(-TORCH_LIST_LIMIT);
+  const hidden = payload.torches.length - shown.length;
+  const lines = options.list === false ? [] : [
+    { text: `${plural(payload.torches.length, 'torch', 'torches')}${hidden > 0 ? ` (newest ${shown.length} shown)` : ''}`, error: false, bold: true },
+    ...shown.map((torch) => ({ text: shortTorchLine(torch, maxChars), error: torch.error, bold: false })),
+  ].map((line, index) => ({ ...line, y: diagramHeight + 10 + index * LINE_HEIGHT }));
+  const height = lines.length > 0 ? diagramHeight + 20 + lines.length * LINE_HEIGHT : diagramHeight;
   const field = (name: string) => ({ field: name });
   const value = (v: unknown) => ({ value: v });
   return {

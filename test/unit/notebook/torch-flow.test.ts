@@ -36,6 +36,26 @@ describe('torchFlowBundle', () => {
     expect(String(bundle['text/plain'])).toContain('#11 cycle 1 summary (writer) → (result): "ALERT: Tube strike Friday"');
   });
 
+  it('shows each torch once in the HTML: the embedded diagram carries the wiring, the list carries the torches', async () => {
+    const bundle = await torchFlowBundle(torchFlowFromEvents(pipelineRun(), pipelineEvents()));
+    const html = String(bundle['text/html']);
+    expect(html.split('Londoners are annoyed').length - 1).toBe(1);
+    expect(html).toContain('<svg');
+    expect(html).toContain('party_box/ab12.json');
+  });
+
+  it('keeps a run of 1,000 torches readable: the diagram and text list the newest 24 and count the rest', async () => {
+    const base = torchFlowFromEvents(pipelineRun(), pipelineEvents());
+    const torches = Array.from({ length: 1000 }, (_, index) => ({ ...base.torches[0], seq: index + 1, messageId: `m${index}`, cycle: index + 1, claim: `headline number ${index + 1}` }));
+    const bundle = await torchFlowBundle({ ...base, torches });
+    const svg = String(bundle['image/svg+xml']);
+    expect(svg).toContain('1000 torches (newest 24 shown)');
+    expect(svg).toContain('headline number 1000');
+    expect(svg).not.toContain('headline number 976"');
+    expect(String(bundle['text/plain'])).toContain('... 976 earlier torches');
+    expect((bundle[TORCH_FLOW_MIME_TYPE] as { torches: unknown[] }).torches).toHaveLength(1000);
+  });
+
   it('escapes torch text in the HTML and SVG fallbacks so it can never run as markup', async () => {
     const hostile = '<img src=x onerror="alert(1)"><script>alert(2)</script>';
     const bundle = await torchFlowBundle(torchFlowFromEvents(pipelineRun(), pipelineEvents(hostile)));
