@@ -23,6 +23,8 @@ export type ScriptedReply =
   | { status: number; error?: string; body?: string; contentType?: string; headers?: Record<string, string> }
   /** Never answer (until the server closes). */
   | { hang: true }
+  /** Close the connection without answering (a dropped keep-alive connection, a crash). */
+  | { drop: true }
   /** Send the first part of `text` and end the body without the final message. */
   | { truncate: true; text: string }
   /** Send `raw` as the body of a 200 (or `status`) answer. */
@@ -131,6 +133,10 @@ export async function startOllamaProtocolServer(options: { models?: string[] } =
       return { model, created_at: createdAt, ...content, done, ...end };
     };
     if ('hang' in reply) return; // the socket stays open until the client gives up or the server closes
+    if ('drop' in reply) {
+      response.socket?.destroy();
+      return;
+    }
     if ('status' in reply && !('raw' in reply)) {
       response.writeHead(reply.status, { 'Content-Type': reply.contentType ?? 'application/json; charset=utf-8', ...reply.headers });
       response.end(reply.body ?? JSON.stringify({ error: reply.error ?? `status ${reply.status}` }));

@@ -59,6 +59,10 @@ export async function startOpenAIProtocolServer(options: { apiKey?: string; mode
     });
     const sse = (data: unknown) => `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
     if ('hang' in reply) return;
+    if ('drop' in reply) {
+      response.socket?.destroy();
+      return;
+    }
     if ('status' in reply && !('raw' in reply)) {
       response.writeHead(reply.status, { 'Content-Type': reply.contentType ?? 'application/json', ...reply.headers });
       const type = reply.status === 429 ? 'rate_limit_exceeded' : reply.status >= 500 ? 'server_error' : 'invalid_request_error';

@@ -57,8 +57,16 @@ export interface GenerateObjectResult<T> {
 
 /** The JSON schema of a zod schema as sent to models (`format` / `response_format`). */
 export function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
-  return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  // Converting costs more than the rest of a call's local work, so each schema is converted once.
+  let text = jsonSchemaTexts.get(schema);
+  if (text === undefined) {
+    text = JSON.stringify(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }));
+    jsonSchemaTexts.set(schema, text);
+  }
+  return JSON.parse(text) as Record<string, unknown>;
 }
+
+const jsonSchemaTexts = new WeakMap<z.ZodType, string>();
 
 function promptForLog(messages: readonly ModelMessage[]): JsonValue {
   return messages.map((message) => ({

@@ -57,6 +57,7 @@ export class ModelCallPolicy {
     const retries = this.settings.retries ?? 3;
     const base = this.settings.backoffBaseMs ?? 1000;
     const maxWait = this.settings.maxRetryWaitMs ?? 60_000;
+    let reconnected = false;
     for (let retry = 0; ; retry += 1) {
       this.limiter?.take();
       const deadline = new RequestDeadline(this.timeoutFor(options.timeoutMs), options.signal);
@@ -65,6 +66,11 @@ export class ModelCallPolicy {
       } catch (error) {
         deadline.clear();
         const mapped = error instanceof CampfiresError ? error : options.mapError(error, deadline);
+        if (mapped.code === 'model_unreachable' && mapped.details.retryable === true && !reconnected) {
+          reconnected = true; // the server dropped an idle connection: ask again at once, once
+          retry -= 1;
+          continue;
+        }
         const status = mapped.details.status;
         const backoff = typeof status === 'number' && (status === 429 || status >= 500);
         if (!backoff || retry >= retries) throw mapped;

@@ -29,8 +29,20 @@ export function networkReason(error: unknown): string | undefined {
   return /fetch failed|Connection error|ECONNREFUSED|socket hang up/i.test(text) ? 'no connection' : undefined;
 }
 
-/** Nobody answered at the host: a down Ollama, a wrong base URL, no network. */
+/** Nobody answered at the host (a down Ollama, a wrong base URL, no network), or it hung up; a hang-up is worth one more try. */
 export function unreachableError(target: CallTarget, reason: string): ModelError {
+  const dropped = reason === 'connection closed' || reason === 'connection reset';
+  if (dropped) {
+    const fix =
+      target.provider === 'ollama'
+        ? 'Check the Ollama server log (the terminal running `ollama serve`, or `journalctl -u ollama`): loading the model may have run out of memory.'
+        : 'Try again later; if it keeps happening, check the base URL and any proxy in between.';
+    return new ModelError({
+      code: 'model_unreachable',
+      message: `${target.provider === 'ollama' ? 'Ollama' : target.provider} at ${target.host} closed the connection without answering (${reason}). ${fix}`,
+      details: { ...target, reason, retryable: true },
+    });
+  }
   const fix =
     target.provider === 'ollama'
       ? 'Start it with `ollama serve` (install from https://ollama.com), or set OLLAMA_HOST to where it runs.'

@@ -86,6 +86,15 @@ describe('Ollama adapter through the ollama client', () => {
     );
   });
 
+  it('asks again once when the server drops the connection, and says so when it keeps dropping', async () => {
+    ollama.reply({ drop: true }, { text: 'ok' }, { drop: true }, { drop: true });
+    const model = createOllamaModel({ host: ollama.url });
+    expect((await model.generate({ messages: user('hi') })).text).toBe('ok');
+    const error = (await model.generate({ messages: user('hi') }).catch((caught: unknown) => caught)) as ModelError;
+    expect(error.message).toBe(`Ollama at ${ollama.url} closed the connection without answering (connection closed). Check the Ollama server log (the terminal running \`ollama serve\`, or \`journalctl -u ollama\`): loading the model may have run out of memory.`);
+    expect(ollama.requests.filter((request) => request.path === '/api/chat')).toHaveLength(4);
+  });
+
   it('says the model is not pulled, lists what Ollama has, and gives the pull command', async () => {
     const model = createOllamaModel({ host: ollama.url, model: 'mistral:7b' });
     const error = (await model.generate({ messages: user('hi') }).catch((caught: unknown) => caught)) as ModelError;

@@ -160,6 +160,12 @@ describe('OpenAI-compatible adapter through the openai client', () => {
     expect(server.requests.map((request) => request.body.response_format?.type)).toEqual(['json_schema', 'json_object']);
   });
 
+  it('asks again once when the endpoint drops the connection', async () => {
+    server.reply({ drop: true }, { text: 'ok' });
+    expect((await openrouter().generate({ messages: user('hi') })).text).toBe('ok');
+    expect(server.requests).toHaveLength(2);
+  });
+
   it('says the endpoint is not answering when nothing listens', async () => {
     const closed = await listen((_request, response) => response.end());
     await closed.close();
