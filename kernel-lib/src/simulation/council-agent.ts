@@ -73,7 +73,7 @@ export abstract class BaseCouncilAgent implements CouncilAgent {
     const others = this.council.filter((name) => name !== this.name);
     return {
       agent: this.name,
-      world: Object.freeze({ ...worldState }),
+      world: Object.isFrozen(worldState) ? worldState : Object.freeze({ ...worldState }),
       others,
       history: this.historyDepth === 0 ? [] : this.history.slice(-this.historyDepth),
       allowed: ACTION_TYPES.map((type) => ({

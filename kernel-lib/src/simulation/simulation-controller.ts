@@ -6,7 +6,7 @@ import { JsonlDebugLog } from './debug-log';
 import { passAction, type Action, type RoundSummary, type WorldState } from './models';
 import { narrateAction, narrateEnd } from './narrator';
 import { checkPersonas, describeStopCondition, stopConditionHolds, type SimulationConfig } from './simulation-config';
-import { SIMULATION_EVENT_KINDS, recordJson, transcriptFromEvents, type ActionRecord, type SimulationEnd, type SimulationTranscript, type TurnRecord } from './simulation-record';
+import { SIMULATION_EVENT_KINDS, transcriptFromEvents, type ActionRecord, type SimulationEnd, type SimulationTranscript, type TurnRecord } from './simulation-record';
 import { World } from './world';
 
 /** Adapters and options of a controller; the controller wires nothing itself. */
@@ -21,6 +21,12 @@ export interface SimulationControllerOptions {
   /** Where narrative lines go; defaults to the console at log_level info or debug, `null` for silence. */
   narrate?: ((line: string) => void) | null;
   clock?: Clock;
+  /**
+   * Events are written in one transaction at most this often (default 20 ms), so a fast
+   * council is not bound by SQLite commits; a kill loses at most this much work, which
+   * resume redoes. 0 writes every event on its own.
+   */
+  flushIntervalMs?: number;
 }
 
 /** The initial world state a config describes. */
@@ -44,6 +50,8 @@ export class SimulationController {
   private readonly listeners = new Set<(event: RunEvent) => void>();
   private current: SimulationTranscript = { actions: [], turns: [], end: null };
   private runInfo: RunInfo | null = null;
+  private pending: RunEventInit[] = [];
+  private lastFlush = performance.now();
 
   constructor(private readonly options: SimulationControllerOptions) {
     this.config = options.config;
@@ -99,9 +107,17 @@ export class SimulationController {
     return this.play(recorded);
   }
 
-  private append(event: RunEventInit): void {
-    const written = this.runLog.append((this.runInfo as RunInfo).id, { ...event, ts: this.clock.now() });
-    for (const listener of this.listeners) listener(written);
+  private append(event: RunEventInit, now = false): void {
+    this.pending.push({ ...event, ts: this.clock.now() });
+    if (now || performance.now() - this.lastFlush >= (this.options.flushIntervalMs ?? 20)) this.flush();
+  }
+
+  private flush(): void {
+    this.lastFlush = performance.now();
+    if (this.pending.length === 0 || !this.runInfo) return;
+    const written = this.runLog.appendMany(this.runInfo.id, this.pending);
+    this.pending = [];
+    for (const event of written) for (const listener of this.listeners) listener(event);
   }
 
   private async play(recorded: SimulationTranscript): Promise<SimulationTranscript> {
@@ -116,7 +132,7 @@ export class SimulationController {
     let replayIndex = 0;
     let streak = 0;
     let reason = `max_turns (${simulation.max_turns}) reached`;
-    debug?.write({ event: 'simulation-start', scenario: this.config.name, backend: this.options.backend, agents: this.agents.map((agent) => ({ name: agent.name, policy: agent.policy })), simulation: recordJson(simulation as never), world: world.state });
+    debug?.write({ event: 'simulation-start', scenario: this.config.name, backend: this.options.backend, agents: this.agents.map((agent) => ({ name: agent.name, policy: agent.policy })), simulation: simulation as unknown as JsonValue, world: world.state });
     try {
       while (world.state.turn < simulation.max_turns) {
         const turn = world.startTurn();
@@ -160,9 +176,9 @@ export class SimulationController {
           };
           round.push(record);
           this.current.actions.push(record);
-          debug?.write({ event: 'action', ...(recordJson(record) as { [key: string]: JsonValue }) });
+          debug?.write({ event: 'action', ...(record as unknown as { [key: string]: JsonValue }) });
           if (!replayed) {
-            this.append({ kind: 'action-applied', camper: agent.name, data: recordJson(record) });
+            this.append({ kind: 'action-applied', camper: agent.name, data: record as unknown as JsonValue });
             this.narrate?.(narrateAction(record));
           }
         }
@@ -176,8 +192,8 @@ export class SimulationController {
         streak = allPass ? streak + 1 : 0;
         const turnRecord: TurnRecord = { turn, state: world.state, allPass, allPassStreak: streak };
         this.current.turns.push(turnRecord);
-        debug?.write({ event: 'turn-end', ...(recordJson(turnRecord) as { [key: string]: JsonValue }) });
-        if (!recordedTurns.has(turn)) this.append({ kind: 'turn-end', data: recordJson(turnRecord) });
+        debug?.write({ event: 'turn-end', ...(turnRecord as unknown as { [key: string]: JsonValue }) });
+        if (!recordedTurns.has(turn)) this.append({ kind: 'turn-end', data: turnRecord as unknown as JsonValue });
         if (streak >= simulation.stop_after_all_pass_rounds) {
           reason = `every agent passed ${streak} rounds in a row`;
           break;
@@ -190,12 +206,13 @@ export class SimulationController {
       }
       const end: SimulationEnd = { reason, state: world.state, turns: world.state.turn };
       this.current.end = end;
-      debug?.write({ event: 'simulation-end', ...(recordJson(end) as { [key: string]: JsonValue }) });
-      this.append({ kind: 'simulation-end', data: recordJson(end) });
+      debug?.write({ event: 'simulation-end', ...(end as unknown as { [key: string]: JsonValue }) });
+      this.append({ kind: 'simulation-end', data: end as unknown as JsonValue }, true);
       this.runInfo = this.runLog.endRun((this.runInfo as RunInfo).id, 'completed', this.clock.now());
       this.narrate?.(narrateEnd(this.config.name, end));
       return this.current;
     } finally {
+      this.flush();
       debug?.close();
     }
   }
@@ -203,7 +220,7 @@ export class SimulationController {
   private interrupted(error: unknown, turn: number, agent: string, state: WorldState): CampfiresError {
     const runId = (this.runInfo as RunInfo).id;
     const cause = error instanceof CampfiresError ? error.toJSON() : { name: (error as Error)?.name ?? 'Error', message: (error as Error)?.message ?? String(error) };
-    this.append({ kind: 'simulation-interrupted', camper: agent, data: { turn, state, error: JSON.parse(JSON.stringify(cause)) as JsonValue } });
+    this.append({ kind: 'simulation-interrupted', camper: agent, data: { turn, state, error: JSON.parse(JSON.stringify(cause)) as JsonValue } }, true);
     this.runInfo = this.runLog.endRun(runId, 'interrupted', this.clock.now());
     return new CampfiresError({
       code: 'simulation_interrupted',

@@ -5,10 +5,16 @@ import { modelActionSchema, type Persona, type RoundSummary } from './models';
 
 /** The JSON schema a model's answer must follow (sent as the structured-output format). */
 export function actionJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(modelActionSchema) as Record<string, unknown>;
-  delete schema.$schema;
-  return schema;
+  if (!cachedSchema) {
+    const schema = z.toJSONSchema(modelActionSchema) as Record<string, unknown>;
+    delete schema.$schema;
+    cachedSchema = JSON.stringify(schema);
+  }
+  return JSON.parse(cachedSchema) as Record<string, unknown>;
 }
+
+// Converting the schema costs more than the rest of a decision, so it is done once.
+let cachedSchema: string | undefined;
 
 /** One line per past round: who did what, and where the world ended. */
 export function describeRound(round: RoundSummary): string {
@@ -46,7 +52,7 @@ export function buildActionPrompt(persona: Persona, observation: Observation): M
     ...observation.history.map(describeRound),
     '',
     'Answer with JSON only, following this schema:',
-    JSON.stringify(actionJsonSchema()),
+    cachedSchema ?? JSON.stringify(actionJsonSchema()),
     `For support_agent and oppose_agent the target is another member's name (${observation.others.join(', ')}); otherwise the target is "world".`,
     'Example: {"action": "increase_resource", "target": "world", "reason": "short explanation here"}',
   ];

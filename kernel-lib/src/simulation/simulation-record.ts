@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { validate } from '../core';
-import { jsonValueSchema, type JsonValue } from '../messages';
+import { jsonValueSchema } from '../messages';
 import type { RunEvent } from '../runlog';
 import { actionSchema, worldStateSchema, type Action, type WorldState } from './models';
 
@@ -55,11 +55,6 @@ export interface SimulationTranscript {
   actions: ActionRecord[];
   turns: TurnRecord[];
   end: SimulationEnd | null;
-}
-
-/** The JSON a record is stored as (drops undefined fields so the bytes are stable). */
-export function recordJson(record: ActionRecord | TurnRecord | SimulationEnd): JsonValue {
-  return JSON.parse(JSON.stringify(record)) as JsonValue;
 }
 
 /** Reads a simulation's actions, turns and end back from its run-log events, validating each. */

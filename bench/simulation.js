@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+// Council simulation costs, measured in one process against baselines from the same run:
+// 1. 5 persona-policy agents x 1000 turns with every action and turn in a SQLite run log
+//    (target < 1 s), against the bare world engine and policy decisions with no logging.
+// 2. Engine overhead with LLM agents whose model answers in 10 ms (target <= 1 % of wall
+//    time): wall time minus the time spent inside the model, over wall time.
+const { mkdtempSync, rmSync } = require('node:fs');
+const { loadavg, cpus, tmpdir } = require('node:os');
+const { join } = require('node:path');
+const { LLMAgent, PersonaPolicyAgent, Simulation, SqliteRunLog, World, simulationConfigFrom } = require('../kernel-lib/dist/src');
+
+const TURNS = Number(process.env.BENCH_SIM_TURNS ?? 1000);
+const MODEL_TURNS = Number(process.env.BENCH_SIM_MODEL_TURNS ?? 40);
+const MODEL_MS = 10;
+
+const personas = [
+  { name: 'Mara', description: 'Granary keeper.', goals: ['keep stores'], behavior_biases: ['cautious with stores', 'long-term planner'] },
+  { name: 'Tobin', description: 'Trader.', goals: ['grow wealth'], behavior_biases: ['invests boldly', 'spends on short-term chances'] },
+  { name: 'Ilse', description: 'Elder.', goals: ['keep peace'], behavior_biases: ['seeks consensus'] },
+  { name: 'Brann', description: 'Smith.', goals: ['keep them honest'], behavior_biases: ['skeptical', 'competitive'] },
+  { name: 'Wren', description: 'Healer.', goals: ['see everyone fed'], behavior_biases: ['patient', 'cooperative'] },
+];
+const config = (turns) =>
+  simulationConfigFrom({ scenario: { name: 'bench' }, simulation: { max_turns: turns, log_level: 'silent', stop_after_all_pass_rounds: 1_000_000 } }, { personas });
+
+const ms = (start) => Number(process.hrtime.bigint() - start) / 1e6;
+
+/** The same decisions and world updates with no controller, no run log and no debug file. */
+async function bareLoop(turns) {
+  const agents = personas.map((persona) => new PersonaPolicyAgent(persona));
+  const world = new World({ resource_level: 50, stability: 50, turn: 0 }, personas.map((persona) => persona.name));
+  for (const agent of agents) agent.seat(world.agents, 2);
+  const started = process.hrtime.bigint();
+  while (world.state.turn < turns) {
+    const turn = world.startTurn();
+    const actions = [];
+    for (const agent of agents) {
+      let action = await agent.decideAction(agent.observe(world.getView(agent.name)));
+      if (!world.isValidAction(agent.name, action)) action = { type: 'pass', target: 'world', reason: '' };
+      const outcome = world.applyAction(agent.name, action);
+      agent.acted(action);
+      actions.push({ agent: agent.name, type: action.type, target: action.target, reason: action.reason, success: outcome.success });
+    }
+    for (const agent of agents) agent.remember({ turn, actions, state: world.state });
+  }
+  return ms(started);
+}
+
+async function policyRun(dir, turns, file) {
+  const runLog = SqliteRunLog.open(file ? join(dir, file) : ':memory:');
+  const sim = Simulation.fromSettings(config(turns), { runLog, narrate: null, live: false });
+  const started = process.hrtime.bigint();
+  await sim.run();
+  const elapsed = ms(started);
+  const actions = sim.transcript.actions.length;
+  runLog.close();
+  if (actions !== turns * personas.length) throw new Error(`expected ${turns * personas.length} actions, got ${actions}`);
+  return elapsed;
+}
+
+class TenMsModel {
+  constructor() {
+    this.provider = 'bench';
+    this.modelId = `answers-in-${MODEL_MS}ms`;
+    this.insideMs = 0;
+    this.calls = 0;
+  }
+  async generate(request) {
+    const started = process.hrtime.bigint();
+    await new Promise((resolve) => setTimeout(resolve, MODEL_MS));
+    const user = request.messages[request.messages.length - 1].content;
+    const type = user.includes('resource_level 0,') ? 'increase_resource' : ['increase_resource', 'decrease_resource', 'pass'][this.calls % 3];
+    this.calls += 1;
+    this.insideMs += ms(started);
+    return { text: JSON.stringify({ action: type, target: 'world', reason: 'bench' }), latencyMs: MODEL_MS, model: this.modelId };
+  }
+}
+
+async function modelRun(dir) {
+  const runLog = SqliteRunLog.open(join(dir, 'model.db'));
+  const model = new TenMsModel();
+  const cfg = config(MODEL_TURNS);
+  const agents = cfg.personas.map((persona) => new LLMAgent(persona, { model }));
+  const sim = Simulation.fromSettings(cfg, { agents, runLog, debugLogPath: join(dir, 'model.jsonl'), narrate: null, live: false });
+  const cpu = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  await sim.run();
+  const wall = ms(started);
+  const used = process.cpuUsage(cpu);
+  runLog.close();
+  return { wall, inside: model.insideMs, calls: model.calls, cpu: (used.user + used.system) / 1000 };
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'campfires-bench-sim-'));
+  try {
+    console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((value) => value.toFixed(1)).join(' ')} (figures scale with contention; ratios less so)`);
+    await policyRun(dir, 50, 'warm.db');
+    await bareLoop(50);
+    const bare = await bareLoop(TURNS);
+    const memory = await policyRun(dir, TURNS, null);
+    const sqlite = await policyRun(dir, TURNS, 'policy.db');
+    console.log(`simulation: ${personas.length} persona-policy agents x ${TURNS} turns (${TURNS * personas.length} actions)`);
+    console.log(`  bare engine, no logging:         ${bare.toFixed(1)} ms`);
+    console.log(`  controller, in-memory run log:   ${memory.toFixed(1)} ms (${(memory / bare).toFixed(1)}x bare)`);
+    console.log(`  controller, SQLite run log file: ${sqlite.toFixed(1)} ms (${(sqlite / bare).toFixed(1)}x bare) — target < 1000 ms: ${sqlite < 1000 ? 'met' : 'NOT met'}`);
+    const model = await modelRun(dir);
+    const overhead = (model.wall - model.inside) / model.wall;
+    console.log(`simulation: ${personas.length} LLM agents x ${MODEL_TURNS} turns, model answering in ${MODEL_MS} ms (${model.calls} calls)`);
+    console.log(`  wall ${model.wall.toFixed(1)} ms, inside the model ${model.inside.toFixed(1)} ms, engine ${(model.wall - model.inside).toFixed(1)} ms = ${(overhead * 100).toFixed(2)} % of wall time (${((model.wall - model.inside) / model.calls).toFixed(3)} ms per decision) — target <= 1 %: ${overhead <= 0.01 ? 'met' : 'NOT met'}`);
+    console.log(`  CPU time of the whole process during the run: ${model.cpu.toFixed(1)} ms = ${((model.cpu / model.wall) * 100).toFixed(2)} % of wall time (${(model.cpu / model.calls).toFixed(3)} ms per decision)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
