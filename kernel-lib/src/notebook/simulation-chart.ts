@@ -2,7 +2,7 @@ import type { SimulationPayload } from './payloads';
 
 /**
  * A vega-lite v5 spec of a simulation: resource_level and stability per turn above,
- * each agent's actions per turn below (colour = action, filled = succeeded).
+ * each agent's actions per turn below (colour = action, cross = failed).
  */
 export function simulationVegaLiteSpec(payload: SimulationPayload): Record<string, unknown> {
   const measures = payload.turns.flatMap((turn) => [
@@ -19,6 +19,8 @@ export function simulationVegaLiteSpec(payload: SimulationPayload): Record<strin
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: payload.title, subtitle: `${payload.status} · backend: ${payload.backend}` },
     background: 'white',
+    // The measures and the actions are different things: separate colour scales and legends.
+    resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },
     vconcat: [
       {
         width: 520,
@@ -38,14 +40,12 @@ export function simulationVegaLiteSpec(payload: SimulationPayload): Record<strin
         height: { step: 26 },
         title: 'Actions per agent',
         data: { values: actions },
-        mark: { type: 'point', size: 120 },
+        mark: { type: 'point', size: 140, filled: true, opacity: 0.9 },
         encoding: {
-          x: { field: 'turn', type: 'ordinal', title: 'turn' },
+          x: { field: 'turn', type: 'ordinal', title: 'turn', axis: { labelAngle: 0 } },
           y: { field: 'agent', type: 'nominal', title: null },
           color: { field: 'action', type: 'nominal' },
           shape: { field: 'outcome', type: 'nominal', title: 'outcome', scale: { domain: ['succeeded', 'failed'], range: ['circle', 'cross'] } },
-          fill: { field: 'action', type: 'nominal', legend: null },
-          fillOpacity: { condition: { test: "datum.outcome === 'succeeded'", value: 0.9 }, value: 0 },
           tooltip: [
             { field: 'turn' },
             { field: 'agent' },
