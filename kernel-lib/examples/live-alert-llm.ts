@@ -9,7 +9,10 @@ import {
   DEFAULT_OLLAMA_VISION_MODEL,
   DEFAULT_OPENROUTER_VISION_MODEL,
   LLMCamper,
+  OllamaModel,
   ValidationError,
+  displayHost,
+  modelNotFoundError,
   createOllamaModel,
   createOpenRouterModel,
   createToolCamper,
@@ -52,6 +55,23 @@ export function liveAlertModels(backend: string, runLog: RunLog | null): { text:
     message: `--model "${backend}" is not known; use ${LIVE_ALERT_MODEL_BACKENDS.join(' or ')} (or leave it out to run offline)`,
     issues: [{ field: '--model', message: 'unknown backend', given: backend, allowed: [...LIVE_ALERT_MODEL_BACKENDS] }],
   });
+}
+
+/** Checks before the run that Ollama has both models, so a missing one is one clear error, not four error torches. */
+export async function checkLiveAlertModels(models: { text: LanguageModel; vision: LanguageModel }): Promise<void> {
+  for (const model of [models.text, models.vision]) {
+    if (!(model instanceof OllamaModel)) continue;
+    const names = await model.listModels();
+    if (!names.some((name) => name === model.modelId || name === `${model.modelId}:latest`)) {
+      throw modelNotFoundError({ provider: 'ollama', model: model.modelId, host: displayHost(model.host) }, names);
+    }
+  }
+}
+
+/** One line saying which models answer, for the demo's first lines. */
+export function describeLiveAlertModels(models: { text: LanguageModel; vision: LanguageModel }): string {
+  const where = models.text instanceof OllamaModel ? ` at ${displayHost(models.text.host)}` : '';
+  return `${models.text.provider} ${models.text.modelId}${where} for Sentiment and Summary, ${models.vision.modelId} for the camera still in Verify`;
 }
 
 /** Replaces the Sentiment and Summary campers' wording with model campers and adds the camera check to Verify. */

@@ -8,7 +8,8 @@
  *   npm run demo -- --bus redis://127.0.0.1:6379   (each campfire in its own process)
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { Replay, SqliteRunLog, comparableHandoffs, createLiveAlertPipeline, isErrorTorch, replayRun, torchSchema, type RunEvent } from '../src';
+import { Replay, SqliteRunLog, comparableHandoffs, createLiveAlertPipeline, isErrorTorch, loadLiveAlertData, replayRun, torchSchema, type RunEvent } from '../src';
+import { checkLiveAlertModels, describeLiveAlertModels, liveAlertLlmCampers, liveAlertModels } from './live-alert-llm';
 import { runLiveAlertAcrossProcesses, runLiveAlertWorkerFromEnv } from './live-alert-processes';
 
 function positiveInteger(value: string): number {
@@ -26,10 +27,20 @@ function torchLine(event: RunEvent): string | null {
   return `  ${String(event.campfire).padEnd(9)} -> ${String(event.channel).padEnd(9)} ${event.camper}: "${torch.data.claim}" (${torch.data.confidence})${mark}${where}`;
 }
 
-async function runDemo(options: { fixtures?: string; log: string; partyBox: string; cycles: number }): Promise<void> {
-  console.log('live-alert: running offline with deterministic tool campers (no model is called).');
-  console.log('            Any campfire\'s campers can be swapped for LLM campers; see createLiveAlertPipeline({ campers }).');
-  const pipeline = await createLiveAlertPipeline({ fixtures: options.fixtures, runLog: options.log, partyBox: options.partyBox });
+async function runDemo(options: { fixtures?: string; log: string; partyBox: string; cycles: number; model?: string }): Promise<void> {
+  let llm: Parameters<typeof createLiveAlertPipeline>[0] = {};
+  if (options.model) {
+    const runLog = SqliteRunLog.open(options.log);
+    const models = liveAlertModels(options.model, runLog);
+    await checkLiveAlertModels(models);
+    const data = await loadLiveAlertData(options.fixtures);
+    console.log(`live-alert: LLM mode, ${describeLiveAlertModels(models)}; leave out --model to run offline.`);
+    llm = { data, runLog, campers: (defaults) => liveAlertLlmCampers(defaults, { data, models, runLog }) };
+  } else {
+    console.log('live-alert: running offline with deterministic tool campers (no model is called).');
+    console.log('            Any campfire\'s campers can be swapped for LLM campers; see createLiveAlertPipeline({ campers }), or run with --model ollama|openrouter.');
+  }
+  const pipeline = await createLiveAlertPipeline({ fixtures: options.fixtures, runLog: options.log, partyBox: options.partyBox, ...llm });
   pipeline.onEvent((event) => {
     const line = torchLine(event);
     if (line) console.log(line);
@@ -39,7 +50,7 @@ async function runDemo(options: { fixtures?: string; log: string; partyBox: stri
   console.log('');
   if (alert) {
     console.log(`ALERT: ${alert.claim}`);
-    console.log(`       confidence ${alert.confidence}${alert.path ? `; comment summary in the Party Box at ${alert.path}` : ''}`);
+    console.log(`       confidence ${alert.confidence}${alert.path ? `; ${options.model ? 'camera still' : 'comment summary'} in the Party Box at ${alert.path}` : ''}`);
   } else {
     console.log('No alert: the headlines held no crisis this time.');
   }
@@ -93,7 +104,9 @@ const program = new Command()
   .option('--cycles <n>', 'how many headlines to work through', positiveInteger, 1)
   .option('--replay <runId>', 'print the handoffs of a recorded run (or "latest") and re-drive it without calling campers')
   .option('--bus <url>', 'channel bus: memory: (one process) or redis://host:port (each campfire in its own process)', 'memory:')
-  .action(async (options: { fixtures?: string; log: string; partyBox: string; cycles: number; replay?: string; bus: string }) => {
+  .option('--model <backend>', 'ollama or openrouter: LLM campers for Sentiment and Summary, and Verify looks at a traffic-camera still (default: offline tool campers)')
+  .action(async (options: { fixtures?: string; log: string; partyBox: string; cycles: number; replay?: string; bus: string; model?: string }) => {
+    if (options.model && options.bus !== 'memory:') throw new InvalidArgumentError('--model runs the campfires in one process; leave out --bus');
     if (options.replay) await replayDemo({ log: options.log, replay: options.replay });
     else if (options.bus !== 'memory:') await processesDemo(options);
     else await runDemo(options);
