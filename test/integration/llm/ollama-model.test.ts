@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
+import { Ollama } from 'ollama';
 import { ModelError, RateLimitedError, SqliteRunLog, createOllamaModel, type Clock } from 'campfires';
 import { listen, startOllamaProtocolServer, type OllamaProtocolServer } from '../../helpers/ollama-protocol-server';
 
@@ -59,6 +60,17 @@ describe('Ollama adapter through the ollama client', () => {
     const model = createOllamaModel({ host: ollama.url, model: 'llava:7b' });
     await model.generate({ messages: [{ role: 'user', content: 'describe', images: [Uint8Array.from([137, 80, 78, 71])] }] });
     expect(ollama.requests.at(-1)?.body.messages[0].images).toEqual([Buffer.from([137, 80, 78, 71]).toString('base64')]);
+  });
+
+  it('also speaks /api/generate, streamed and not, for callers that use the ollama client directly', async () => {
+    ollama.reply({ text: '{"type":"pass"}' }, { text: 'abc', chunks: 3 });
+    const client = new Ollama({ host: ollama.url });
+    const single = await client.generate({ model: 'llama3.1:8b', prompt: 'choose', format: 'json', stream: false });
+    expect(single.response).toBe('{"type":"pass"}');
+    const pieces: string[] = [];
+    for await (const part of await client.generate({ model: 'llama3.1:8b', prompt: 'count', stream: true })) pieces.push(part.response);
+    expect(pieces).toEqual(['a', 'b', 'c', '']);
+    expect(ollama.requests.at(-1)?.body).toMatchObject({ model: 'llama3.1:8b', prompt: 'count', stream: true });
   });
 
   it('reads OLLAMA_HOST when no host is given', async () => {
