@@ -18,7 +18,8 @@ describe('the campfires package in a real tslab kernel', () => {
       "const throttled = new LiveDisplay({ throttleMs: 200 });\nfor (let i = 1; i <= 100; i += 1) { throttled.update(() => ({ 'text/plain': `tick ${i}` })); await new Promise((resolve) => setTimeout(resolve, 10)); }\nawait throttled.close();\nconsole.log('throttled sends', throttled.sends);",
       "const live = new LiveDisplay({ throttleMs: 0 });\nfor (let i = 1; i <= 3; i += 1) live.update(() => ({ 'text/plain': `step ${i}` }));\nawait live.close();\nconsole.log('sends', live.sends);",
       "try { createTorch({ claim: 'x'.repeat(2000) }); } catch (error) { console.log((error as Error).message.slice(0, 60)); }",
-      "const wrong: number = createTorch({ claim: 'x' }).claim;",
+      "import { z } from 'zod';\nconst answerSchema = z.object({ claim: z.string(), confidence: z.number().min(0).max(1) });\ntype Answer = z.infer<typeof answerSchema>;\nconst answer: Answer = answerSchema.parse({ claim: 'zod 4 types read by TypeScript 5.0', confidence: 0.5 });\nconst flow = torchFlowPayloadSchema.safeParse({ version: 1 });\nconsole.log(answer.claim.toUpperCase(), flow.success);",
+      "const wrong: number = createTorch({ claim: 'x' }).claim;\nconst notAnswer: Answer = { claim: 1, confidence: 0 };",
     ]);
     const result = await executeNotebook(file, { cwd: path.resolve(__dirname, '..', '..', 'notebooks') });
     try {
@@ -34,7 +35,11 @@ describe('the campfires package in a real tslab kernel', () => {
       const live = result.cells[3].outputs.filter((o) => o.output_type === 'display_data');
       expect(live.map((o) => o.data?.['text/plain'])).toEqual(['step 3']);
       // tslab really type-checks against our .d.ts: assigning a string to a number is caught.
-      expect(result.cells[5].outputs.map((o) => `${o.evalue ?? ''}${(o.text ?? '') as string}`).join('')).toMatch(/Type 'string' is not assignable to type 'number'/);
+      expect(result.cells[5].outputs.map((o) => o.text).join('')).toBe('ZOD 4 TYPES READ BY TYPESCRIPT 5.0 false\n');
+      const diagnostics = result.cells[6].outputs.map((o) => `${o.evalue ?? ''}${(o.text ?? '') as string}`).join('');
+      expect(diagnostics).toMatch(/1:7 - Type 'string' is not assignable to type 'number'/);
+      // zod-inferred types are real types in tslab, not `any`.
+      expect(diagnostics).toMatch(/2:29 - Type 'number' is not assignable to type 'string'/);
       expect(result.cells[4].outputs.map((o) => o.text).join('')).toContain('torch is 2 KiB (2053 bytes) of JSON');
     } finally {
       result.cleanup();
