@@ -15,8 +15,9 @@ type Render = () => MimeBundle | Promise<MimeBundle>;
 
 /**
  * One output that changes in place while something runs: the first `update` creates
- * it, later ones replace it (at most once per `throttleMs`), `close()` sends the final
- * state. Outside a kernel only the final state is printed, as text.
+ * it, later ones replace it (at most once per `throttleMs`, and never more often than
+ * every 4× the time the last render took, so large views do not hog the kernel),
+ * `close()` sends the final state. Outside a kernel only the final state is printed, as text.
  * @example const live = new LiveDisplay(); pipeline.onEvent(() => live.update(() => bundle())); await live.close();
  */
 export class LiveDisplay {
@@ -28,6 +29,7 @@ export class LiveDisplay {
   private timer: NodeJS.Timeout | null = null;
   private sent = 0;
   private lastSentAt = 0;
+  private lastCostMs = 0;
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -45,7 +47,8 @@ export class LiveDisplay {
     if (this.closed) return;
     this.pending = render;
     if (!this.live || this.timer) return;
-    const wait = this.sent === 0 ? 0 : Math.max(0, this.lastSentAt + this.throttleMs - Date.now());
+    const interval = Math.max(this.throttleMs, this.lastCostMs * 4);
+    const wait = this.sent === 0 ? 0 : Math.max(0, this.lastSentAt + interval - Date.now());
     if (wait === 0) {
       this.flush();
       return;
@@ -73,6 +76,7 @@ export class LiveDisplay {
     if (!render) return;
     this.lastSentAt = Date.now();
     this.chain = this.chain.then(async () => {
+      const started = Date.now();
       let bundle: MimeBundle;
       try {
         bundle = await render();
@@ -82,6 +86,8 @@ export class LiveDisplay {
       displayBundle(bundle, { displayId: this.displayId, update: this.live && this.sent > 0 });
       this.sent += 1;
       this.lastSentAt = Date.now();
+      // The first render pays for loading vega; do not let it slow every later update.
+      if (this.sent > 1) this.lastCostMs = this.lastSentAt - started;
     });
   }
 }
