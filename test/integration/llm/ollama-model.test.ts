@@ -68,7 +68,7 @@ describe('Ollama adapter through the ollama client', () => {
     const single = await client.generate({ model: 'llama3.1:8b', prompt: 'choose', format: 'json', stream: false });
     expect(single.response).toBe('{"type":"pass"}');
     const pieces: string[] = [];
-    for await (const part of await client.generate({ model: 'llama3.1:8b', prompt: 'count', stream: true })) pieces.push(part.response);
+    for await (const part of await client.generate({ model: 'llama3.1:8b', prompt: 'count', stream: true })) pieces.push(part.response ?? '');
     expect(pieces).toEqual(['a', 'b', 'c', '']);
     expect(ollama.requests.at(-1)?.body).toMatchObject({ model: 'llama3.1:8b', prompt: 'count', stream: true });
   });
