@@ -1,0 +1,175 @@
+/**
+ * Benchmark: campfires passing torches over the Redis channel bus across processes,
+ * beside the in-memory bus in one process, in the same run.
+ *
+ *   node -r ./bench/redis-ts-register.js bench/redis-bus.ts [--campfires 100] [--processes 4] [--torches 100000] [--in-flight 100]
+ *
+ * Each campfire is a relay subscribed to its own channel (one consumer group per
+ * campfire, so every handoff goes through the same read / dedupe / acknowledge path a
+ * real campfire uses); a torch hops from campfire i to campfire i+1 until the run has
+ * made `--torches` handoffs. Campfire i lives in process i mod `--processes`, so most
+ * hops cross processes. Latency is publish-to-handler time of each handoff.
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { performance } from 'node:perf_hooks';
+import { MemoryChannelBus, RedisChannelBus, createMessage, createTorch, type ChannelBus, type Message } from '../kernel-lib/src';
+import { startRedisServer } from '../test/helpers/redis-server';
+
+interface Settings {
+  campfires: number;
+  processes: number;
+  torches: number;
+  inFlight: number;
+}
+
+interface WorkerReport {
+  index: number;
+  handled: number;
+  latenciesMs: number[];
+  peakRssMb: number;
+}
+
+const now = () => performance.timeOrigin + performance.now();
+
+function argument(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number of 1 or more (got ${process.argv[at + 1]})`);
+  return value;
+}
+
+function hop(channel: string, torchId: number, hopsLeft: number): Message {
+  const torch = createTorch({ claim: `torch ${torchId}`, confidence: 1, metadata: { torch: torchId, left: hopsLeft, sentAt: now() } });
+  return createMessage({ channel, sender: 'bench', tags: ['torch'], payload: torch });
+}
+
+/** Subscribes the campfires `mine` to their channels; each passes the torch on to the next campfire. */
+async function relays(bus: ChannelBus, settings: Settings, mine: number[], latencies: number[], onDone: () => void): Promise<void> {
+  for (const index of mine) {
+    await bus.subscribe(`c${index}`, `campfire-${index}`, async (message) => {
+      const metadata = (message.payload as { metadata: { torch: number; left: number; sentAt: number } }).metadata;
+      latencies.push(now() - metadata.sentAt);
+      if (metadata.left > 1) await bus.publish(hop(`c${(index + 1) % settings.campfires}`, metadata.torch, metadata.left - 1));
+      else onDone();
+    });
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+function summary(name: string, handoffs: number, seconds: number, latencies: number[], rss: string): string {
+  const sorted = Float64Array.from(latencies).sort();
+  const p50 = percentile(Array.from(sorted), 50);
+  const p99 = percentile(Array.from(sorted), 99);
+  return `${name.padEnd(34)} ${String(handoffs).padStart(7)} handoffs in ${seconds.toFixed(2).padStart(6)} s = ${String(Math.round(handoffs / seconds)).padStart(7)}/s; handoff p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms; peak RSS ${rss}`;
+}
+
+/** Torches start at campfires spread round the ring; each makes `torches / inFlight` hops. */
+function injections(settings: Settings): { channel: string; torch: number; hops: number }[] {
+  const hops = Math.ceil(settings.torches / settings.inFlight);
+  return Array.from({ length: settings.inFlight }, (_, torch) => ({ channel: `c${(torch * Math.floor(settings.campfires / settings.inFlight || 1)) % settings.campfires}`, torch, hops }));
+}
+
+async function memoryRun(settings: Settings): Promise<string> {
+  const bus = new MemoryChannelBus();
+  const latencies: number[] = [];
+  const all = Array.from({ length: settings.campfires }, (_, index) => index);
+  await relays(bus, settings, all, latencies, () => undefined);
+  const started = now();
+  for (const start of injections(settings)) await bus.publish(hop(start.channel, start.torch, start.hops));
+  await bus.drain();
+  const seconds = (now() - started) / 1000;
+  await bus.close();
+  return summary(`MemoryChannelBus, 1 process`, latencies.length, seconds, latencies, `${Math.round(process.resourceUsage().maxRSS / 1024)} MB (this process)`);
+}
+
+async function worker(): Promise<void> {
+  const settings: Settings = JSON.parse(process.env.CAMPFIRES_BENCH ?? '{}') as Settings;
+  const index = argument('worker', 1) - 1;
+  const bus = new RedisChannelBus({ url: process.env.CAMPFIRES_BENCH_REDIS, prefix: process.env.CAMPFIRES_BENCH_PREFIX, blockMs: 1000, batchSize: 64 });
+  const latencies: number[] = [];
+  const mine = Array.from({ length: settings.campfires }, (_, campfire) => campfire).filter((campfire) => campfire % settings.processes === index);
+  await relays(bus, settings, mine, latencies, () => void bus.publish(createMessage({ channel: 'finished', sender: 'bench', payload: null })));
+  console.log('ready');
+  await new Promise((resolve) => process.once('SIGTERM', resolve));
+  const report: WorkerReport = { index, handled: latencies.length, latenciesMs: latencies, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+  process.stdout.write(`${JSON.stringify(report)}\n`, () => process.exit(0));
+}
+
+async function redisRun(settings: Settings): Promise<string[]> {
+  const redis = await startRedisServer();
+  const prefix = `bench${Date.now()}`;
+  const children = Array.from({ length: settings.processes }, (_, index) =>
+    spawn(process.execPath, [...process.execArgv, __filename, '--worker', String(index + 1)], {
+      env: { ...process.env, CAMPFIRES_BENCH: JSON.stringify(settings), CAMPFIRES_BENCH_REDIS: redis.url, CAMPFIRES_BENCH_PREFIX: prefix },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
+  const reports: WorkerReport[] = [];
+  const ready = children.map(
+    (child) =>
+      new Promise<void>((resolve) => {
+        createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+          if (line === 'ready') resolve();
+          else if (line.startsWith('{')) reports.push(JSON.parse(line) as WorkerReport);
+        });
+      }),
+  );
+  await Promise.all(ready);
+  const coordinator = new RedisChannelBus({ url: redis.url, prefix, blockMs: 200 });
+  const starts = injections(settings);
+  let finished = 0;
+  const allFinished = new Promise<void>((resolve) => {
+    void coordinator.subscribe('finished', 'coordinator', () => {
+      finished += 1;
+      if (finished === starts.length) resolve();
+    });
+  });
+  await new Promise((resolve) => setTimeout(resolve, 200)); // let the coordinator's group exist before the first torch finishes
+  const started = now();
+  for (const start of starts) await coordinator.publish(hop(start.channel, start.torch, start.hops));
+  await allFinished;
+  const seconds = (now() - started) / 1000;
+  await coordinator.close();
+  const exits = children.map((child) => new Promise((resolve) => child.once('exit', resolve)));
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(exits);
+  await redis.stop();
+  const latencies = reports.flatMap((report) => report.latenciesMs);
+  const rss = reports
+    .sort((a, b) => a.index - b.index)
+    .map((report) => `${report.peakRssMb}`)
+    .join(' / ');
+  const lines = [summary(`RedisChannelBus, ${settings.processes} processes`, latencies.length, seconds, latencies, `${rss} MB per process`)];
+  lines.push(`  handoffs per process: ${reports.map((report) => report.handled).join(' / ')}`);
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const settings: Settings = {
+    campfires: argument('campfires', 100),
+    processes: argument('processes', 4),
+    torches: argument('torches', 100_000),
+    inFlight: argument('in-flight', 100),
+  };
+  console.log(`${settings.campfires} campfires in a ring, ${settings.torches} handoffs (${settings.inFlight} torches in flight), Node ${process.version}, redis-server from Debian`);
+  const redisLines = await redisRun(settings);
+  const memoryLine = await memoryRun(settings);
+  for (const line of redisLines) console.log(line);
+  console.log(memoryLine);
+}
+
+if (process.argv.includes('--worker')) {
+  worker().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+} else {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
