@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  CassetteModel,
   DEFAULT_OLLAMA_VISION_MODEL,
   DEFAULT_OPENROUTER_VISION_MODEL,
   LLMCamper,
@@ -41,14 +42,25 @@ export function llmFixtures(): string {
   });
 }
 
-/** The text and vision models of a backend; OpenRouter's limits are counted in the run log. */
-export function liveAlertModels(backend: string, runLog: RunLog | null): { text: LanguageModel; vision: LanguageModel } {
+/**
+ * The text and vision models of a backend; OpenRouter's limits are counted in the run log.
+ * With `cassette`, answers are replayed from that JSONL file and misses recorded to it,
+ * so a run recorded once with a real model replays later with no model at all.
+ */
+export function liveAlertModels(backend: string, runLog: RunLog | null, cassette?: string): { text: LanguageModel; vision: LanguageModel } {
+  const wrap = (model: LanguageModel): LanguageModel => (cassette ? new CassetteModel({ path: cassette, model, mode: 'auto' }) : model);
   if (backend === 'ollama') {
-    return { text: createOllamaModel({ model: process.env.CAMPFIRES_OLLAMA_MODEL }), vision: createOllamaModel({ model: process.env.CAMPFIRES_OLLAMA_VISION_MODEL ?? DEFAULT_OLLAMA_VISION_MODEL }) };
+    return {
+      text: wrap(createOllamaModel({ model: process.env.CAMPFIRES_OLLAMA_MODEL })),
+      vision: wrap(createOllamaModel({ model: process.env.CAMPFIRES_OLLAMA_VISION_MODEL ?? DEFAULT_OLLAMA_VISION_MODEL })),
+    };
   }
   if (backend === 'openrouter') {
     const counters = runLog ?? undefined;
-    return { text: createOpenRouterModel({ counters }), vision: createOpenRouterModel({ counters, model: process.env.OPENROUTER_VISION_MODEL ?? DEFAULT_OPENROUTER_VISION_MODEL }) };
+    return {
+      text: wrap(createOpenRouterModel({ counters })),
+      vision: wrap(createOpenRouterModel({ counters, model: process.env.OPENROUTER_VISION_MODEL ?? DEFAULT_OPENROUTER_VISION_MODEL })),
+    };
   }
   throw new ValidationError({
     code: 'demo_model_invalid',
@@ -70,7 +82,7 @@ export async function checkLiveAlertModels(models: { text: LanguageModel; vision
 
 /** One line saying which models answer, for the demo's first lines. */
 export function describeLiveAlertModels(models: { text: LanguageModel; vision: LanguageModel }): string {
-  const where = models.text instanceof OllamaModel ? ` at ${displayHost(models.text.host)}` : '';
+  const where = models.text instanceof OllamaModel ? ` at ${displayHost(models.text.host)}` : models.text instanceof CassetteModel ? ` (replaying ${models.text.path}, recording misses)` : '';
   return `${models.text.provider} ${models.text.modelId}${where} for Sentiment and Summary, ${models.vision.modelId} for the camera still in Verify`;
 }
 

@@ -27,11 +27,11 @@ function torchLine(event: RunEvent): string | null {
   return `  ${String(event.campfire).padEnd(9)} -> ${String(event.channel).padEnd(9)} ${event.camper}: "${torch.data.claim}" (${torch.data.confidence})${mark}${where}`;
 }
 
-async function runDemo(options: { fixtures?: string; log: string; partyBox: string; cycles: number; model?: string }): Promise<void> {
+async function runDemo(options: { fixtures?: string; log: string; partyBox: string; cycles: number; model?: string; cassette?: string }): Promise<void> {
   let llm: Parameters<typeof createLiveAlertPipeline>[0] = {};
   if (options.model) {
     const runLog = SqliteRunLog.open(options.log);
-    const models = liveAlertModels(options.model, runLog);
+    const models = liveAlertModels(options.model, runLog, options.cassette);
     await checkLiveAlertModels(models);
     const data = await loadLiveAlertData(options.fixtures);
     console.log(`live-alert: LLM mode, ${describeLiveAlertModels(models)}; leave out --model to run offline.`);
@@ -105,7 +105,8 @@ const program = new Command()
   .option('--replay <runId>', 'print the handoffs of a recorded run (or "latest") and re-drive it without calling campers')
   .option('--bus <url>', 'channel bus: memory: (one process) or redis://host:port (each campfire in its own process)', 'memory:')
   .option('--model <backend>', 'ollama or openrouter: LLM campers for Sentiment and Summary, and Verify looks at a traffic-camera still (default: offline tool campers)')
-  .action(async (options: { fixtures?: string; log: string; partyBox: string; cycles: number; replay?: string; bus: string; model?: string }) => {
+  .option('--cassette <file>', 'with --model: replay model answers from this JSONL file, recording the ones it lacks')
+  .action(async (options: { fixtures?: string; log: string; partyBox: string; cycles: number; replay?: string; bus: string; model?: string; cassette?: string }) => {
     if (options.model && options.bus !== 'memory:') throw new InvalidArgumentError('--model runs the campfires in one process; leave out --bus');
     if (options.replay) await replayDemo({ log: options.log, replay: options.replay });
     else if (options.bus !== 'memory:') await processesDemo(options);

@@ -75,6 +75,23 @@ describe('live-alert demo in LLM mode', () => {
     expect(result.code).toBe(0);
   }, 60_000);
 
+  it('records the model answers to a cassette once and replays them with no model running', async () => {
+    const cassette = join(dir, 'live-alert.jsonl');
+    ollama.reply(
+      { text: '{"claim":"Tense, 80% negative","confidence":0.8}' },
+      { text: '{"claim":"Camera: dark junction in rain","confidence":0.7}' },
+      { text: '{"claim":"Storm outage until 3 AM; Central line suspended.","confidence":0.75}' },
+    );
+    const recorded = await runDemo(['--model', 'ollama', '--cassette', cassette], { OLLAMA_HOST: ollama.url });
+    expect(recorded.stdout).toContain('ALERT: Storm outage until 3 AM; Central line suspended.');
+    await ollama.close();
+    const replayed = await runDemo(['--model', 'ollama', '--cassette', cassette], { OLLAMA_HOST: ollama.url });
+    expect(replayed.stderr).toBe('');
+    expect(replayed.stdout).toContain(`live-alert: LLM mode, cassette llama3.1:8b (replaying ${cassette}, recording misses) for Sentiment and Summary`);
+    expect(replayed.stdout).toContain('ALERT: Storm outage until 3 AM; Central line suspended.');
+    expect(readFileSync(cassette, 'utf8').trim().split('\n')).toHaveLength(3);
+  }, 90_000);
+
   it('stops before the run with one clear error when Ollama lacks the vision model or is down', async () => {
     const textOnly = await startOllamaProtocolServer({ models: ['llama3.1:8b'] });
     const missing = await runDemo(['--model', 'ollama'], { OLLAMA_HOST: textOnly.url });
