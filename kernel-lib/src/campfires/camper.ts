@@ -49,6 +49,14 @@ export interface SentTorch {
   torch: Torch;
 }
 
+/** Torches validated in this process, so a torchbearer's send (and an in-process receiver) does not check them twice. */
+const checkedTorches = new WeakSet<object>();
+
+/** True when `value` is a torch object this process already validated (it arrived by an in-memory bus, unchanged). */
+export function isCheckedTorch(value: unknown): value is Torch {
+  return typeof value === 'object' && value !== null && checkedTorches.has(value);
+}
+
 const camperNamePattern = /^[A-Za-z0-9][A-Za-z0-9 ._:/-]{0,63}$/;
 
 /** Checks a camper or campfire name: 1-64 letters, digits, space and . _ : / -, starting with a letter or digit. */
@@ -123,7 +131,9 @@ export abstract class Camper {
       const prompt = await this.buildPrompt(context);
       const answer = await this.overridePrompt(prompt, context);
       if (answer === null || answer === undefined) return null;
-      return createTorch(typeof answer === 'string' ? { claim: answer } : answer);
+      const torch = createTorch(typeof answer === 'string' ? { claim: answer } : answer);
+      checkedTorches.add(torch);
+      return torch;
     } finally {
       this.current = null;
     }
@@ -139,7 +149,7 @@ export abstract class Camper {
    * once; anyone else gets a `PermissionError`. The campfire calls this for the torchbearer.
    */
   async publish(torch: TorchInput): Promise<SentTorch> {
-    const checked = createTorch(torch);
+    const checked = checkedTorches.has(torch) ? (torch as Torch) : createTorch(torch);
     if (!this.publisher) throw notTorchbearerError(this.name, null, null, 'it has not joined a campfire');
     const grant = this.grant;
     this.grant = null;

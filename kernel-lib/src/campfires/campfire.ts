@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { z } from 'zod';
 import { CampfiresError, newId, systemClock, validate, ValidationError, type Clock } from '../core';
-import { channelNameSchema, createErrorTorch, isErrorTorch, torchMessage, type JsonValue, type Torch } from '../messages';
+import { TORCH_TAG, channelNameSchema, createErrorTorch, isErrorTorch, type JsonValue, type Message, type Torch } from '../messages';
 import type { ChannelBus } from '../channels';
 import type { PartyBox } from '../partybox';
 import type { RunEvent, RunEventInit } from '../runlog';
@@ -112,7 +112,7 @@ export class Campfire implements TorchPublisher {
     this.strategy = checked.strategy;
     this.partyBox = options.partyBox ?? null;
     this.clock = options.clock ?? systemClock;
-    this.ownRecorder = new RunRecorder(null, `campfire-${this.name}`, this.clock);
+    this.ownRecorder = new RunRecorder(null, `campfire-${this.name}`, this.clock, 1);
     this.ownRecorder.listen((event) => this.notify(event));
     for (const camper of this.campers) camper.joinCampfire(this, this.partyBox, this.clock);
   }
@@ -165,10 +165,11 @@ export class Campfire implements TorchPublisher {
     if (grant.used) throw notTorchbearerError(camper.name, this.name, this.output, 'its grant was already used');
     grant.used = true;
     const antecedents = this.currentInputs.map((input) => input.messageId);
-    const message = this.output
-      ? torchMessage(torch, { channel: this.output, sender: this.name, antecedents, ts: this.clock.now() })
+    const messageId = this.nextMessageId();
+    // Built directly: the torch was validated by the camper, the channel and sender by the constructor.
+    const message: Message | null = this.output
+      ? { id: messageId, channel: this.output, sender: this.name, tags: [TORCH_TAG], payload: torch as unknown as JsonValue, antecedents, signature: null, ts: this.clock.now() }
       : null;
-    const messageId = message?.id ?? newId('msg');
     this.record({ kind: 'torch-sent', camper: camper.name, channel: this.output, messageId, data: { cycle: grant.cycle, torch, antecedents } });
     this.sent += 1;
     this.last = torch;
@@ -229,14 +230,35 @@ export class Campfire implements TorchPublisher {
     return good.reduce((best, answer) => (answer.torch.confidence > best.torch.confidence ? answer : best));
   }
 
-  private record(event: Omit<RunEventInit, 'campfire'>): void {
-    (this.runtime?.recorder ?? this.ownRecorder).record({ ...event, campfire: this.name });
+  private record(event: Omit<RunEventInit, 'campfire' | 'ts'>): void {
+    (this.runtime?.recorder ?? this.ownRecorder).record({
+      kind: event.kind,
+      ts: this.clock.now(),
+      campfire: this.name,
+      camper: event.camper ?? null,
+      channel: event.channel ?? null,
+      messageId: event.messageId ?? null,
+      data: event.data ?? null,
+    });
+  }
+
+  private messageBase = '';
+  private messageCount = 0;
+
+  /** Unique message ids without a random draw per torch: one `newId` per campfire, then a counter. */
+  private nextMessageId(): string {
+    if (!this.messageBase || this.messageCount >= 1_000_000) {
+      this.messageBase = newId('msg');
+      this.messageCount = 0;
+    }
+    this.messageCount += 1;
+    return `${this.messageBase}.${this.messageCount}`;
   }
 
   /** Called for each appended event about this campfire. */
   notify(event: RunEvent): void {
     this.recent.push(event);
-    if (this.recent.length > RECENT_EVENTS) this.recent.splice(0, this.recent.length - RECENT_EVENTS);
+    if (this.recent.length > 2 * RECENT_EVENTS) this.recent.splice(0, this.recent.length - RECENT_EVENTS);
     for (const listener of this.listeners) {
       try {
         listener(event);

@@ -1,12 +1,13 @@
 import { inspect } from 'node:util';
 import { z } from 'zod';
 import { systemClock, validate, type Clock } from '../core';
-import { torchOf, type JsonValue, type Torch } from '../messages';
+import { TORCH_TAG, torchOf, type JsonValue, type Torch } from '../messages';
 import { MemoryChannelBus, type ChannelBus, type Subscription } from '../channels';
 import { PartyBox } from '../partybox';
 import { DEFAULT_RUN_LOG_PATH, SqliteRunLog, type RunEvent, type RunInfo, type RunLog } from '../runlog';
 import { display, inKernel, LiveDisplay, torchFlowBundle, torchFlowFromEvents, type MimeBundle } from '../notebook';
 import type { Campfire, CycleResult } from './campfire';
+import { isCheckedTorch } from './camper';
 import { checkPipelineGraph } from './pipeline-graph';
 import { PipelineRun } from './pipeline-run';
 import { RunRecorder, type RunEventListener } from './run-recorder';
@@ -132,7 +133,7 @@ export class Pipeline {
         for (const channel of campfire.inputs) {
           subscriptions.push(
             await this.bus.subscribe(channel, campfire.name, async (message) => {
-              const torch = torchOf(message);
+              const torch = isCheckedTorch(message.payload) && message.tags.includes(TORCH_TAG) ? message.payload : torchOf(message);
               recorder.record({ kind: 'torch-received', campfire: campfire.name, channel: message.channel, messageId: message.id, data: { from: message.sender } });
               await campfire.cycle([{ channel: message.channel, from: message.sender, messageId: message.id, torch }]);
             }),
@@ -179,10 +180,9 @@ export class Pipeline {
 
   /** Waits until no torch is in flight and no campfire is mid-cycle. */
   private async settle(): Promise<void> {
+    // A bus handler awaits the campfire's cycle, and a cycle publishes before it ends, so a
+    // drained bus means the cascade is over; the loop covers buses that drain differently.
     for (;;) {
-      await this.bus.drain();
-      await Promise.all(this.list.map((campfire) => campfire.idle()));
-      await new Promise((resolve) => setImmediate(resolve));
       const before = this.list.reduce((sum, campfire) => sum + campfire.cycleCount, 0);
       await this.bus.drain();
       await Promise.all(this.list.map((campfire) => campfire.idle()));

@@ -6,12 +6,13 @@ export type RunEventListener = (event: RunEvent) => void;
 
 /**
  * Writes a run's events to the run log in batches (one transaction per batch, flushed
- * on the next turn of the event loop or every `batchSize` events) and tells listeners
- * about each event once it is appended. Without a log, events get local sequence numbers.
+ * `flushAfterMs` after the first queued event or every `batchSize` events) and tells
+ * listeners about each event once it is appended. Without a log, events get local
+ * sequence numbers.
  */
 export class RunRecorder {
   private buffer: RunEventInit[] = [];
-  private scheduled: NodeJS.Immediate | null = null;
+  private scheduled: NodeJS.Timeout | null = null;
   private readonly listeners = new Set<RunEventListener>();
   private localSeq = 0;
   private written = 0;
@@ -20,7 +21,8 @@ export class RunRecorder {
     readonly log: RunLog | null,
     readonly runId: string,
     private readonly clock: Clock,
-    private readonly batchSize = 512,
+    private readonly batchSize = 1024,
+    private readonly flushAfterMs = 20,
   ) {}
 
   /** How many events were appended so far. */
@@ -30,14 +32,18 @@ export class RunRecorder {
 
   /** Queues an event; it is appended (and listeners called) shortly, in order. */
   record(event: RunEventInit): void {
-    this.buffer.push(event.ts === undefined ? { ...event, ts: this.clock.now() } : event);
+    if (event.ts === undefined) event.ts = this.clock.now();
+    this.buffer.push(event);
     if (this.buffer.length >= this.batchSize) this.flush();
-    else if (!this.scheduled) this.scheduled = setImmediate(() => this.flush());
+    else if (!this.scheduled) {
+      this.scheduled = setTimeout(() => this.flush(), this.flushAfterMs);
+      this.scheduled.unref?.();
+    }
   }
 
   /** Appends everything queued now. */
   flush(): RunEvent[] {
-    if (this.scheduled) clearImmediate(this.scheduled);
+    if (this.scheduled) clearTimeout(this.scheduled);
     this.scheduled = null;
     if (this.buffer.length === 0) return [];
     const batch = this.buffer;

@@ -5,6 +5,9 @@ import { jsonValueSchema, type JsonValue } from '../messages';
 import { migrations } from './migrations';
 import type { RunEvent, RunEventInit, RunEventQuery, RunInfo, RunLog } from './run-log';
 
+/** Rows per multi-row INSERT when appending many events. */
+const INSERT_CHUNK = 64;
+
 /** The default run log file name, as in the Campfires document. */
 export const DEFAULT_RUN_LOG_PATH = 'torch_log.db';
 
@@ -40,6 +43,7 @@ interface EventRow {
 export class SqliteRunLog implements RunLog {
   readonly path: string;
   private readonly db: Database.Database;
+  private readonly inserts = new Map<number, Database.Statement>();
 
   private constructor(path: string) {
     this.path = path;
@@ -85,33 +89,50 @@ export class SqliteRunLog implements RunLog {
   }
 
   appendMany(runId: string, events: RunEventInit[]): RunEvent[] {
-    const insert = this.db.prepare(
-      'INSERT INTO events (run_id, ts, kind, campfire, camper, channel, message_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    const write = this.db.transaction((items: RunEventInit[]): RunEvent[] =>
-      items.map((event) => {
-        const data = event.data === undefined ? null : event.data;
-        const ts = event.ts ?? Date.now();
-        const info = insert.run(runId, ts, event.kind, event.campfire ?? null, event.camper ?? null, event.channel ?? null, event.messageId ?? null, JSON.stringify(data));
-        return {
-          seq: Number(info.lastInsertRowid),
-          runId,
-          ts,
-          kind: event.kind,
-          campfire: event.campfire ?? null,
-          camper: event.camper ?? null,
-          channel: event.channel ?? null,
-          messageId: event.messageId ?? null,
-          data,
-        };
-      }),
-    );
+    const write = this.db.transaction((items: RunEventInit[]): RunEvent[] => {
+      const written: RunEvent[] = items.map((event) => ({
+        seq: 0,
+        runId,
+        ts: event.ts ?? Date.now(),
+        kind: event.kind,
+        campfire: event.campfire ?? null,
+        camper: event.camper ?? null,
+        channel: event.channel ?? null,
+        messageId: event.messageId ?? null,
+        data: event.data === undefined ? null : event.data,
+      }));
+      // Rows go in chunks of one multi-row INSERT each; inside the transaction this process
+      // holds the write lock, so a chunk's AUTOINCREMENT seqs are consecutive.
+      for (let start = 0; start < written.length; start += INSERT_CHUNK) {
+        const chunk = written.slice(start, start + INSERT_CHUNK);
+        const parameters: unknown[] = [];
+        for (const event of chunk) {
+          parameters.push(runId, event.ts, event.kind, event.campfire, event.camper, event.channel, event.messageId, JSON.stringify(event.data));
+        }
+        const last = Number(this.insertStatement(chunk.length).run(...parameters).lastInsertRowid);
+        chunk.forEach((event, index) => {
+          event.seq = last - chunk.length + 1 + index;
+        });
+      }
+      return written;
+    });
     try {
       return write(events);
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw this.noRun(runId);
       throw error;
     }
+  }
+
+  /** A cached INSERT of `rows` events at once. */
+  private insertStatement(rows: number): Database.Statement {
+    let statement = this.inserts.get(rows);
+    if (!statement) {
+      const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+      statement = this.db.prepare(`INSERT INTO events (run_id, ts, kind, campfire, camper, channel, message_id, data) VALUES ${values}`);
+      this.inserts.set(rows, statement);
+    }
+    return statement;
   }
 
   run(runId: string): RunInfo {

@@ -1,16 +1,21 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteRunLog, replayRun } from 'campfires';
 
-const register = join(__dirname, '..', 'partybox', 'fixtures', 'register-ts.js');
-const library = join(__dirname, '..', '..', '..', 'kernel-lib', 'src', 'index.ts');
+const repository = join(__dirname, '..', '..', '..');
+// The children load the built library, as a second notebook or script would.
+const library = join(repository, 'kernel-lib', 'dist', 'src', 'index.js');
+
+beforeAll(() => {
+  const built = spawnSync(process.execPath, [join(repository, 'kernel-lib', 'scripts', 'ensure-built.js')], { cwd: repository, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`could not build kernel-lib: ${built.stderr}`);
+}, 240_000);
 
 /** A child process that runs a small pipeline for `cycles` cycles, logging to `file`. */
 function runChild(file: string, name: string, cycles: number, startAt: number): Promise<{ code: number | null; output: string }> {
   const script = `
-    require(${JSON.stringify(register)});
     const { Campfire, Pipeline, SqliteRunLog, createToolCamper, createRelayCamper } = require(${JSON.stringify(library)});
     const log = SqliteRunLog.open(${JSON.stringify(file)});
     let n = 0;
