@@ -6,7 +6,7 @@ export const PATTERN_MAX_LENGTH = 64;
 /** The most alternation branches per group (and at top level). */
 export const PATTERN_MAX_BRANCHES = 10;
 /** How long one anchored match may run before it is stopped. */
-export const PATTERN_TIME_LIMIT_MS = 50;
+export const PATTERN_TIME_LIMIT_MS = 200;
 
 interface Group {
   hasQuantifier: boolean;

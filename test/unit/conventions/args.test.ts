@@ -25,7 +25,7 @@ describe('args: string', () => {
     // (a|a)* passes the lint rules (no nested quantifier) but backtracks in JavaScript.
     const hostile = declare([{ name: 's', type: 'string', pattern: '(a|a)*b' }]);
     const started = Date.now();
-    expect(() => resolveArgs(hostile, { s: `${'a'.repeat(40)}c` })).toThrow(/took longer than 50 ms and was stopped/);
+    expect(() => resolveArgs(hostile, { s: `${'a'.repeat(40)}c` })).toThrow(/took longer than 200 ms and was stopped/);
     expect(Date.now() - started).toBeLessThan(2_000);
   });
   it('refuses a number where a string is declared', () => {
