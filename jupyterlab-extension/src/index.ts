@@ -14,7 +14,8 @@ export const torchFlowExtension: IRenderMime.IExtension = {
   rendererFactory: {
     safe: true,
     mimeTypes: [TORCH_FLOW_MIME],
-    defaultRank: 50,
+    // Below text/html (50) and vega-lite (57), so our view wins over the fallbacks in the same bundle.
+    defaultRank: 40,
     createRenderer: (options) => new TorchFlowRenderer({ mimeType: options.mimeType, resolver: options.resolver }),
   },
   dataType: 'json',
@@ -27,7 +28,8 @@ export const simulationExtension: IRenderMime.IExtension = {
   rendererFactory: {
     safe: true,
     mimeTypes: [SIMULATION_MIME],
-    defaultRank: 50,
+    // Below text/html (50) and vega-lite (57), so our view wins over the fallbacks in the same bundle.
+    defaultRank: 40,
     createRenderer: (options) => new SimulationRenderer({ mimeType: options.mimeType }),
   },
   dataType: 'json',

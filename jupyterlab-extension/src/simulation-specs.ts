@@ -3,7 +3,7 @@ import type { SimulationPayload } from 'campfires/display';
 /** A vega-lite spec as plain JSON (the renderer hands it to vega-embed). */
 export type VegaLiteSpec = Record<string, unknown>;
 
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
 /** Line chart of resource_level and stability per turn, with a hover rule for exact values. */
 export function worldStateSpec(payload: SimulationPayload): VegaLiteSpec {
