@@ -26,7 +26,13 @@ export function networkReason(error: unknown): string | undefined {
     current = (current as { cause?: unknown }).cause;
   }
   const text = String((error as Error | undefined)?.message ?? '');
-  return /fetch failed|Connection error|ECONNREFUSED|socket hang up/i.test(text) ? 'no connection' : undefined;
+  if (!/fetch failed|Connection error|ECONNREFUSED|socket hang up/i.test(text)) return undefined;
+  // fetch refuses some URLs itself (e.g. "bad port" for port 1); say that rather than guess.
+  const innermost = [(error as { cause?: { cause?: unknown } })?.cause?.cause, (error as { cause?: unknown })?.cause].find(
+    (cause): cause is Error => cause instanceof Error || (typeof cause === 'object' && cause !== null && typeof (cause as Error).message === 'string'),
+  );
+  const detail = innermost?.message;
+  return detail && detail !== text && !/fetch failed/i.test(detail) ? detail : 'no connection';
 }
 
 /** Nobody answered at the host (a down Ollama, a wrong base URL, no network), or it hung up; a hang-up is worth one more try. */

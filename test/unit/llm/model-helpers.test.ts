@@ -1,4 +1,4 @@
-import { displayHost, imageMediaType, redactSecrets, resolveOllamaHost, retryAfterMs } from 'campfires';
+import { displayHost, imageMediaType, networkReason, redactSecrets, resolveOllamaHost, retryAfterMs } from 'campfires';
 
 describe('model layer helpers', () => {
   it.each([
@@ -31,5 +31,14 @@ describe('model layer helpers', () => {
   it('knows image types by their bytes', () => {
     expect(imageMediaType(Uint8Array.from([0xff, 0xd8, 0xff, 0xe0]))).toBe('image/jpeg');
     expect(imageMediaType(Uint8Array.from([1, 2, 3]))).toBe('application/octet-stream');
+  });
+});
+
+describe('networkReason', () => {
+  it('names refused connections and what fetch itself refused', async () => {
+    const refused = await fetch('http://127.0.0.1:1/').catch((error: unknown) => error);
+    expect(networkReason(refused)).toBe('bad port');
+    expect(networkReason(Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }) }))).toBe('connection refused');
+    expect(networkReason(new Error('unrelated'))).toBeUndefined();
   });
 });
