@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { CampfiresError, ValidationError, type Clock } from '../core';
 import type { LanguageModel } from '../llm';
 import { LiveDisplay, displayBundle, inKernel, simulationBundle, type MimeBundle, type SimulationPayload } from '../notebook';
-import { DEFAULT_RUN_LOG_PATH, SqliteRunLog, type RunInfo, type RunLog } from '../runlog';
+import { DEFAULT_RUN_LOG_PATH, SqliteRunLog, type RunEvent, type RunInfo, type RunLog } from '../runlog';
 import { BaseCouncilAgent, type CouncilAgent } from './council-agent';
 import { LLMAgent } from './llm-agent';
 import { PERSONA_POLICY_LABEL, PersonaPolicyAgent } from './persona-policy-agent';
@@ -138,6 +138,11 @@ export class Simulation {
     sim.info = run;
     sim.transcriptValue = transcriptFromEvents(log.events(runId, { kinds: [...SIMULATION_EVENT_KINDS] }));
     return sim;
+  }
+
+  /** Calls `listener` for every run-log event of this simulation as it is written; returns unsubscribe. */
+  onEvent(listener: (event: RunEvent) => void): () => void {
+    return this.controller.onEvent(listener);
   }
 
   /** The run id (once started). */

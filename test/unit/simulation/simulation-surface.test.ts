@@ -43,6 +43,16 @@ describe('Simulation in a notebook', () => {
     expect(() => sim.replay(40)).toThrow('turn 40 is not in this run; recorded turns are 1 to 12');
   });
 
+  it('tells listeners about every action and turn as it is written', async () => {
+    const sim = await Simulation.fromConfig('fixtures/councils/frontier', { runLog: SqliteRunLog.open(':memory:'), narrate: null, live: false });
+    const kinds: string[] = [];
+    sim.onEvent((event) => kinds.push(event.kind));
+    await sim.run();
+    expect(kinds.filter((kind) => kind === 'action-applied')).toHaveLength(sim.transcript.actions.length);
+    expect(kinds.filter((kind) => kind === 'turn-end')).toHaveLength(sim.transcript.turns.length);
+    expect(kinds.at(-1)).toBe('simulation-end');
+  });
+
   it('refuses to run twice', async () => {
     const sim = await harvest();
     await expect(sim.run()).rejects.toThrow('this simulation already ran');
