@@ -152,6 +152,15 @@ describe('Ollama adapter through the ollama client', () => {
     await expect(model.generate({ messages: user('hi'), onText: () => undefined })).rejects.toThrow(message);
   });
 
+  it('stops when the caller aborts, saying the call was cancelled', async () => {
+    ollama.reply({ hang: true });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const error = (await createOllamaModel({ host: ollama.url }).generate({ messages: user('hi'), signal: controller.signal }).catch((caught: unknown) => caught)) as ModelError;
+    expect(error.code).toBe('model_aborted');
+    expect(error.message).toBe('the call to ollama model llama3.1:8b was cancelled');
+  });
+
   it('reports a truncated stream as truncated, and a cut-off body as malformed', async () => {
     ollama.reply({ truncate: true, text: '{"claim": "storm outage, no power until 3 AM"}' }, { truncate: true, text: '{"claim": "x"}' });
     const model = createOllamaModel({ host: ollama.url });

@@ -1,5 +1,9 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { ModelError, RateLimitedError, createOpenAICompatibleModel, createOpenRouterModel, type Clock } from 'campfires';
+import { z } from 'zod';
+import { ModelError, RateLimitedError, SqliteRunLog, createOpenAICompatibleModel, createOpenRouterModel, generateObject, type Clock } from 'campfires';
 import { listen } from '../../helpers/ollama-protocol-server';
 import { startOpenAIProtocolServer, type OpenAIProtocolServer } from '../../helpers/openai-protocol-server';
 
@@ -74,6 +78,24 @@ describe('OpenAI-compatible adapter through the openai client', () => {
     const error = (await openrouter().generate({ messages: user('hi') }).catch((caught: unknown) => caught)) as ModelError;
     expect(error.message).toContain('rejected the request for meta-llama/llama-3.3-70b-instruct:free with HTTP 400: bad request from key [redacted]');
     expect(JSON.stringify(error.toJSON())).not.toContain(KEY);
+  });
+
+  it('keeps the key out of the run log and the debug log even when the endpoint echoes it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'key-'));
+    try {
+      const log = SqliteRunLog.open(join(dir, 'torch_log.db'));
+      const runId = log.startRun({ kind: 'pipeline', name: 'keys' }).id;
+      server.reply({ text: `{"claim":"key is ${KEY}"}` }, { status: 400, error: `key ${KEY} rejected` });
+      await generateObject({ model: openrouter(), schema: z.object({ claim: z.string() }), messages: user('hi'), runLog: log, runId });
+      await generateObject({ model: openrouter(), schema: z.object({ claim: z.string() }), messages: user('hi'), runLog: log, runId, fallback: { claim: 'none' } });
+      const logged = JSON.stringify(log.events(runId)) + readFileSync(join(dir, 'model-debug.jsonl'), 'utf8');
+      log.close();
+      expect(logged).toContain('key is [redacted]');
+      expect(logged).toContain('key [redacted] rejected');
+      expect(logged).not.toContain(KEY);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('names a model the endpoint does not have', async () => {
