@@ -92,6 +92,7 @@ export function addCampfireCommands(program: Command): void {
       const context = openContext(command);
       try {
         const campfire = context.store.campfire(campfireName);
+        if (!/^[0-3]$/.test(level)) throw new CampfiresError({ code: 'level_invalid', message: `level must be 0, 1, 2 or 3 (got "${level}")` });
         if (!context.client.holdsCampfireKey(campfire)) throw new CampfiresError({ code: 'not_operator', message: `only the operator of ${campfire.name} can set levels` });
         const key = /^[0-9a-f]{64}$/i.test(member) ? member : context.store.identity(member).publicKey;
         if (!context.store.member(campfire.id, key)) throw new CampfiresError({ code: 'not_a_member', message: `${member} is not a member of ${campfire.name}` });

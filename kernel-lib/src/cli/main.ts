@@ -13,7 +13,8 @@ export function buildProgram(argv: readonly string[]): Command {
     .option('--store <path>', 'campfire store (default $CAMPFIRES_HOME/store.db or ~/.campfires/store.db)')
     .option('--as <identity>', 'identity in the store to act as (default $CAMPFIRES_IDENTITY or "default")')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .addHelpText('after', '\nA joined campfire\'s operations are commands too:\n  cf <campfire> help                        list its operations\n  cf <campfire> <operation> --help          flags, types, limits, response mode\n  cf <campfire> <operation> --flags [--no-wait] [--wait-timeout 30s] [--json]');
   addConventionCommands(program);
   addCampfireCommands(program);
   addMcpCommand(program);
