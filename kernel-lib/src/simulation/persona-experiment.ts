@@ -220,7 +220,15 @@ export class PersonaExperiment {
     displayBundle(await this.toMimeBundle());
   }
 
+  /** The one-line summary. */
+  summaryLine(): string {
+    const variants = new Set(this.outcomes.map((outcome) => outcome.variant)).size;
+    const backends = [...new Set(this.outcomes.map((outcome) => outcome.backend))].join(', ');
+    const stopped = this.outcomes.filter((outcome) => outcome.error).length;
+    return `PersonaExperiment "${this.scenario}" · ${variants} variants · ${this.outcomes.length} runs${stopped ? ` (${stopped} stopped early)` : ''} · ${backends} · .show() for the side-by-side view`;
+  }
+
   [inspect.custom](): string {
-    return this.toString();
+    return this.summaryLine();
   }
 }

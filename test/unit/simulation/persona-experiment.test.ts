@@ -37,7 +37,8 @@ describe('persona experiments', () => {
     expect(summary[0]?.backend).toBe('persona-policy (offline)');
     expect(experiment.mixOf('grow-bot').Mara?.increase_resource).toBe(6);
     expect(Object.keys(experiment.mixOf('frontier crew'))).toEqual(['Quartermaster', 'Scout', 'Captain']);
-    const text = inspect(experiment);
+    expect(inspect(experiment)).toBe('PersonaExperiment "Harvest council" · 3 variants · 5 runs · persona-policy (offline), scripted:grow-bot · .show() for the side-by-side view');
+    const text = String(experiment);
     expect(text).toContain('grow-bot (scripted:grow-bot): 3 run(s); resources 130–130 (mean 130)');
     expect(text).toContain('    Mara: increase_resource 6');
     const bundle = await experiment.toMimeBundle();
