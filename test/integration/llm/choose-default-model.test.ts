@@ -18,7 +18,7 @@ describe('chooseDefaultModel', () => {
     const ollama = await startOllamaProtocolServer({ models: ['llama3.1:8b'] });
     const lines: string[] = [];
     try {
-      const choice = await chooseDefaultModel({ ollama: { host: ollama.url }, print: (line) => lines.push(line) });
+      const choice = await chooseDefaultModel({ ollama: { host: ollama.url }, probeTimeoutMs: 10_000, print: (line) => lines.push(line) });
       expect(choice.backend).toBe('ollama');
       expect(choice.model).toBeInstanceOf(OllamaModel);
       expect(lines).toEqual([`model: ollama llama3.1:8b at ${ollama.url}; switch with CAMPFIRES_MODEL=ollama|openrouter|offline`]);
@@ -32,7 +32,7 @@ describe('chooseDefaultModel', () => {
     const ollama = await startOllamaProtocolServer({ models: ['mistral:7b'] });
     process.env.OPENROUTER_API_KEY = 'sk-or-v1-choose0000000';
     try {
-      const choice = await chooseDefaultModel({ ollama: { host: ollama.url }, print: false });
+      const choice = await chooseDefaultModel({ ollama: { host: ollama.url }, probeTimeoutMs: 10_000, print: false });
       expect(choice.backend).toBe('openrouter');
       expect(choice.model).toBeInstanceOf(OpenAICompatibleModel);
       expect(choice.line).toBe(
@@ -47,7 +47,7 @@ describe('chooseDefaultModel', () => {
   it('goes offline when nothing is there and tells the user how to get a model', async () => {
     const ollama = await startOllamaProtocolServer();
     await ollama.close();
-    const choice = await chooseDefaultModel({ ollama: { host: ollama.url }, print: false });
+    const choice = await chooseDefaultModel({ ollama: { host: ollama.url }, probeTimeoutMs: 10_000, print: false });
     expect(choice).toEqual({
       model: null,
       backend: 'offline',
@@ -61,7 +61,7 @@ describe('chooseDefaultModel', () => {
     process.env.CAMPFIRES_MODEL = 'ollama';
     const ollama = await startOllamaProtocolServer();
     await ollama.close();
-    const error = await chooseDefaultModel({ ollama: { host: ollama.url }, print: false }).catch((caught: unknown) => caught);
+    const error = await chooseDefaultModel({ ollama: { host: ollama.url }, probeTimeoutMs: 10_000, print: false }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ModelError);
     expect((error as Error).message).toMatch(/^Ollama is not answering at .* \(connection refused\)\. Start it with `ollama serve`/);
     process.env.CAMPFIRES_MODEL = 'openai';
