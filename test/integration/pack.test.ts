@@ -69,7 +69,7 @@ describe('the npm pack tarball of campfires', () => {
       console.log(torch.claim, log.events(run.id).length, typeof campfires.torchFlowBundle);
     `;
     expect((await run(process.execPath, ['-e', script], { cwd: project })).trim()).toBe('river level rising 1 function');
-  });
+  }, 120_000);
 
   it('loads campfires/display without Node-only modules (the extension bundles it for the browser)', async () => {
     const script = `
@@ -78,7 +78,7 @@ describe('the npm pack tarball of campfires', () => {
       console.log(JSON.stringify([...new Set(loaded)].sort()), display.TORCH_FLOW_MIME_TYPE);
     `;
     expect((await run(process.execPath, ['-e', script], { cwd: project })).trim()).toBe('["campfires","zod"] application/vnd.campfires.torchflow.v1+json');
-  });
+  }, 120_000);
 
   it('type-checks for tslab: TypeScript 5.0 with node10 resolution reads the .d.ts of both entry points', async () => {
     fs.writeFileSync(
@@ -98,5 +98,5 @@ describe('the npm pack tarball of campfires', () => {
     // The one error is the deliberate one: everything else resolved and type-checked.
     expect(output.match(/error TS\d+/g)).toEqual(['error TS2322']);
     expect(output).toContain("cell.ts(5,7): error TS2322: Type 'string' is not assignable to type 'number'.");
-  });
+  }, 120_000);
 });
