@@ -1,4 +1,4 @@
-import { TORCH_FLOW_MIME_TYPE, ValidationError, torchFlowBundle, torchFlowFromEvents, torchFlowPayloadSchema } from 'campfires';
+import { SqliteRunLog, TORCH_FLOW_MIME_TYPE, ValidationError, torchFlowBundle, torchFlowFromEvents, torchFlowFromRunLog, torchFlowPayloadSchema } from 'campfires';
 import { pipelineEvents, pipelineRun } from './fixtures';
 
 describe('torchFlowFromEvents', () => {
@@ -20,6 +20,27 @@ describe('torchFlowFromEvents', () => {
     expect(payload.torches[1].path).toBe('party_box/ab12.json');
     expect(payload.campfires[0].status).toBe('idle');
     expect(payload.backend).toBe('offline (deterministic tool campers)');
+  });
+});
+
+describe('torchFlowFromRunLog', () => {
+  it('reads the same flow back from a real SQLite run log', () => {
+    const log = SqliteRunLog.open(':memory:');
+    try {
+      const run = log.startRun({ kind: 'pipeline', name: 'live-alert', meta: pipelineRun().meta });
+      log.appendMany(run.id, pipelineEvents().map(({ seq: _seq, runId: _runId, ...event }) => event));
+      log.endRun(run.id, 'completed');
+      const payload = torchFlowFromRunLog(log, run.id);
+      expect(payload.status).toBe('completed');
+      expect(payload.torches.map((torch) => [torch.from, torch.to, torch.claim])).toEqual([
+        ['scrape', ['sentiment'], 'Tube strike announced for Friday'],
+        ['sentiment', ['verify'], 'Londoners are annoyed'],
+        ['verify', ['summary'], 'traffic failed: feed missing'],
+        ['summary', [], 'ALERT: Tube strike Friday'],
+      ]);
+    } finally {
+      log.close();
+    }
   });
 });
 
