@@ -83,10 +83,13 @@ describe('LocalDriver on disk', () => {
     `;
     const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Kill it mid-stream: once a few assets are in, while it is writing the next.
+    const folder = join(root, 'other');
+    const deadline = Date.now() + 15_000;
+    while ((existsSync(folder) ? readdirSync(folder).length : 0) < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 7));
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
-    const folder = join(root, 'other');
     const names = existsSync(folder) ? readdirSync(folder) : [];
     expect(names.length).toBeGreaterThan(0);
     for (const name of names) {
