@@ -4,9 +4,15 @@
 # they are not tests and never fail a build.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-for bench in bench/handoff.js bench/party-box.js bench/throughput.js bench/redis*.js bench/simulation*.js; do
-  [ -f "$bench" ] || continue
-  echo "== node $bench"
-  node "$bench" || echo "(benchmark $bench failed)"
+run() {
+  echo "== $*"
+  "$@" || echo "(benchmark failed: $*)"
   echo
+}
+for bench in bench/handoff.js bench/party-box.js bench/throughput.js bench/simulation.js; do
+  [ -f "$bench" ] && run node "$bench"
 done
+# The Redis bus benchmark runs from TypeScript and needs Debian's redis-server.
+if [ -f bench/redis-bus.ts ] && [ -f bench/redis-ts-register.js ]; then
+  run node -r ./bench/redis-ts-register.js bench/redis-bus.ts
+fi
