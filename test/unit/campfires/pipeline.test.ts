@@ -105,3 +105,19 @@ describe('Pipeline', () => {
     expect(inspect(run)).toMatch(/^PipelineRun run_memory_1 \(tiny, completed\): 1 cycles, 2 torches, 1 handoffs, 0 camper errors in \d+ ms; t: "hello > t"$/);
   });
 });
+
+describe('Pipeline in a notebook', () => {
+  it('gives its run a torch-flow bundle for the notebook, with every torch and its receivers', async () => {
+    const pipeline = new Pipeline({ name: 'flow', campfires: [source('scrape', 'headlines', ['blackout']), stage('sentiment', ['headlines'], 'mood')] });
+    const run = await pipeline.run({ cycles: 1, display: false });
+    const bundle = await run.toMimeBundle();
+    const flow = bundle['application/vnd.campfires.torchflow.v1+json'] as { torches: { from: string; to: string[]; claim: string }[]; backend: string };
+    expect(flow.backend).toBe('offline (deterministic tool campers)');
+    expect(flow.torches.map((torch) => [torch.from, torch.to, torch.claim])).toEqual([
+      ['scrape', ['sentiment'], 'blackout'],
+      ['sentiment', [], 'blackout > sentiment'],
+    ]);
+    expect(String(bundle['text/plain'])).toContain('flow');
+    expect(Object.keys(await pipeline.toMimeBundle())).toEqual(Object.keys(bundle));
+  });
+});
