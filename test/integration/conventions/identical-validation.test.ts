@@ -36,7 +36,7 @@ describe('one declaration, from lint to a live operation with identical validati
     const client = new Client({ name: 'identical', version: '1.0.0' });
     await client.connect(clientSide);
     await client.callTool({ name: 'campfire_join', arguments: { campfire: 'queue' } });
-    const mcpResult = (await client.callTool({ name: 'flag-post', arguments: bad })) as { isError: boolean; structuredContent: { problems: string[] } };
+    const mcpResult = (await client.callTool({ name: 'flag-post', arguments: bad })) as unknown as { isError: boolean; structuredContent: { problems: string[] } };
     expect(mcpResult.isError).toBe(true);
     expect(mcpResult.structuredContent.problems).toEqual(expected);
     await client.close();
@@ -47,11 +47,22 @@ describe('one declaration, from lint to a live operation with identical validati
     expect(run.stderr).toBe(['error: convention_args_invalid: 3 problems', ...expected.map((problem) => `  - ${problem}`), ''].join('\n'));
     expect(store.lastSeq()).toBe(before);
 
+    // The six flag-post calls below must fall in one fixed 1h window.
     // The CLI's short suffix expands "spam" to "reason:spam"; the cell and MCP take the declared value.
+    const toNextHour = 3_600_000 - (Date.now() % 3_600_000);
+    if (toNextHour < 60_000) await new Promise((wait) => setTimeout(wait, toNextHour + 100));
     const good = cf(home, ['queue', 'flag-post', '--post-id', 'msg_1', '--reason', 'spam', '--no-wait', '--json']);
     expect(JSON.parse(good.stdout)).toMatchObject({ status: 'dispatched', tags: ['moderation:flag', 'reason:spam', 'future'], args: { reason: 'reason:spam' } });
+
+    // flag-post allows 5 per hour per sender; each cf is a fresh process, so the count lives in the store.
+    for (let call = 2; call <= 5; call += 1) expect(cf(home, ['queue', 'flag-post', '--post-id', `msg_${call}`, '--reason', 'abuse', '--no-wait']).code).toBe(0);
+    const limited = cf(home, ['queue', 'flag-post', '--post-id', 'msg_6', '--reason', 'abuse', '--no-wait']);
+    expect(limited.code).toBe(1);
+    expect(limited.stderr).toMatch(/^error: rate limit exceeded: max 5 per 1h \(flag-post, counted per sender\); try again after /);
+    // Another sender (the cell's identity) still has its own budget.
+    await expect(session.ops.flagPost!({ postId: 'msg_7', reason: 'reason:spam' }, { wait: false })).resolves.toMatchObject({ status: 'dispatched' });
     await session.close();
     await operator.close();
     store.close();
-  }, 60_000);
+  }, 180_000);
 });
