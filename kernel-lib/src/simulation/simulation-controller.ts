@@ -2,6 +2,7 @@ import { CampfiresError, systemClock, type Clock } from '../core';
 import type { JsonValue } from '../messages';
 import type { RunEvent, RunEventInit, RunInfo, RunLog } from '../runlog';
 import type { CouncilAgent, DecisionTrace } from './council-agent';
+import { BufferedRunLog } from './buffered-run-log';
 import { JsonlDebugLog } from './debug-log';
 import { passAction, type Action, type RoundSummary, type WorldState } from './models';
 import { narrateAction, narrateEnd } from './narrator';
@@ -22,7 +23,7 @@ export interface SimulationControllerOptions {
   narrate?: ((line: string) => void) | null;
   clock?: Clock;
   /**
-   * Events are written in one transaction at most this often (default 20 ms), so a fast
+   * Events are written in one transaction at most this often (default 50 ms), so a fast
    * council is not bound by SQLite commits; a kill loses at most this much work, which
    * resume redoes. 0 writes every event on its own.
    */
@@ -109,7 +110,7 @@ export class SimulationController {
 
   private append(event: RunEventInit, now = false): void {
     this.pending.push({ ...event, ts: this.clock.now() });
-    if (now || performance.now() - this.lastFlush >= (this.options.flushIntervalMs ?? 20)) this.flush();
+    if (now || performance.now() - this.lastFlush >= (this.options.flushIntervalMs ?? 50)) this.flush();
   }
 
   private flush(): void {
@@ -125,7 +126,8 @@ export class SimulationController {
     const names = this.agents.map((agent) => agent.name);
     const world = new World(initialWorldState(this.config), names);
     for (const agent of this.agents) agent.seat(names, simulation.history_depth);
-    for (const agent of this.agents) agent.attachRun(this.runLog, (this.runInfo as RunInfo).id);
+    const buffered = new BufferedRunLog(this.runLog, (event) => this.pending.push({ ...event, ts: event.ts ?? this.clock.now() }));
+    for (const agent of this.agents) agent.attachRun(buffered, (this.runInfo as RunInfo).id);
     const debug = this.options.debugLogPath ? new JsonlDebugLog(this.options.debugLogPath) : null;
     this.current = { actions: [], turns: [], end: null };
     const recordedTurns = new Set(recorded.turns.map((turn) => turn.turn));
