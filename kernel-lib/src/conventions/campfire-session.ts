@@ -6,7 +6,7 @@ import { CampfireClient } from './campfire-client';
 import { CampfireStore, type CampfireRecord } from './campfire-store';
 import { camelName, type ParsedDeclaration } from './declaration';
 import { ConventionExecutor, type ExecuteOptions, type ExecutionResult } from './executor';
-import { OperationHelp, describeResponse } from './operation-help';
+import { OperationHelp, describeResponse, showBundle } from './operation-help';
 import { listOperations } from './registry';
 import { ConventionServer, type ConventionHandler } from './server';
 import { clashingOperations } from './tool-definition';
@@ -18,6 +18,8 @@ export interface OperationFunction {
   /** The table of args, types, limits and the response mode. */
   help(): OperationHelp;
   toMimeBundle(): Record<string, unknown>;
+  /** Displays the help table in the notebook. */
+  show(): void;
 }
 
 /** A campfire's operations by camelCase name. */
@@ -95,6 +97,11 @@ export class CampfireSession {
     return server;
   }
 
+  /** Displays every operation's help table in the notebook. */
+  show(): void {
+    showBundle((this.ops as unknown as { toMimeBundle(): Record<string, unknown> }).toMimeBundle());
+  }
+
   /** Stops this session's bus. */
   async close(): Promise<void> {
     await this.client.close();
@@ -117,6 +124,7 @@ export class CampfireSession {
       parsed,
       help,
       toMimeBundle: () => help().toMimeBundle(),
+      show: () => help().show(),
       [inspect.custom]: () => `[operation ${camelName(parsed.declaration.operation)}(${parsed.declaration.args.map((arg) => `${camelName(arg.name)}${arg.required ? '' : '?'}`).join(', ')}) — ${describeResponse(parsed)}]`,
     });
   }

@@ -69,7 +69,19 @@ export class OperationHelp {
     return { 'text/html': html, 'text/plain': this.toString() };
   }
 
+  /** Displays the help table in the notebook (text outside a kernel). */
+  show(): void {
+    showBundle(this.toMimeBundle());
+  }
+
   [inspect.custom](): string {
     return this.toString();
   }
+}
+
+/** Sends a bundle to the notebook; loaded lazily so the `cf` CLI never loads the display code. */
+export function showBundle(bundle: Bundle): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { displayBundle } = require('../notebook') as typeof import('../notebook');
+  displayBundle(bundle);
 }

@@ -59,6 +59,17 @@ describe('a joined campfire in a cell', () => {
     expect(inspect(session)).toBe('CampfireSession tasks as analyst: submitResult, postTask');
   });
 
+  it('show() prints the text table outside a kernel', () => {
+    const written: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (written.push(String(chunk)), true));
+    try {
+      session.ops.postTask!.show();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written.join('')).toContain('postTask — task-runner:post-task@0.1: Post a task for a worker to pick up');
+  });
+
   it('send and read are the raw escape hatch', async () => {
     const message = await session.send({ anything: true }, { tags: ['debug'] });
     expect(session.read({ tags: ['debug'] }).map((read) => read.id)).toEqual([message.id]);
