@@ -61,7 +61,8 @@ it('continues a run whose process was killed mid-run and ends exactly like an un
   const [run] = runLog.runs({ kind: 'simulation' });
   expect(run?.status).toBe('running');
   const done = runLog.events(run?.id ?? '', { kinds: ['action-applied'] }).length;
-  expect(done).toBeGreaterThanOrEqual(7);
+  // Events are committed at least every 50 ms, so at most the last two 30 ms decisions are lost (and redone).
+  expect(done).toBeGreaterThanOrEqual(5);
   expect(done).toBeLessThan(48);
 
   const resumed = await Simulation.resume(runLog, run?.id ?? '', { debugLogPath: join(dir, 'resumed.jsonl'), narrate: null, live: false });
