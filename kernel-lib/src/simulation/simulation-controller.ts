@@ -182,6 +182,7 @@ export class SimulationController {
           if (!replayed) {
             this.append({ kind: 'action-applied', camper: agent.name, data: record as unknown as JsonValue });
             this.narrate?.(narrateAction(record));
+            if (simulation.log_level === 'debug') for (const error of trace.errors ?? []) this.narrate?.(`    ${agent.name} ${error}`);
           }
         }
         const summary: RoundSummary = {

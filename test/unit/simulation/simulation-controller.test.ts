@@ -55,6 +55,14 @@ describe('SimulationController', () => {
     expect(lines[1]).toBe('turn 1 · Bo: pass [proposed oppose_agent: oppose_agent needs another council member as target (one of Ada, Cy), got "Bo"] — "replaced by pass: oppose_agent needs another council member as target (one of Ada, Cy), got "Bo"" (resources 60, stability 50)');
   });
 
+  it('narrates failed model attempts at log_level debug', async () => {
+    const model = scripted((agent, call) => (agent === 'Ada' && call === 1 ? 'no idea' : undefined));
+    const lines: string[] = [];
+    await new SimulationController({ config: config({ max_turns: 1, log_level: 'debug' }), agents: llmAgents(model), runLog: SqliteRunLog.open(':memory:'), backend: 'scripted', narrate: (line) => lines.push(line) }).run();
+    expect(lines[0]).toMatch(/^turn 1 · Ada: increase_resource/);
+    expect(lines[1]).toBe('    Ada attempt 1: the answer contains no JSON object');
+  });
+
   it('refuses decrease_resource at 0 resources in a run', async () => {
     const model = scripted((agent) => (agent === 'Ada' ? '{"action": "pass", "target": "world", "reason": "wait"}' : agent === 'Cy' ? '{"action": "decrease_resource", "target": "world", "reason": "more"}' : undefined));
     const result = await new SimulationController({ config: config({ max_turns: 1 }, { initial_resource_level: 10 }), agents: llmAgents(model), runLog: SqliteRunLog.open(':memory:'), backend: 'scripted', narrate: null }).run();
