@@ -105,11 +105,11 @@ describe('RedisChannelBus', () => {
 
   it('does not hand a message over while its consumer is still working on it', async () => {
     const prefix = freshPrefix();
-    const slow = bus({ prefix, claimIdleMs: 400 });
-    const other = bus({ prefix, claimIdleMs: 400 });
+    const slow = bus({ prefix, claimIdleMs: 1000 });
+    const other = bus({ prefix, claimIdleMs: 1000 });
     const handled: string[] = [];
     await slow.subscribe('headlines', 'summary', async (item) => {
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await new Promise((resolve) => setTimeout(resolve, 2500));
       handled.push(`slow:${item.id}`);
     });
     await slow.publish(message('headlines', 'long job'));
