@@ -107,9 +107,11 @@ describe('the live-alert command', () => {
   // The command as `npm run demo` runs it: the built example (built here too when older than its sources).
   const script = join(repository, 'kernel-lib', 'dist', 'examples', 'live-alert.js');
   const cli = (...args: string[]) => spawnSync(process.execPath, [script, ...args], { cwd: directory, encoding: 'utf8' });
+  // `npm test` builds the library first; a bare jest run builds it when it is missing.
   beforeAll(() => {
-    const built = spawnSync(process.execPath, [join(repository, 'kernel-lib', 'scripts', 'ensure-built.js')], { cwd: repository, encoding: 'utf8' });
-    if (built.status !== 0) throw new Error(`could not build kernel-lib: ${built.stderr}`);
+    if (existsSync(join(repository, 'kernel-lib', 'dist', 'src', 'index.js'))) return;
+    const built = spawnSync('npm', ['run', 'build', '--workspace', 'kernel-lib'], { cwd: repository, encoding: 'utf8' });
+    if (built.status !== 0) throw new Error(`could not build kernel-lib: ${built.stdout}${built.stderr}`);
   }, 240_000);
 
   it('prints the alert, says it ran offline, and replays its run log', () => {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteRunLog, replayRun } from 'campfires';
@@ -8,9 +8,11 @@ const repository = join(__dirname, '..', '..', '..');
 // The children load the built library, as a second notebook or script would.
 const library = join(repository, 'kernel-lib', 'dist', 'src', 'index.js');
 
+// `npm test` builds the library first; a bare jest run builds it when it is missing.
 beforeAll(() => {
-  const built = spawnSync(process.execPath, [join(repository, 'kernel-lib', 'scripts', 'ensure-built.js')], { cwd: repository, encoding: 'utf8' });
-  if (built.status !== 0) throw new Error(`could not build kernel-lib: ${built.stderr}`);
+  if (existsSync(join(repository, 'kernel-lib', 'dist', 'src', 'index.js'))) return;
+  const built = spawnSync('npm', ['run', 'build', '--workspace', 'kernel-lib'], { cwd: repository, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`could not build kernel-lib: ${built.stdout}${built.stderr}`);
 }, 240_000);
 
 /** A child process that runs a small pipeline for `cycles` cycles, logging to `file`. */
