@@ -121,3 +121,27 @@ describe('Pipeline in a notebook', () => {
     expect(Object.keys(await pipeline.toMimeBundle())).toEqual(Object.keys(bundle));
   });
 });
+
+describe('Pipeline live display', () => {
+  it('shows the torch flow once the run ends when asked to display outside a kernel', async () => {
+    const writes: string[] = [];
+    const original = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => writes.push(String(chunk)) > 0) as typeof process.stdout.write;
+    try {
+      await new Pipeline({ name: 'shown', campfires: [source('scrape', 'headlines', ['blackout']), stage('sink', ['headlines'], null)] }).run({ cycles: 1, display: true });
+    } finally {
+      process.stdout.write = original;
+    }
+    const text = writes.join('');
+    expect(text).toContain('Torch flow "shown" (completed');
+    expect(text).toContain('blackout');
+  });
+
+  it('lets a single campfire show its recent torches', async () => {
+    const campfire = new Campfire({ name: 'solo', output: 'out', campers: [createToolCamper('a', () => 'hello')] });
+    await campfire.cycle();
+    const bundle = await campfire.toMimeBundle();
+    const flow = bundle['application/vnd.campfires.torchflow.v1+json'] as { torches: { claim: string; torchbearer: string }[] };
+    expect(flow.torches).toMatchObject([{ claim: 'hello', torchbearer: 'a' }]);
+  });
+});
