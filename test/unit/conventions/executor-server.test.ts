@@ -1,4 +1,5 @@
-import { ConventionExecutor, ConventionServer, MemoryChannelBus, PermissionError, ValidationError, createMessage, hasTag, signMessage, generateSigningKeys } from 'campfires';
+import { z } from 'zod';
+import { ConventionExecutor, ConventionServer, MemoryChannelBus, ScriptedModel, generateObject, PermissionError, ValidationError, createMessage, hasTag, signMessage, generateSigningKeys } from 'campfires';
 import { declare, makeWorld } from './helpers';
 
 const args = [
@@ -91,6 +92,24 @@ describe('executor and server: response modes', () => {
     const first = await executor.execute(declare({ response: 'none' }), 'tasks', {});
     const second = await executor.execute(parsed, 'tasks', {});
     expect(world.store.message(second.messageId)?.antecedents).toEqual([first.messageId]);
+  });
+
+  it('a handler can be a model call today and plain code tomorrow; the caller cannot tell', async () => {
+    const verdictSchema = z.object({ accepted: z.boolean(), note: z.string() });
+    const model = new ScriptedModel(['```json\n{"accepted": true, "note": "looks complete"}\n```']);
+    const server = await serve(async (request) => {
+      const { value } = await generateObject({ model, schema: verdictSchema, messages: [{ role: 'user', content: `Judge this result: ${request.args.result}` }], debugLog: false });
+      return { payload: value };
+    });
+    const executor = new ConventionExecutor(world.worker);
+    const fromModel = await executor.execute(sync, 'tasks', { task_id: 'm', result: 'done' });
+    server.registerHandler('submit-result', async () => ({ payload: { accepted: true, note: 'looks complete' } }));
+    const fromCode = await executor.execute(sync, 'tasks', { task_id: 'm', result: 'done' });
+    expect(fromModel.response).toEqual({ accepted: true, note: 'looks complete' });
+    const shape = (result: typeof fromModel) => ({ status: result.status, response: result.response, tags: result.tags, args: result.args });
+    expect(shape(fromCode)).toEqual(shape(fromModel));
+    expect(model.requests[0]?.messages.map((message) => message.content)).toContainEqual('Judge this result: done');
+    await server.stop();
   });
 
   it('works over an in-process MemoryChannelBus as well', async () => {
