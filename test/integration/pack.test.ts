@@ -48,7 +48,7 @@ describe('the npm pack tarball of campfires', () => {
       cwd: project,
       env: { npm_config_better_sqlite3_local_prebuilds: path.dirname(prebuild) },
     });
-  }, 300_000);
+  }, 600_000);
 
   afterAll(() => {
     if (temp) fs.rmSync(temp, { recursive: true, force: true });

@@ -68,7 +68,6 @@ export function torchFlowFromEvents(run: RunInfo, events: readonly RunEvent[]): 
       if (!campfires.has(event.campfire)) {
         const campers = event.camper ? [event.camper] : [];
         campfires.set(event.campfire, { name: event.campfire, campers, inputs: [], output: event.channel, status: 'idle' });
-        if (event.channel) addOnce(channel(event.channel).from, event.campfire);
       }
       const torch: TorchFlowTorch = {
         seq: event.seq,
