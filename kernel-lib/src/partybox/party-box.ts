@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import { ASSET_MAX_AGE_MS, formatDuration, systemClock, ValidationError, type Clock } from '../core';
 import { assetHashPattern } from './asset-names';
 import type { Asset, AssetInfo, BoxDriver } from './box-driver';
+import { display, type MimeBundle } from '../notebook';
 import { LocalDriver } from './local-driver';
 
 /** What a torch carries to point at an asset: a local `path` or a remote `url`. */
@@ -99,6 +100,24 @@ export class PartyBox {
   /** One-line summary for notebooks. */
   [inspect.custom](): string {
     return `PartyBox(${this.describeDriver()}, ${this.puts} put${this.puts === 1 ? '' : 's'} this session, assets expire after ${formatDuration(this.maxAgeMs)})`;
+  }
+
+  /** The assets in the box as an HTML table and text. */
+  async toMimeBundle(): Promise<MimeBundle> {
+    const assets = await this.list();
+    const escape = (text: unknown) => String(text).replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+    const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+    const title = `${inspect(this)}: ${assets.length} asset${assets.length === 1 ? '' : 's'}`;
+    const rows = assets.map((asset) => `<tr><td>${escape(asset.location)}</td><td>${escape(asset.category)}</td><td>${asset.size}</td><td>${when(asset.storedAt)}</td></tr>`).join('');
+    return {
+      'text/html': `<div><b>${escape(title)}</b><table><thead><tr><th>location</th><th>category</th><th>bytes</th><th>stored (UTC)</th></tr></thead><tbody>${rows}</tbody></table></div>`,
+      'text/plain': [title, ...assets.map((asset) => `  ${asset.location}  ${asset.size} B  ${when(asset.storedAt)}`)].join('\n'),
+    };
+  }
+
+  /** Displays the box's assets in the notebook. */
+  show(): Promise<void> {
+    return display(this);
   }
 
   /** The driver and where it stores, for summaries. */

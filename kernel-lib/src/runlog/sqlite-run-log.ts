@@ -1,9 +1,12 @@
+import { inspect } from 'node:util';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { CampfiresError, NotFoundError, newId, parseJson, validate } from '../core';
 import { jsonValueSchema, type JsonValue } from '../messages';
 import { migrations } from './migrations';
+import type { MimeBundle } from '../notebook';
 import type { RunEvent, RunEventInit, RunEventQuery, RunInfo, RunLog } from './run-log';
+import { runLogBundle, runLogSummary, showRunLog } from './run-log-view';
 
 /** Rows per multi-row INSERT when appending many events. */
 const INSERT_CHUNK = 64;
@@ -192,6 +195,21 @@ export class SqliteRunLog implements RunLog {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  /** One-line summary for notebooks. */
+  [inspect.custom](): string {
+    return this.db.open ? runLogSummary(this, this.schemaVersion) : `SqliteRunLog ${this.path} (closed)`;
+  }
+
+  /** The newest runs as an HTML table and text. */
+  toMimeBundle(): MimeBundle {
+    return runLogBundle(this, this.schemaVersion);
+  }
+
+  /** Displays the newest runs in the notebook. */
+  show(): Promise<void> {
+    return showRunLog(this, this.schemaVersion);
   }
 
   private migrate(): void {

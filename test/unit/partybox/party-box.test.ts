@@ -44,3 +44,13 @@ describe('PartyBox', () => {
     expect(inspect(box)).toBe(`PartyBox(LocalDriver ${root}, 1 put this session, assets expire after 20m)`);
   });
 });
+
+describe('PartyBox in a notebook', () => {
+  it('lists its assets as a table', async () => {
+    const box = PartyBox.local(root);
+    const info = await box.put('map.png', Buffer.from('png'));
+    const bundle = await box.toMimeBundle();
+    expect(String(bundle['text/html'])).toContain(`<td>${info.location}</td><td>images</td><td>3</td>`);
+    expect(String(bundle['text/plain'])).toContain(': 1 asset');
+  });
+});
