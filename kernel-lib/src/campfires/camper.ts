@@ -131,6 +131,7 @@ export abstract class Camper {
       const prompt = await this.buildPrompt(context);
       const answer = await this.overridePrompt(prompt, context);
       if (answer === null || answer === undefined) return null;
+      if (isCheckedTorch(answer)) return answer;
       const torch = createTorch(typeof answer === 'string' ? { claim: answer } : answer);
       checkedTorches.add(torch);
       return torch;

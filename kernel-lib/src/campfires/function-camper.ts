@@ -36,6 +36,6 @@ export function createToolCamper(name: string, fn: ToolCamperFunction, options: 
 export function createRelayCamper(name: string): FunctionCamper {
   return new FunctionCamper(name, ({ previous, inputs }): CamperAnswer => {
     const torch: Torch | undefined = previous ?? inputs[0]?.torch;
-    return torch ? { claim: torch.claim, confidence: torch.confidence, metadata: torch.metadata, ...(torch.path ? { path: torch.path } : {}), ...(torch.url ? { url: torch.url } : {}) } : null;
+    return torch ?? null;
   });
 }
