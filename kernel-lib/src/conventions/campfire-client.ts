@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { PermissionError } from '../core';
 import type { ChannelBus, Subscription } from '../channels';
 import { createMessage, signMessage, verifyMessage, type JsonValue, type Message } from '../messages';
@@ -110,5 +111,9 @@ export class CampfireClient {
   /** Stops the client's bus. */
   async close(): Promise<void> {
     await this.bus.close();
+  }
+
+  [inspect.custom](): string {
+    return `CampfireClient ${this.identity.name} (${this.identity.publicKey.slice(0, 12)}...) on ${this.store.path}`;
   }
 }

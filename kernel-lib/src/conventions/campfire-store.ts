@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { inspect } from 'node:util';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { CampfiresError, NotFoundError, ValidationError, parseJson, validate } from '../core';
@@ -213,6 +214,10 @@ export class CampfireStore {
   close(): void {
     if (this.db.open) this.db.close();
     for (const [key, store] of openStores) if (store === this) openStores.delete(key);
+  }
+
+  [inspect.custom](): string {
+    return this.db.open ? `CampfireStore ${this.path} (${this.campfires().length} campfires, ${this.lastSeq()} messages)` : `CampfireStore ${this.path} (closed)`;
   }
 
   private migrate(): void {

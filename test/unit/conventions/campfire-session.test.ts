@@ -57,6 +57,8 @@ describe('a joined campfire in a cell', () => {
     expect(inspect(session.ops.submitResult)).toBe('[operation submitResult(taskId, result, status?, attempts?, metrics?) — sync: waits up to 10s for the reply]');
     expect(inspect(session.ops)).toContain('postTask             Post a task for a worker to pick up [async]');
     expect(inspect(session)).toBe('CampfireSession tasks as analyst: submitResult, postTask');
+    expect(inspect(world.store)).toMatch(/^CampfireStore .*store\.db \(1 campfires, \d+ messages\)$/);
+    expect(inspect(session.client)).toMatch(/^CampfireClient analyst \([0-9a-f]{12}\.\.\.\) on .*store\.db$/);
   });
 
   it('show() prints the text table outside a kernel', () => {
