@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { z } from 'zod';
-import { systemClock, validate, type Clock } from '../core';
+import { CampfiresError, systemClock, validate, type Clock } from '../core';
 import { TORCH_TAG, torchOf, type JsonValue, type Torch } from '../messages';
 import { MemoryChannelBus, type ChannelBus, type Subscription } from '../channels';
 import { PartyBox } from '../partybox';
@@ -103,7 +103,9 @@ export class Pipeline {
   /** Runs the pipeline; in a notebook kernel it shows the torch flow growing as torches pass. */
   async run(options: PipelineRunOptions = {}): Promise<PipelineRun> {
     const settings = validate(runOptionsSchema, options, { what: 'pipeline run options', code: 'pipeline_run_invalid', field: 'options' });
-    if (this.running) throw new Error(`pipeline "${this.name}" is already running; await the first run before starting another`);
+    if (this.running) {
+      throw new CampfiresError({ code: 'pipeline_busy', message: `pipeline "${this.name}" is already running; await the first run before starting another`, details: { pipeline: this.name } });
+    }
     this.running = true;
     const started = this.clock.now();
     const meta = { campfires: this.list.map((campfire) => campfire.describe()), backend: this.backend } as unknown as { [key: string]: JsonValue };

@@ -96,6 +96,9 @@ describe('Pipeline', () => {
     const pipeline = new Pipeline({ campfires: [source('s', 'out', ['x'])] });
     await expect(pipeline.run({ cycles: 0 })).rejects.toThrow(ValidationError);
     await expect(pipeline.run({ cycles: 1.5 })).rejects.toThrow(/options\.cycles/);
+    const first = pipeline.run({ cycles: 1 });
+    await expect(pipeline.run({ cycles: 1 })).rejects.toThrow('pipeline "pipeline" is already running; await the first run before starting another');
+    await first;
   });
 
   it('summarises itself and its runs in one line', async () => {
