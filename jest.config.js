@@ -13,6 +13,8 @@ const project = (name, extra = {}) => ({
   testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
   transform,
   moduleNameMapper,
+  // Built copies of the extension and the lab app carry the same package names as their sources.
+  modulePathIgnorePatterns: ['<rootDir>/jupyterlab-extension/labextension/', '<rootDir>/jupyterlab-extension/lab/'],
   ...extra,
 });
 
