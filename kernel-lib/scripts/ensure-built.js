@@ -25,9 +25,13 @@ function newestSource(directory) {
   return newest;
 }
 const library = path.join(root, 'kernel-lib');
-const built = mtime(path.join(library, 'dist', 'src', 'index.js'));
+const stamp = path.join(library, 'dist', 'src', 'index.js');
+const built = mtime(stamp);
 const sources = Math.max(newestSource(path.join(library, 'src')), newestSource(path.join(library, 'examples')));
 if (built === 0 || sources > built) {
   console.error('setup: building kernel-lib');
   run('npm run build --silent --workspace kernel-lib');
+  // An incremental build leaves unchanged outputs alone; mark the build as current.
+  const now = new Date();
+  fs.utimesSync(stamp, now, now);
 }
