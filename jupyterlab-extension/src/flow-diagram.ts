@@ -66,7 +66,7 @@ export function renderFlowDiagram(payload: TorchFlowPayload): SVGSVGElement {
       transform: `translate(${node.x}, ${node.y})`,
     });
     group.append(svgElement('rect', { width: NODE_WIDTH, height: NODE_HEIGHT, rx: 8, class: 'cf-node-box' }));
-    group.append(svgElement('text', { x: NODE_WIDTH / 2, y: 22, 'text-anchor': 'middle', class: 'cf-node-name' }, clip(campfire.name, 22)));
+    group.append(svgElement('text', { x: NODE_WIDTH / 2, y: 22, 'text-anchor': 'middle', class: 'cf-node-name' }, clip(campfire.name, 20)));
     const campers = campfire.campers.length === 1 ? '1 camper' : `${campfire.campers.length} campers`;
     group.append(
       svgElement('text', { x: NODE_WIDTH / 2, y: 42, 'text-anchor': 'middle', class: 'cf-node-detail' }, `${campers} · ${campfire.status}`),

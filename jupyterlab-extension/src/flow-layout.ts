@@ -25,10 +25,10 @@ export interface FlowLayout {
 }
 
 /** Size of one campfire box in the diagram, in pixels. */
-export const NODE_WIDTH = 168;
+export const NODE_WIDTH = 150;
 /** Height of one campfire box in the diagram, in pixels. */
 export const NODE_HEIGHT = 58;
-const COLUMN_GAP = 110;
+const COLUMN_GAP = 72;
 const ROW_GAP = 28;
 const MARGIN = 16;
 
