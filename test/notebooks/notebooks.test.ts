@@ -32,6 +32,27 @@ const expectations: Record<string, (notebook: ExecutedNotebook) => void> = {
     expect(firstRun.status).toBe('completed');
     expect(firstRun.torches.map((torch) => `${torch.from}->${torch.to.join(',')}`)).toEqual(['scrape->sentiment', 'sentiment->verify', 'verify->summary', 'summary->']);
   },
+  '05-conventions.ipynb': (notebook) => {
+    expect(notebook.text).toContain('error arg_type_unknown at args[0].type: arg type "uuid" is not one of');
+    expect(notebook.text).toMatch(/PASS {2}submit-result/);
+    expect(notebook.text).toContain('submitResult — task-runner:submit-result@0.1: Submit a task result');
+    expect(notebook.text).toContain('response: {"accepted":"three reports, one outage","status":"ok","by":"plain code"}');
+    expect(notebook.text).toContain('model backend: scripted');
+    expect(notebook.text).toContain('submit-result: 4 invalid arguments: missing required arg "task_id"');
+    expect(notebook.text).toContain('posted 20 tasks this minute, then:');
+    expect(notebook.text).toContain('--task-id <message_id>');
+    expect(notebook.text).toContain('description: Submit a task result Returns response directly.');
+  },
+  '06-models.ipynb': (notebook) => {
+    expect(notebook.text).toContain('model: offline');
+    expect(notebook.text).toContain('{"action_type": "Support Agent", "target": "Baker"}  -> {"action":"support_agent","target":"Baker"}');
+    expect(notebook.text).toContain('That answer could not be used: action: Invalid option');
+    expect(notebook.text).toContain('fallback: true, attempts: 3');
+    expect(notebook.text).toMatch(/#4 model-fallback agent:Mayor/);
+    expect(notebook.text).toContain('fourth: RateLimitedError: openrouter: the limit of 3 requests per minute is used up');
+    expect(notebook.text).toContain('same as recorded: true');
+    expect(notebook.text).toMatch(/cassette_miss: cassette .* has no answer for this request to scripted-llama/);
+  },
 };
 
 const notebooks = fs.readdirSync(notebooksDir).filter((file) => file.endsWith('.ipynb')).sort();
