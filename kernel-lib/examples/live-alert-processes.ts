@@ -86,6 +86,7 @@ export async function runLiveAlertWorker(input: LiveAlertWorkerSettings): Promis
   }
   await worker.stop();
   await bus.close();
+  await box.driver.close?.();
   runLog.close();
   console.log(`stopped ${campfire.name}: ${worker.stats.handled} torches handled, ${worker.stats.recovered} finished for a process that died`);
 }
@@ -188,7 +189,7 @@ export class LiveAlertProcesses {
       cycles: this.options.cycles,
       paceMs: this.options.paceMs ?? 0,
     };
-    const [command, ...args] = this.options.workerCommand ?? [process.execPath, process.argv[1] as string];
+    const [command, ...args] = this.options.workerCommand ?? [process.execPath, ...process.execArgv, process.argv[1] as string];
     const child = spawn(command as string, args, {
       env: { ...process.env, [LIVE_ALERT_WORKER_ENV]: JSON.stringify(settings) },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -223,6 +224,13 @@ export async function runLiveAlertAcrossProcesses(options: LiveAlertProcessesOpt
     await processes.start();
     await processes.light();
     return await processes.finish();
+  } catch (error) {
+    if (processes.runId) {
+      const runLog = SqliteRunLog.open(options.log);
+      runLog.endRun(processes.runId, 'failed');
+      runLog.close();
+    }
+    throw error;
   } finally {
     await processes.stop();
   }
