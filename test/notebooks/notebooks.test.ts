@@ -39,7 +39,7 @@ const expectations: Record<string, (notebook: ExecutedNotebook) => void> = {
     expect(notebook.text).toContain('response: {"accepted":"three reports, one outage","status":"ok","by":"plain code"}');
     expect(notebook.text).toContain('model backend: scripted');
     expect(notebook.text).toContain('submit-result: 4 invalid arguments: missing required arg "task_id"');
-    expect(notebook.text).toContain('posted 20 tasks this minute, then:');
+    expect(notebook.text).toContain('the store counted 20 of 20 posts this minute (per sender), so the next one is refused');
     expect(notebook.text).toContain('--task-id <message_id>');
     expect(notebook.text).toContain('description: Submit a task result Returns response directly.');
   },
