@@ -170,7 +170,7 @@ export class Campfire implements TorchPublisher {
     const message: Message | null = this.output
       ? { id: messageId, channel: this.output, sender: this.name, tags: [TORCH_TAG], payload: torch as unknown as JsonValue, antecedents, signature: null, ts: this.clock.now() }
       : null;
-    this.record({ kind: 'torch-sent', camper: camper.name, channel: this.output, messageId, data: { cycle: grant.cycle, torch, antecedents } });
+    this.record('torch-sent', { cycle: grant.cycle, torch, antecedents } as unknown as JsonValue, camper.name, this.output, messageId);
     this.sent += 1;
     this.last = torch;
     if (message && this.runtime?.bus) await this.runtime.bus.publish(message);
@@ -183,7 +183,7 @@ export class Campfire implements TorchPublisher {
     this.cycles += 1;
     const cycle = this.cycles;
     this.currentInputs = inputs;
-    this.record({ kind: 'campfire-status', data: { status: 'active', cycle } });
+    this.record('campfire-status', { status: 'active', cycle });
     let errors = 0;
     const answers: { camper: Camper; torch: Torch }[] = [];
     let previous: Torch | null = null;
@@ -194,7 +194,7 @@ export class Campfire implements TorchPublisher {
       } catch (error) {
         errors += 1;
         this.failures += 1;
-        this.record({ kind: 'camper-error', camper: camper.name, data: { cycle, error: errorJson(error) } });
+        this.record('camper-error', { cycle, error: errorJson(error) }, camper.name);
         torch = createErrorTorch(error, camper.name);
       }
       if (!torch) continue;
@@ -207,7 +207,7 @@ export class Campfire implements TorchPublisher {
       const grant = new TorchbearerGrant(this.name, final.camper.name, this.output, cycle);
       this.activeGrant = grant;
       final.camper.receiveGrant(grant);
-      this.record({ kind: 'torchbearer-chosen', camper: final.camper.name, data: { cycle } });
+      this.record('torchbearer-chosen', { cycle }, final.camper.name);
       try {
         const sent = await final.camper.publish(final.torch);
         result = { ...result, torch: sent.torch, torchbearer: final.camper.name, messageId: sent.messageId };
@@ -217,7 +217,7 @@ export class Campfire implements TorchPublisher {
       }
     }
     this.currentInputs = [];
-    this.record({ kind: 'campfire-status', data: { status: 'idle', cycle } });
+    this.record('campfire-status', { status: 'idle', cycle });
     return result;
   }
 
@@ -230,16 +230,10 @@ export class Campfire implements TorchPublisher {
     return good.reduce((best, answer) => (answer.torch.confidence > best.torch.confidence ? answer : best));
   }
 
-  private record(event: Omit<RunEventInit, 'campfire' | 'ts'>): void {
-    (this.runtime?.recorder ?? this.ownRecorder).record({
-      kind: event.kind,
-      ts: this.clock.now(),
-      campfire: this.name,
-      camper: event.camper ?? null,
-      channel: event.channel ?? null,
-      messageId: event.messageId ?? null,
-      data: event.data ?? null,
-    });
+  /** Queues one event about this campfire (one object per event: this is the hot path). */
+  private record(kind: string, data: JsonValue, camper: string | null = null, channel: string | null = null, messageId: string | null = null): void {
+    const event: RunEventInit = { kind, ts: this.clock.now(), campfire: this.name, camper, channel, messageId, data };
+    (this.runtime?.recorder ?? this.ownRecorder).record(event);
   }
 
   private messageBase = '';

@@ -20,7 +20,8 @@ export class FunctionCamper extends Camper {
   }
 
   override overridePrompt(prompt: string, context: CamperContext): CamperAnswer | Promise<CamperAnswer> {
-    return this.fn({ ...context, prompt });
+    // Spelled out rather than spread: cheaper on the per-cycle path.
+    return this.fn({ campfire: context.campfire, cycle: context.cycle, inputs: context.inputs, previous: context.previous, partyBox: context.partyBox, clock: context.clock, prompt });
   }
 }
 

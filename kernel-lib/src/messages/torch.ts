@@ -26,9 +26,30 @@ export const torchSchema = z
 export type Torch = z.output<typeof torchSchema>;
 export type TorchInput = z.input<typeof torchSchema>;
 
+/**
+ * The torch zod would produce for the commonest answers (a claim, maybe a confidence),
+ * built without running the schema; null sends anything else through zod.
+ */
+function plainTorch(input: TorchInput): Torch | null {
+  if (typeof input !== 'object' || input === null || Object.getPrototypeOf(input) !== Object.prototype) return null;
+  let keys = 0;
+  for (const key in input) {
+    if (key !== 'claim' && key !== 'confidence') return null;
+    keys += 1;
+  }
+  const { claim, confidence } = input;
+  if (typeof claim !== 'string' || claim.length === 0) return null;
+  if (confidence === undefined) {
+    if (keys !== 1) return null;
+    return { version: TORCH_VERSION, claim, confidence: 1, metadata: {} };
+  }
+  if (typeof confidence !== 'number' || !(confidence >= 0 && confidence <= 1)) return null;
+  return { version: TORCH_VERSION, claim, confidence, metadata: {} };
+}
+
 /** Validates a torch and refuses one whose JSON is over 1 KiB, naming its size. */
 export function createTorch(input: TorchInput): Torch {
-  const torch = validate(torchSchema, input, { what: 'torch', code: 'torch_invalid', field: 'torch' });
+  const torch = plainTorch(input) ?? validate(torchSchema, input, { what: 'torch', code: 'torch_invalid', field: 'torch' });
   const size = byteLength(JSON.stringify(torch));
   if (size > TORCH_MAX_BYTES) {
     throw new TorchTooLargeError({

@@ -34,4 +34,9 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (key, window_start)
   );
   `,
+  // 2: appends are the hot path and every index costs each row; (run_id, seq) already
+  // serves every read of a run, so the kind index only slowed writes.
+  `
+  DROP INDEX IF EXISTS events_kind;
+  `,
 ];

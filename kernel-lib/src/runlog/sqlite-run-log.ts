@@ -47,6 +47,8 @@ export class SqliteRunLog implements RunLog {
   readonly path: string;
   private readonly db: Database.Database;
   private readonly inserts = new Map<number, Database.Statement>();
+  /** `insertEvents` in a transaction, built once rather than per append. */
+  private readonly writeEvents: (runId: string, items: RunEventInit[]) => RunEvent[];
 
   private constructor(path: string) {
     this.path = path;
@@ -55,6 +57,7 @@ export class SqliteRunLog implements RunLog {
     if (path !== ':memory:') this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.migrate();
+    this.writeEvents = this.db.transaction((runId: string, items: RunEventInit[]) => this.insertEvents(runId, items));
   }
 
   /** Opens (creating and migrating when needed) the run log at `path`; `:memory:` for a throwaway one. */
@@ -92,39 +95,52 @@ export class SqliteRunLog implements RunLog {
   }
 
   appendMany(runId: string, events: RunEventInit[]): RunEvent[] {
-    const write = this.db.transaction((items: RunEventInit[]): RunEvent[] => {
-      const written: RunEvent[] = items.map((event) => ({
-        seq: 0,
-        runId,
-        ts: event.ts ?? Date.now(),
-        kind: event.kind,
-        campfire: event.campfire ?? null,
-        camper: event.camper ?? null,
-        channel: event.channel ?? null,
-        messageId: event.messageId ?? null,
-        data: event.data === undefined ? null : event.data,
-      }));
-      // Rows go in chunks of one multi-row INSERT each; inside the transaction this process
-      // holds the write lock, so a chunk's AUTOINCREMENT seqs are consecutive.
-      for (let start = 0; start < written.length; start += INSERT_CHUNK) {
-        const chunk = written.slice(start, start + INSERT_CHUNK);
-        const parameters: unknown[] = [];
-        for (const event of chunk) {
-          parameters.push(runId, event.ts, event.kind, event.campfire, event.camper, event.channel, event.messageId, JSON.stringify(event.data));
-        }
-        const last = Number(this.insertStatement(chunk.length).run(...parameters).lastInsertRowid);
-        chunk.forEach((event, index) => {
-          event.seq = last - chunk.length + 1 + index;
-        });
-      }
-      return written;
-    });
     try {
-      return write(events);
+      return this.writeEvents(runId, events);
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw this.noRun(runId);
       throw error;
     }
+  }
+
+  /** The body of `appendMany`'s transaction. */
+  private insertEvents(runId: string, items: RunEventInit[]): RunEvent[] {
+    const written: RunEvent[] = new Array(items.length);
+    // Rows go in chunks of one multi-row INSERT each, parameters bound from one flat array;
+    // inside the transaction this process holds the write lock, so a chunk's AUTOINCREMENT
+    // seqs are consecutive.
+    for (let start = 0; start < items.length; start += INSERT_CHUNK) {
+      const end = Math.min(start + INSERT_CHUNK, items.length);
+      const parameters: unknown[] = new Array((end - start) * 8);
+      let at = 0;
+      for (let index = start; index < end; index += 1) {
+        const event = items[index] as RunEventInit;
+        const item: RunEvent = {
+          seq: 0,
+          runId,
+          ts: event.ts ?? Date.now(),
+          kind: event.kind,
+          campfire: event.campfire ?? null,
+          camper: event.camper ?? null,
+          channel: event.channel ?? null,
+          messageId: event.messageId ?? null,
+          data: event.data === undefined ? null : event.data,
+        };
+        written[index] = item;
+        parameters[at] = runId;
+        parameters[at + 1] = item.ts;
+        parameters[at + 2] = item.kind;
+        parameters[at + 3] = item.campfire;
+        parameters[at + 4] = item.camper;
+        parameters[at + 5] = item.channel;
+        parameters[at + 6] = item.messageId;
+        parameters[at + 7] = JSON.stringify(item.data);
+        at += 8;
+      }
+      const last = Number(this.insertStatement(end - start).run(parameters).lastInsertRowid);
+      for (let index = start; index < end; index += 1) (written[index] as RunEvent).seq = last - end + 1 + index;
+    }
+    return written;
   }
 
   /** A cached INSERT of `rows` events at once. */
