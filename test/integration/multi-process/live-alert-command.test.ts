@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SqliteRunLog } from 'campfires';
 import { startRedisServer, type RedisServer } from '../../helpers/redis-server';
 
 // The demo as users run it (`npm run demo -- --bus redis://...`): the built example, which
@@ -47,6 +48,17 @@ describe('the live-alert command with --bus redis://', () => {
     expect(alertOf(many.stdout)).toBeDefined();
     expect(alertOf(many.stdout)).toBe(alertOf(one.stdout));
     expect(many.stdout).toContain('2 cycle(s), 8 torches, 6 handoffs across 4 processes');
+  }, 120_000);
+
+  it('keeps the Party Box in Redis too, when --party-box names it', async () => {
+    const one = await cli('--log', 'one-box.db');
+    const many = await cli('--log', 'many-box.db', '--bus', redis.url, '--party-box', `${redis.url}?prefix=demo:box`);
+    expect(many.status).toBe(0);
+    expect(alertOf(many.stdout)).toBe(alertOf(one.stdout));
+    const log = SqliteRunLog.open(join(directory, 'many-box.db'));
+    const sentiment = log.events(log.runs({ name: 'live-alert' })[0]?.id as string, { campfire: 'sentiment', kinds: ['torch-sent'] })[0];
+    log.close();
+    expect((sentiment?.data as { torch: { url?: string } }).torch.url).toMatch(new RegExp(`^${redis.url}/demo:box/documents/[0-9a-f]{16}\\.json$`));
   }, 120_000);
 
   it('says why a bus that cannot span processes will not do', async () => {
