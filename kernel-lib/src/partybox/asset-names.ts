@@ -1,5 +1,5 @@
 import { isAbsolute } from 'node:path';
-import { ValidationError } from '../core';
+import { AssetTooLargeError, ValidationError, formatBytes } from '../core';
 
 /** The Party Box folders an asset can land in, decided by the extension of its key. */
 export const ASSET_CATEGORIES = ['images', 'audio', 'documents', 'other'] as const;
@@ -54,4 +54,22 @@ export function checkAssetHash(hash: unknown): string {
     refuse('hash', given, reason, '16 lowercase hex characters, as returned by put()');
   }
   return hash;
+}
+
+/**
+ * Checks an asset before any driver stores it: the key (see `checkAssetKey`) and the
+ * size against `maxBytes`. Returns the bytes as a Buffer that shares the input's memory.
+ */
+export function checkedAssetBytes(key: string, data: Buffer | Uint8Array | string, maxBytes: number): Buffer {
+  checkAssetKey(key);
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (bytes.byteLength > maxBytes) {
+    throw new AssetTooLargeError({
+      code: 'asset_too_large',
+      message: `asset "${key}" is ${formatBytes(bytes.byteLength)} (${bytes.byteLength} bytes); the Party Box takes at most ${formatBytes(maxBytes)} (${maxBytes} bytes)`,
+      issues: [{ field: 'data', message: 'too large', given: bytes.byteLength, allowed: { max: maxBytes } }],
+      details: { key, bytes: bytes.byteLength, limit: maxBytes },
+    });
+  }
+  return bytes;
 }

@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync } from 'node:fs';
 import { readdir, readFile, rename, stat, unlink, utimes, writeFile, open } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { ASSET_MAX_BYTES, AssetTooLargeError, NotFoundError, formatBytes, systemClock, type Clock } from '../core';
-import { ASSET_CATEGORIES, assetCategory, assetExtension, assetHashPattern, checkAssetHash, checkAssetKey } from './asset-names';
+import { ASSET_MAX_BYTES, NotFoundError, systemClock, type Clock } from '../core';
+import { ASSET_CATEGORIES, assetCategory, assetExtension, assetHashPattern, checkAssetHash, checkedAssetBytes } from './asset-names';
 import type { Asset, AssetInfo, BoxDriver } from './box-driver';
 
 /** Options of a `LocalDriver`. */
@@ -62,16 +62,7 @@ export class LocalDriver implements BoxDriver {
   }
 
   async put(key: string, data: Buffer | Uint8Array | string): Promise<string> {
-    checkAssetKey(key);
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    if (bytes.byteLength > this.maxBytes) {
-      throw new AssetTooLargeError({
-        code: 'asset_too_large',
-        message: `asset "${key}" is ${formatBytes(bytes.byteLength)} (${bytes.byteLength} bytes); the Party Box takes at most ${formatBytes(this.maxBytes)} (${this.maxBytes} bytes)`,
-        issues: [{ field: 'data', message: 'too large', given: bytes.byteLength, allowed: { max: this.maxBytes } }],
-        details: { key, bytes: bytes.byteLength, limit: this.maxBytes },
-      });
-    }
+    const bytes = checkedAssetBytes(key, data, this.maxBytes);
     const hash = assetHash(bytes);
     if (await this.find(hash)) return hash;
     const category = assetCategory(key);

@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { ASSET_MAX_AGE_MS, ASSET_MAX_BYTES, AssetTooLargeError, NotFoundError, formatBytes, formatDuration, systemClock, validate, type Clock } from '../core';
+import { ASSET_MAX_AGE_MS, ASSET_MAX_BYTES, NotFoundError, formatDuration, systemClock, validate, type Clock } from '../core';
 import { loadRedis, redisUrlForDisplay } from '../channels';
-import { assetCategory, assetExtension, checkAssetHash, checkAssetKey } from './asset-names';
+import { assetCategory, assetExtension, checkAssetHash, checkedAssetBytes } from './asset-names';
 import type { Asset, AssetInfo, BoxDriver } from './box-driver';
 import { assetHash } from './local-driver';
 
@@ -80,16 +80,7 @@ export class RedisDriver implements BoxDriver {
   }
 
   async put(key: string, data: Buffer | Uint8Array | string): Promise<string> {
-    checkAssetKey(key);
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    if (bytes.byteLength > this.maxBytes) {
-      throw new AssetTooLargeError({
-        code: 'asset_too_large',
-        message: `asset "${key}" is ${formatBytes(bytes.byteLength)} (${bytes.byteLength} bytes); the Party Box takes at most ${formatBytes(this.maxBytes)} (${this.maxBytes} bytes)`,
-        issues: [{ field: 'data', message: 'too large', given: bytes.byteLength, allowed: { max: this.maxBytes } }],
-        details: { key, bytes: bytes.byteLength, limit: this.maxBytes },
-      });
-    }
+    const bytes = checkedAssetBytes(key, data, this.maxBytes);
     const hash = assetHash(bytes);
     const put = (this.redis as unknown as Record<string, (...args: (string | number | Buffer)[]) => Promise<number>>).campfiresBoxPut;
     await put.call(

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { ASSET_MAX_BYTES, AssetTooLargeError, CampfiresError, NotFoundError, formatBytes, systemClock, validate, type Clock } from '../core';
-import { ASSET_CATEGORIES, assetCategory, assetExtension, checkAssetHash, checkAssetKey } from './asset-names';
+import { ASSET_MAX_BYTES, CampfiresError, NotFoundError, systemClock, validate, type Clock } from '../core';
+import { ASSET_CATEGORIES, assetCategory, assetExtension, checkAssetHash, checkedAssetBytes } from './asset-names';
 import type { Asset, AssetInfo, BoxDriver } from './box-driver';
 import { assetHash } from './local-driver';
 
@@ -88,16 +88,7 @@ export class S3Driver implements BoxDriver {
   }
 
   async put(key: string, data: Buffer | Uint8Array | string): Promise<string> {
-    checkAssetKey(key);
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    if (bytes.byteLength > this.maxBytes) {
-      throw new AssetTooLargeError({
-        code: 'asset_too_large',
-        message: `asset "${key}" is ${formatBytes(bytes.byteLength)} (${bytes.byteLength} bytes); the Party Box takes at most ${formatBytes(this.maxBytes)} (${this.maxBytes} bytes)`,
-        issues: [{ field: 'data', message: 'too large', given: bytes.byteLength, allowed: { max: this.maxBytes } }],
-        details: { key, bytes: bytes.byteLength, limit: this.maxBytes },
-      });
-    }
+    const bytes = checkedAssetBytes(key, data, this.maxBytes);
     const hash = assetHash(bytes);
     if (await this.find(hash)) return hash;
     const category = assetCategory(key);
