@@ -67,15 +67,16 @@ async function timeGraph(graph, runs, config) {
   const directory = mkdtempSync(join(tmpdir(), 'bench-handoff-'));
   try {
     const graph = langGraph();
-    const savedGraph = langGraph(new MemorySaver());
     await timeCampfires(directory, 200);
     await timeGraph(graph, 30);
-    await timeGraph(savedGraph, 30, true);
+    await timeGraph(langGraph(new MemorySaver()), 30, true);
     const rounds = [];
     for (let round = 0; round < 3; round += 1) {
       const campfires = await timeCampfires(directory, CYCLES);
       const graphRun = await timeGraph(graph, GRAPH_RUNS);
-      const savedRun = await timeGraph(savedGraph, GRAPH_RUNS, true);
+      // A fresh checkpointer each round: one kept across rounds holds every earlier
+      // checkpoint, and that heap would slow whichever side runs after it.
+      const savedRun = await timeGraph(langGraph(new MemorySaver()), GRAPH_RUNS, true);
       rounds.push({ saved: savedRun.perHandoff, savedCpu: savedRun.cpuPerHandoff, campfires: campfires.perHandoff, graph: graphRun.perHandoff, campfiresCpu: campfires.cpuPerHandoff, graphCpu: graphRun.cpuPerHandoff, events: campfires.events });
     }
     const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];

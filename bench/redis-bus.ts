@@ -2,7 +2,7 @@
  * Benchmark: campfires passing torches over the Redis channel bus across processes,
  * beside the in-memory bus in one process, in the same run.
  *
- *   node -r ./bench/redis-ts-register.js bench/redis-bus.ts [--campfires 100] [--processes 4] [--torches 100000] [--in-flight 100]
+ *   node -r ./test/helpers/register-ts.js bench/redis-bus.ts [--campfires 100] [--processes 4] [--torches 100000] [--in-flight 100]
  *
  * Each campfire is a relay subscribed to its own channel (one consumer group per
  * campfire, so every handoff goes through the same read / dedupe / acknowledge path a

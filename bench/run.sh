@@ -13,6 +13,6 @@ for bench in bench/handoff.js bench/party-box.js bench/throughput.js bench/simul
   [ -f "$bench" ] && run node "$bench"
 done
 # The Redis bus benchmark runs from TypeScript and needs Debian's redis-server.
-if [ -f bench/redis-bus.ts ] && [ -f bench/redis-ts-register.js ]; then
-  run node -r ./bench/redis-ts-register.js bench/redis-bus.ts
+if [ -f bench/redis-bus.ts ] && [ -f test/helpers/register-ts.js ]; then
+  run node -r ./test/helpers/register-ts.js bench/redis-bus.ts
 fi

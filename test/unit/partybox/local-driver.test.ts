@@ -69,7 +69,7 @@ describe('LocalDriver on disk', () => {
     const root = tempDir();
     const source = join(__dirname, '..', '..', '..', 'kernel-lib', 'src', 'partybox', 'local-driver.ts');
     const script = `
-      require(${JSON.stringify(join(__dirname, 'fixtures', 'register-ts.js'))});
+      require(${JSON.stringify(join(__dirname, '..', '..', 'helpers', 'register-ts.js'))});
       const { LocalDriver } = require(${JSON.stringify(source)});
       const driver = new LocalDriver({ path: ${JSON.stringify(root)} });
       (async () => {
