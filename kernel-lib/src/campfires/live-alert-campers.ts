@@ -127,7 +127,7 @@ function weatherCheck(data: LiveAlertData): Camper {
     return {
       claim: storm ? `Storm-related (${facts.join(', ')})${rumour ? ', not a hack' : ''}` : 'No storm on record: cause unverified',
       confidence: storm ? 0.85 : 0.4,
-      ...(before?.path ? { path: before.path } : {}),
+      ...carriedPointer(before),
       metadata: {
         headline: meta(before, 'headline') ?? '',
         mood: before?.claim ?? '',
@@ -137,6 +137,11 @@ function weatherCheck(data: LiveAlertData): Camper {
       },
     };
   });
+}
+
+/** The Party Box pointer of `torch`, local `path` or remote `url`, for the next torch to carry on. */
+function carriedPointer(torch: Pick<Torch, 'path' | 'url'> | null | undefined): Pick<TorchInput, 'path' | 'url'> {
+  return { ...(torch?.path ? { path: torch.path } : {}), ...(torch?.url ? { url: torch.url } : {}) };
 }
 
 /** Verify, second camper: what transport and power feeds say, added to the weather verdict. */
@@ -153,7 +158,7 @@ function trafficCheck(data: LiveAlertData): Camper {
     return {
       claim: parts.join('; '),
       confidence: round((previous.confidence + (down.length > 0 ? 0.8 : 0.5)) / 2),
-      ...(previous.path ? { path: previous.path } : {}),
+      ...carriedPointer(previous),
       metadata: { ...previous.metadata, lines_down: down, cameras_offline: offline, restoration: power?.estimated_restoration ?? null },
     };
   });
@@ -171,7 +176,7 @@ function alertWriter(): Camper {
     return {
       claim: `${cause}${restoration}${lines}${mood}. Re: "${String(verified.metadata.headline ?? '').slice(0, 120)}"`,
       confidence: verified.confidence,
-      ...(verified.path ? { path: verified.path } : {}),
+      ...carriedPointer(verified),
       metadata: { cause: verified.metadata.cause ?? 'unverified', restoration: verified.metadata.restoration ?? null },
     };
   });
