@@ -3,7 +3,9 @@
 // 1. 5 persona-policy agents x 1000 turns with every action and turn in a SQLite run log
 //    (target < 1 s), against the bare world engine and policy decisions with no logging.
 // 2. Engine overhead with LLM agents whose model answers in 10 ms (target <= 1 % of wall
-//    time): wall time minus the time spent inside the model, over wall time.
+//    time): wall time minus the time spent inside the model, over wall time. The model's
+//    10 ms is a timer; its own lateness (timer granularity) counts as the model's, but
+//    lateness caused by engine work done meanwhile counts as the engine's.
 const { mkdtempSync, rmSync } = require('node:fs');
 const { loadavg, cpus, tmpdir } = require('node:os');
 const { join } = require('node:path');
@@ -69,15 +71,24 @@ class TenMsModel {
     this.provider = 'bench';
     this.modelId = `answers-in-${MODEL_MS}ms`;
     this.insideMs = 0;
+    this.engineLateMs = 0;
     this.calls = 0;
   }
   async generate(request) {
     const started = process.hrtime.bigint();
+    const loop = performance.eventLoopUtilization();
     await new Promise((resolve) => setTimeout(resolve, MODEL_MS));
+    // The engine may work while the model thinks (it writes its logs then). That is free
+    // unless it keeps the thread busy past the model's answer: the timer then fires late
+    // because of the engine, and that lateness is billed to the engine, not the model.
+    const busy = performance.eventLoopUtilization(loop).active;
     const user = request.messages[request.messages.length - 1].content;
     const type = user.includes('resource_level 0,') ? 'increase_resource' : ['increase_resource', 'decrease_resource', 'pass'][this.calls % 3];
     this.calls += 1;
-    this.insideMs += ms(started);
+    const inside = ms(started);
+    const engineLate = Math.min(Math.max(0, busy - MODEL_MS), Math.max(0, inside - MODEL_MS));
+    this.insideMs += inside - engineLate;
+    this.engineLateMs += engineLate;
     return { text: JSON.stringify({ action: type, target: 'world', reason: 'bench' }), latencyMs: MODEL_MS, model: this.modelId };
   }
 }
@@ -94,7 +105,7 @@ async function modelRun(dir, turns = MODEL_TURNS) {
   const wall = ms(started);
   const used = process.cpuUsage(cpu);
   runLog.close();
-  return { wall, inside: model.insideMs, calls: model.calls, cpu: (used.user + used.system) / 1000 };
+  return { wall, inside: model.insideMs, engineLate: model.engineLateMs, calls: model.calls, cpu: (used.user + used.system) / 1000 };
 }
 
 async function main() {
@@ -116,6 +127,7 @@ async function main() {
     const overhead = (model.wall - model.inside) / model.wall;
     console.log(`simulation: ${personas.length} LLM agents x ${MODEL_TURNS} turns, model answering in ${MODEL_MS} ms (${model.calls} calls)`);
     console.log(`  wall ${model.wall.toFixed(1)} ms, inside the model ${model.inside.toFixed(1)} ms, engine ${(model.wall - model.inside).toFixed(1)} ms = ${(overhead * 100).toFixed(2)} % of wall time (${((model.wall - model.inside) / model.calls).toFixed(3)} ms per decision) — target <= 1 %: ${overhead <= 0.01 ? 'met' : 'NOT met'}`);
+    console.log(`  of which the model's answer came late because the engine kept the thread busy: ${model.engineLate.toFixed(1)} ms (billed to the engine)`);
     console.log(`  CPU time of the whole process during the run: ${model.cpu.toFixed(1)} ms = ${((model.cpu / model.wall) * 100).toFixed(2)} % of wall time (${(model.cpu / model.calls).toFixed(3)} ms per decision)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -68,6 +68,26 @@ export function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
 
 const jsonSchemaTexts = new WeakMap<z.ZodType, string>();
 
+/** One deeply frozen JSON schema per zod schema, shared by every call (models only read it). */
+function sharedJsonSchema(schema: z.ZodType): Record<string, unknown> {
+  let shared = sharedJsonSchemas.get(schema);
+  if (shared === undefined) {
+    shared = deepFreeze(jsonSchemaOf(schema));
+    sharedJsonSchemas.set(schema, shared);
+  }
+  return shared;
+}
+
+const sharedJsonSchemas = new WeakMap<z.ZodType, Record<string, unknown>>();
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 function promptForLog(messages: readonly ModelMessage[]): JsonValue {
   return messages.map((message) => ({
     role: message.role,
@@ -92,7 +112,7 @@ function problemOf(result: z.ZodSafeParseResult<unknown>, input: unknown): strin
 export async function generateObject<S extends z.ZodType>(options: GenerateObjectOptions<S>): Promise<GenerateObjectResult<z.output<S>>> {
   const { model, schema } = options;
   const retries = Math.max(1, options.retries ?? 3);
-  const jsonSchema = jsonSchemaOf(schema);
+  const jsonSchema = sharedJsonSchema(schema);
   const label = options.label ?? options.camper ?? 'generateObject';
   const debugLog = options.debugLog === false ? undefined : (options.debugLog ?? defaultModelDebugLog(options.runLog?.path));
   const conversation: ModelMessage[] = [...options.messages];

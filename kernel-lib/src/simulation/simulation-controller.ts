@@ -25,7 +25,8 @@ export interface SimulationControllerOptions {
   /**
    * Events are written in one transaction at most this often (default 50 ms), so a fast
    * council is not bound by SQLite commits; a kill loses at most this much work, which
-   * resume redoes. 0 writes every event on its own.
+   * resume redoes. The write happens while the next decision is being made (a model is
+   * thinking), not between decisions. 0 writes every event on its own.
    */
   flushIntervalMs?: number;
 }
@@ -110,7 +111,14 @@ export class SimulationController {
 
   private append(event: RunEventInit, now = false): void {
     this.pending.push({ ...event, ts: this.clock.now() });
-    if (now || performance.now() - this.lastFlush >= (this.options.flushIntervalMs ?? 50)) this.flush();
+    if (now || this.options.flushIntervalMs === 0) this.flush();
+  }
+
+  /** Flushes pending events when the flush interval has passed, and the debug lines with them. */
+  private writeBehind(debug: JsonlDebugLog | null): void {
+    if (performance.now() - this.lastFlush < (this.options.flushIntervalMs ?? 50)) return;
+    this.flush();
+    debug?.flush();
   }
 
   private flush(): void {
@@ -151,7 +159,10 @@ export class SimulationController {
             trace = replay.trace;
           } else {
             try {
-              proposed = await agent.decideAction(observation);
+              const decision = agent.decideAction(observation);
+              // The model is asked now: write what is due while it thinks, not on the way between decisions.
+              this.writeBehind(debug);
+              proposed = await decision;
             } catch (error) {
               throw this.interrupted(error, turn, agent.name, world.state);
             }
