@@ -38,16 +38,25 @@ class AnswerRecorder implements LanguageModel {
     return this.inner.modelId;
   }
 
-  async generate(request: ModelRequest): Promise<ModelResponse> {
+  generate(request: ModelRequest): Promise<ModelResponse> {
+    // `then` rather than an async wrapper: one promise hop less between the answer and the engine.
+    let pending: Promise<ModelResponse>;
     try {
-      const response = await this.inner.generate(request);
-      this.answers.push({ attempt: this.answers.length + 1, raw: response.text, error: null });
-      return response;
+      pending = this.inner.generate(request);
     } catch (error) {
-      this.answers.push({ attempt: this.answers.length + 1, raw: null, error: (error as Error)?.message ?? String(error) });
-      if (this.stop === undefined && stopsTheRun(error)) this.stop = error;
-      throw error;
+      pending = Promise.reject(error);
     }
+    return pending.then(
+      (response) => {
+        this.answers.push({ attempt: this.answers.length + 1, raw: response.text, error: null });
+        return response;
+      },
+      (error: unknown) => {
+        this.answers.push({ attempt: this.answers.length + 1, raw: null, error: (error as Error)?.message ?? String(error) });
+        if (this.stop === undefined && stopsTheRun(error)) this.stop = error;
+        throw error;
+      },
+    );
   }
 }
 
