@@ -16,7 +16,7 @@ import { openBrowser, openNotebook, repoRoot, runAllCells, screenshot, startLab,
 jest.setTimeout(300_000);
 
 /** Cell indices in the notebook (markdown cells count). */
-const CELL = { run: 8, timeline: 10, replayTurn: 12, show: 13, fromRunLog: 17 } as const;
+const CELL = { run: 8, timeline: 10, replayTurn: 12, show: 13, fromRunLog: 17, resumed: 20 } as const;
 const REPLAYED_TURN = 2;
 
 /** The same offline council run outside the notebook: what the charts and tables must show. */
@@ -139,8 +139,10 @@ async function showChart(page: Page, index: number, name: string): Promise<void>
   await screenshot(page, name);
 }
 
+/** Scrolls the cell's first line to the top, so a long output is seen from its beginning. */
 async function showOutput(page: Page, index: number, name: string): Promise<void> {
-  await cell(page, index).locator('.jp-OutputArea').scrollIntoViewIfNeeded();
+  await cell(page, index).evaluate((node) => node.scrollIntoView({ block: 'start' }));
+  await page.waitForTimeout(300);
   await screenshot(page, name);
 }
 
@@ -238,6 +240,15 @@ describe('notebook 03 (council simulation) in JupyterLab with the extension', ()
     expect(replayed).toContain('same world chart as the live run: true');
     expect(replayed).toContain(`${expected.summary} · run ${runId}`);
     await showOutput(page, CELL.fromRunLog, 'notebook-03-replay-from-run-log');
+  });
+
+  it('a run cut short by a daily limit resumes to the same actions as an uninterrupted run', async () => {
+    const text = await outputText(browser.page, CELL.resumed);
+    expect(text).toContain('same actions: true');
+    const resumed = /resumed: +(.*)/.exec(text)?.[1]?.replace(/ · run \S+$/, '');
+    const uninterrupted = /uninterrupted: +(.*)/.exec(text)?.[1]?.replace(/ · run \S+$/, '');
+    expect(resumed).toContain('completed');
+    expect(resumed).toBe(uninterrupted);
   });
 
   it('reports no page errors', () => {
