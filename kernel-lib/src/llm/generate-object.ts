@@ -88,10 +88,15 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** `redactSecrets` without secrets of its own, skipping texts that hold neither pattern it replaces. */
+function redacted(text: string): string {
+  return text.includes('Bearer') || text.includes('sk-') ? redactSecrets(text) : text;
+}
+
 function promptForLog(messages: readonly ModelMessage[]): JsonValue {
   return messages.map((message) => ({
     role: message.role,
-    content: redactSecrets(message.content),
+    content: redacted(message.content),
     ...(message.images && message.images.length > 0
       ? { images: message.images.map((image) => ({ bytes: image.byteLength, sha256: createHash('sha256').update(image).digest('hex').slice(0, 16) })) }
       : {}),
@@ -133,7 +138,7 @@ export async function generateObject<S extends z.ZodType>(options: GenerateObjec
       of: retries,
       ok: attempt.ok,
       prompt: promptForLog(prompt),
-      raw: attempt.raw === null ? null : redactSecrets(attempt.raw),
+      raw: attempt.raw === null ? null : redacted(attempt.raw),
       error: attempt.error,
       latencyMs: attempt.latencyMs,
       usage: attempt.usage ? { inputTokens: attempt.usage.inputTokens ?? null, outputTokens: attempt.usage.outputTokens ?? null } : null,
