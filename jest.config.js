@@ -14,7 +14,7 @@ const project = (name, extra = {}) => ({
   transform,
   moduleNameMapper,
   // Built copies of the extension and the lab app carry the same package names as their sources.
-  modulePathIgnorePatterns: ['<rootDir>/jupyterlab-extension/labextension/', '<rootDir>/jupyterlab-extension/lab/'],
+  modulePathIgnorePatterns: ['<rootDir>/jupyterlab-extension/labextension/', '<rootDir>/jupyterlab-extension/lab/', '<rootDir>/.jupyter-test/'],
   ...extra,
 });
 

@@ -61,7 +61,8 @@ export function agentActionsSpec(payload: SimulationPayload): VegaLiteSpec {
       color: { field: 'action', type: 'nominal' },
       shape: { field: 'outcome', type: 'nominal', scale: { domain: ['succeeded', 'failed'], range: ['circle', 'cross'] } },
       fill: {
-        condition: { test: "datum.source === 'model'", field: 'action', type: 'nominal', legend: null },
+        // Same field and scale as `color`, so the two share one action legend (a null legend here would hide it).
+        condition: { test: "datum.source === 'model'", field: 'action', type: 'nominal' },
         value: 'transparent',
       },
       opacity: { condition: { param: 'pick', value: 1 }, value: 0.15 },

@@ -77,6 +77,10 @@ describe('JupyterLab with the campfires extension', () => {
     expect(await output.locator('.cf-chart-world svg .mark-symbol.role-mark path').count()).toBe(2 * world.turns.length);
     expect(await output.locator('.cf-chart-actions svg .mark-symbol.role-mark path').count()).toBe(world.actions.length);
     expect(await output.locator('.cf-chart-world svg.marks').textContent()).toContain('resource_level');
+    // The actions chart says which colour is which action, and which shape is which outcome.
+    expect(await output.locator('.cf-chart-actions svg .role-legend-title').allTextContents()).toEqual(['action', 'outcome']);
+    const actionLegend = await output.locator('.cf-chart-actions svg .role-legend').first().textContent();
+    for (const action of new Set(world.actions.map((entry) => entry.action))) expect(actionLegend).toContain(action);
     await output.scrollIntoViewIfNeeded();
     await screenshot(page, 'extension-simulation-charts');
   });
