@@ -59,7 +59,13 @@ export function agentActionsSpec(payload: SimulationPayload): VegaLiteSpec {
       x: { field: 'turn', type: 'quantitative', title: 'turn', axis: { tickMinStep: 1 } },
       y: { field: 'agent', type: 'nominal', title: null },
       color: { field: 'action', type: 'nominal' },
-      shape: { field: 'outcome', type: 'nominal', scale: { domain: ['succeeded', 'failed'], range: ['circle', 'cross'] } },
+      // Below the chart: beside the action legend it would not fit the height of a small council.
+      shape: {
+        field: 'outcome',
+        type: 'nominal',
+        scale: { domain: ['succeeded', 'failed'], range: ['circle', 'cross'] },
+        legend: { orient: 'bottom', direction: 'horizontal' },
+      },
       fill: {
         // Same field and scale as `color`, so the two share one action legend (a null legend here would hide it).
         condition: { test: "datum.source === 'model'", field: 'action', type: 'nominal' },
