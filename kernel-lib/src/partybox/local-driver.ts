@@ -5,6 +5,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { ASSET_MAX_BYTES, NotFoundError, systemClock, type Clock } from '../core';
 import { ASSET_CATEGORIES, assetCategory, assetExtension, assetHashPattern, checkAssetHash, checkedAssetBytes } from './asset-names';
 import type { Asset, AssetInfo, BoxDriver } from './box-driver';
+import { deleteStoredBefore } from './expire-assets';
 
 /** Options of a `LocalDriver`. */
 export interface LocalDriverOptions {
@@ -147,10 +148,7 @@ export class LocalDriver implements BoxDriver {
 
   async cleanup(olderThanMs: number): Promise<string[]> {
     const cutoff = this.clock.now() - olderThanMs;
-    const removed: string[] = [];
-    for (const info of await this.list()) {
-      if (info.storedAt < cutoff && (await this.delete(info.hash))) removed.push(info.hash);
-    }
+    const removed = await deleteStoredBefore(this, cutoff);
     // Leftovers of writes interrupted by a crash: never visible as assets, removed once old.
     const incoming = join(this.root, TEMP_DIR);
     for (const entry of existsSync(incoming) ? await readdir(incoming) : []) {

@@ -5,6 +5,7 @@ import { ASSET_MAX_AGE_MS, ASSET_MAX_BYTES, NotFoundError, formatDuration, syste
 import { loadRedis, redisUrlForDisplay } from '../channels';
 import { assetCategory, assetExtension, checkAssetHash, checkedAssetBytes } from './asset-names';
 import type { Asset, AssetInfo, BoxDriver } from './box-driver';
+import { deleteStoredBefore } from './expire-assets';
 import { assetHash } from './local-driver';
 
 /** Options of a `RedisDriver`. */
@@ -128,12 +129,7 @@ export class RedisDriver implements BoxDriver {
   }
 
   async cleanup(olderThanMs: number): Promise<string[]> {
-    const cutoff = this.clock.now() - olderThanMs;
-    const removed: string[] = [];
-    for (const info of await this.list()) {
-      if (info.storedAt < cutoff && (await this.delete(info.hash))) removed.push(info.hash);
-    }
-    return removed;
+    return deleteStoredBefore(this, this.clock.now() - olderThanMs);
   }
 
   /** Milliseconds until Redis deletes the asset (-1 when it never expires, null when it is gone). */

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ASSET_MAX_BYTES, CampfiresError, NotFoundError, systemClock, validate, type Clock } from '../core';
 import { ASSET_CATEGORIES, assetCategory, assetExtension, checkAssetHash, checkedAssetBytes } from './asset-names';
 import type { Asset, AssetInfo, BoxDriver } from './box-driver';
+import { deleteStoredBefore } from './expire-assets';
 import { assetHash } from './local-driver';
 
 /** Options of an `S3Driver`; credentials and region default to the usual AWS environment variables. */
@@ -150,12 +151,7 @@ export class S3Driver implements BoxDriver {
   }
 
   async cleanup(olderThanMs: number): Promise<string[]> {
-    const cutoff = this.clock.now() - olderThanMs;
-    const removed: string[] = [];
-    for (const info of await this.list()) {
-      if (info.storedAt < cutoff && (await this.delete(info.hash))) removed.push(info.hash);
-    }
-    return removed;
+    return deleteStoredBefore(this, this.clock.now() - olderThanMs);
   }
 
   async close(): Promise<void> {
