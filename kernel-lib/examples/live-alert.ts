@@ -8,7 +8,7 @@
  *   npm run demo -- --bus redis://127.0.0.1:6379   (each campfire in its own process)
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { Replay, SqliteRunLog, comparableHandoffs, createLiveAlertPipeline, isErrorTorch, loadLiveAlertData, replayRun, torchSchema, type RunEvent } from '../src';
+import { Replay, SqliteRunLog, comparableHandoffs, loggedHandoffs, createLiveAlertPipeline, isErrorTorch, loadLiveAlertData, replayRun, torchSchema, type RunEvent } from '../src';
 import { checkLiveAlertModels, describeLiveAlertModels, liveAlertLlmCampers, liveAlertModels } from './live-alert-llm';
 import { runLiveAlertAcrossProcesses, runLiveAlertWorkerFromEnv } from './live-alert-processes';
 
@@ -75,7 +75,7 @@ async function processesDemo(options: { fixtures?: string; log: string; partyBox
   console.log(result.alert ? `ALERT: ${result.alert.claim}` : 'No alert: the headlines held no crisis this time.');
   console.log('');
   const sent = events.filter((event) => event.kind === 'torch-sent').length;
-  const handoffs = events.filter((event) => event.kind === 'torch-received').length;
+  const handoffs = loggedHandoffs(events).length;
   console.log(`${options.cycles} cycle(s), ${sent} torches, ${handoffs} handoffs across 4 processes in ${Date.now() - started} ms.`);
   console.log(`Run ${result.runId} written to ${options.log}; replay it with: npm run demo -- --log ${options.log} --replay ${result.runId}`);
 }

@@ -11,6 +11,10 @@ export interface ReceivedTorch {
   from: string;
   messageId: string;
   torch: Torch;
+  /** When it arrived (ms since the epoch); the cycle's start when not given. */
+  receivedAt?: number;
+  /** Its place among the run's deliveries (1, 2, ...), which orders the run's handoffs in the log. */
+  delivery?: number;
 }
 
 /** What a camper knows when it is asked for its answer. */

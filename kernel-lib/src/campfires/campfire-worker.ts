@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { systemClock, type Clock } from '../core';
 import { createMessage, torchOf, TORCH_TAG, type JsonValue, type Message, type Torch } from '../messages';
 import type { ChannelBus, Subscription } from '../channels';
-import type { RunInfo, RunLog } from '../runlog';
+import { loggedAntecedents, PIPELINE_EVENT, type RunInfo, type RunLog } from '../runlog';
 import type { Campfire, CycleResult } from './campfire';
 import { Pipeline } from './pipeline';
 import { RunRecorder } from './run-recorder';
@@ -48,6 +48,7 @@ export class CampfireWorker {
   private readonly runLog: RunLog;
   private readonly recorder: RunRecorder;
   private readonly paceMs: number;
+  private readonly clock: Clock;
   private subscriptions: Subscription[] = [];
   private handled = 0;
   private recovered = 0;
@@ -58,7 +59,8 @@ export class CampfireWorker {
     this.bus = options.bus;
     this.runLog = options.runLog;
     this.paceMs = options.paceMs ?? 0;
-    this.recorder = new RunRecorder(options.runLog, options.runId, options.clock ?? systemClock);
+    this.clock = options.clock ?? systemClock;
+    this.recorder = new RunRecorder(options.runLog, options.runId, this.clock);
     this.recorder.listen((event) => this.campfire.notify(event));
   }
 
@@ -113,30 +115,35 @@ export class CampfireWorker {
     }
     if (earlier.received) this.recovered += 1;
     else {
-      this.recorder.record({ kind: 'torch-received', campfire: this.campfire.name, channel: message.channel, messageId: message.id, data: { from: message.sender } });
+      // Stored before the work starts, so a process that dies mid-cycle leaves the receipt behind.
+      this.recorder.record({ kind: PIPELINE_EVENT.torchReceived, campfire: this.campfire.name, channel: message.channel, messageId: message.id, data: { from: message.sender } });
       this.recorder.flush();
     }
+    const receivedAt = this.clock.now();
     if (this.paceMs > 0) await new Promise((resolve) => setTimeout(resolve, this.paceMs));
-    await this.campfire.cycle([{ channel: message.channel, from: message.sender, messageId: message.id, torch }]);
+    await this.campfire.cycle([{ channel: message.channel, from: message.sender, messageId: message.id, torch, receivedAt }]);
     this.recorder.flush();
   }
 
   /** What the run log says this campfire already did with message `id`. */
   private earlierAttempt(id: string): { received: boolean; done: boolean; sent: Message | null } {
-    const events = this.runLog.events(this.runId, { campfire: this.campfire.name, kinds: ['torch-received', 'torch-sent'] });
-    const received = events.some((event) => event.kind === 'torch-received' && event.messageId === id);
+    const events = this.runLog.events(this.runId, { campfire: this.campfire.name, kinds: [PIPELINE_EVENT.torchReceived, PIPELINE_EVENT.torchSent, PIPELINE_EVENT.cycleEnded] });
+    const received = events.some((event) => event.kind === PIPELINE_EVENT.torchReceived && event.messageId === id);
     if (!received) return { received, done: false, sent: null };
     for (const event of events) {
-      const data = event.data as { antecedents?: string[]; torch?: Torch } | null;
-      if (event.kind !== 'torch-sent' || !data?.torch || !data.antecedents?.includes(id)) continue;
-      if (!event.channel || !event.messageId) return { received, done: true, sent: null };
+      if (event.kind === PIPELINE_EVENT.torchReceived) continue;
+      const antecedents = loggedAntecedents(event);
+      if (!antecedents.includes(id)) continue;
+      const torch = (event.data as { torch?: Torch | null } | null)?.torch;
+      // The cycle ran to its end: it sent nothing, or kept its torch, or sent it (sent again under its own id).
+      if (!torch || !event.channel || !event.messageId) return { received, done: true, sent: null };
       const sent = createMessage({
         id: event.messageId,
         channel: event.channel,
         sender: this.campfire.name,
         tags: [TORCH_TAG],
-        payload: data.torch as unknown as JsonValue,
-        antecedents: data.antecedents,
+        payload: torch as unknown as JsonValue,
+        antecedents,
         ts: event.ts,
       });
       return { received, done: true, sent };

@@ -4,7 +4,7 @@ import { CampfiresError, newId, systemClock, validate, ValidationError, type Clo
 import { TORCH_TAG, channelNameSchema, createErrorTorch, isErrorTorch, type JsonValue, type Message, type Torch } from '../messages';
 import type { ChannelBus } from '../channels';
 import type { PartyBox } from '../partybox';
-import type { RunEvent, RunEventInit } from '../runlog';
+import { cycleRowData, PIPELINE_EVENT, type LoggedInput, type RunEvent, type RunEventInit } from '../runlog';
 import { display, torchFlowBundle, torchFlowFromEvents, type MimeBundle } from '../notebook';
 import { Camper, checkName, type ReceivedTorch, type SentTorch, type TorchPublisher } from './camper';
 import { RunRecorder, type RunEventListener } from './run-recorder';
@@ -140,6 +140,11 @@ export class Campfire implements TorchPublisher {
     };
   }
 
+  /** True when someone listens to this campfire's events (`onEvent`). */
+  get watched(): boolean {
+    return this.listeners.size > 0;
+  }
+
   /** Runs one cycle on `inputs` (cycles of one campfire never overlap). */
   cycle(inputs: readonly ReceivedTorch[] = []): Promise<CycleResult> {
     const next = this.queue.then(() => this.runCycle(inputs));
@@ -164,13 +169,16 @@ export class Campfire implements TorchPublisher {
     if (grant !== this.activeGrant || grant.camper !== camper.name) throw notTorchbearerError(camper.name, this.name, this.output, 'its grant is not this cycle\'s');
     if (grant.used) throw notTorchbearerError(camper.name, this.name, this.output, 'its grant was already used');
     grant.used = true;
-    const antecedents = this.currentInputs.map((input) => input.messageId);
+    const inputs = this.currentInputs;
+    const antecedents = inputs.map((input) => input.messageId);
     const messageId = this.nextMessageId();
+    const now = this.clock.now();
     // Built directly: the torch was validated by the camper, the channel and sender by the constructor.
     const message: Message | null = this.output
-      ? { id: messageId, channel: this.output, sender: this.name, tags: [TORCH_TAG], payload: torch as unknown as JsonValue, antecedents, signature: null, ts: this.clock.now() }
+      ? { id: messageId, channel: this.output, sender: this.name, tags: [TORCH_TAG], payload: torch as unknown as JsonValue, antecedents, signature: null, ts: now }
       : null;
-    this.record('torch-sent', { cycle: grant.cycle, torch, antecedents } as unknown as JsonValue, camper.name, this.output, messageId);
+    // The cycle's one row: who carried which torch, what it answered, when the campfire was active.
+    this.record(PIPELINE_EVENT.torchSent, cycleRowData(grant.cycle, this.activeAt, this.loggedInputs(inputs), torch as unknown as JsonValue), camper.name, this.output, messageId, now);
     this.sent += 1;
     this.last = torch;
     if (message && this.runtime?.bus) await this.runtime.bus.publish(message);
@@ -178,12 +186,15 @@ export class Campfire implements TorchPublisher {
   }
 
   private currentInputs: readonly ReceivedTorch[] = [];
+  /** When the current (or last) cycle began. */
+  private activeAt = 0;
 
   private async runCycle(inputs: readonly ReceivedTorch[]): Promise<CycleResult> {
     this.cycles += 1;
     const cycle = this.cycles;
     this.currentInputs = inputs;
-    this.record('campfire-status', { status: 'active', cycle });
+    this.activeAt = this.clock.now();
+    this.signal('campfire-status', { status: 'active', cycle });
     let errors = 0;
     const answers: { camper: Camper; torch: Torch }[] = [];
     let previous: Torch | null = null;
@@ -194,7 +205,7 @@ export class Campfire implements TorchPublisher {
       } catch (error) {
         errors += 1;
         this.failures += 1;
-        this.record('camper-error', { cycle, error: errorJson(error) }, camper.name);
+        this.record(PIPELINE_EVENT.camperError, { cycle, error: errorJson(error) }, camper.name);
         torch = createErrorTorch(error, camper.name);
       }
       if (!torch) continue;
@@ -207,7 +218,6 @@ export class Campfire implements TorchPublisher {
       const grant = new TorchbearerGrant(this.name, final.camper.name, this.output, cycle);
       this.activeGrant = grant;
       final.camper.receiveGrant(grant);
-      this.record('torchbearer-chosen', { cycle }, final.camper.name);
       try {
         const sent = await final.camper.publish(final.torch);
         result = { ...result, torch: sent.torch, torchbearer: final.camper.name, messageId: sent.messageId };
@@ -216,8 +226,9 @@ export class Campfire implements TorchPublisher {
         this.activeGrant = null;
       }
     }
+    // A torch sent is the cycle's row; a cycle that sent none still records that it ran.
+    if (!result.torch) this.record(PIPELINE_EVENT.cycleEnded, cycleRowData(cycle, this.activeAt, this.loggedInputs(inputs), null));
     this.currentInputs = [];
-    this.record('campfire-status', { status: 'idle', cycle });
     return result;
   }
 
@@ -231,9 +242,23 @@ export class Campfire implements TorchPublisher {
   }
 
   /** Queues one event about this campfire (one object per event: this is the hot path). */
-  private record(kind: string, data: JsonValue, camper: string | null = null, channel: string | null = null, messageId: string | null = null): void {
-    const event: RunEventInit = { kind, ts: this.clock.now(), campfire: this.name, camper, channel, messageId, data };
+  private record(kind: string, data: JsonValue, camper: string | null = null, channel: string | null = null, messageId: string | null = null, ts = this.clock.now()): void {
+    const event: RunEventInit = { kind, ts, campfire: this.name, camper, channel, messageId, data };
     (this.runtime?.recorder ?? this.ownRecorder).record(event);
+  }
+
+  /** Tells live listeners something the log does not store (the row of the cycle has it). */
+  private signal(kind: string, data: JsonValue): void {
+    (this.runtime?.recorder ?? this.ownRecorder).signal({ kind, campfire: this.name, data });
+  }
+
+  /** The inputs as a cycle row lists them. */
+  private loggedInputs(inputs: readonly ReceivedTorch[]): LoggedInput[] {
+    return inputs.map((input) => {
+      const logged: LoggedInput = { messageId: input.messageId, from: input.from, channel: input.channel, ts: input.receivedAt ?? this.activeAt };
+      if (input.delivery !== undefined) logged.delivery = input.delivery;
+      return logged;
+    });
   }
 
   private messageBase = '';

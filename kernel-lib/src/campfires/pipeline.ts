@@ -4,7 +4,7 @@ import { CampfiresError, systemClock, validate, type Clock } from '../core';
 import { TORCH_TAG, torchOf, type JsonValue, type Torch } from '../messages';
 import { MemoryChannelBus, type ChannelBus, type Subscription } from '../channels';
 import { PartyBox } from '../partybox';
-import { DEFAULT_RUN_LOG_PATH, SqliteRunLog, type RunEvent, type RunInfo, type RunLog } from '../runlog';
+import { DEFAULT_RUN_LOG_PATH, PIPELINE_EVENT, SqliteRunLog, type RunEvent, type RunInfo, type RunLog } from '../runlog';
 import { display, inKernel, LiveDisplay, torchFlowBundle, torchFlowFromEvents, type MimeBundle } from '../notebook';
 import type { Campfire, CycleResult } from './campfire';
 import { isCheckedTorch } from './camper';
@@ -112,15 +112,16 @@ export class Pipeline {
     const run: RunInfo = this.runLog
       ? this.runLog.startRun({ kind: 'pipeline', name: this.name, meta, ts: started })
       : { id: `run_memory_${this.runs.length + 1}`, kind: 'pipeline', name: this.name, status: 'running', startedAt: started, endedAt: null, meta };
-    const recorder = new RunRecorder(this.runLog, run.id, this.clock);
     const kept: RunEvent[] = [];
     const counts = { torchesSent: 0, handoffs: 0, camperErrors: 0 };
     const byName = new Map(this.list.map((campfire) => [campfire.name, campfire]));
     const live = (settings.display ?? inKernel()) ? new LiveDisplay({ throttleMs: settings.liveThrottleMs }) : null;
+    const recorder = new RunRecorder(this.runLog, run.id, this.clock);
+    // "Campfire active" is live-only; without a display or a watcher nobody would see it.
+    recorder.liveSignals = live !== null || this.listeners.size > 0 || this.list.some((campfire) => campfire.watched);
     recorder.listen((event) => {
-      if (event.kind === 'torch-sent') counts.torchesSent += 1;
-      else if (event.kind === 'torch-received') counts.handoffs += 1;
-      else if (event.kind === 'camper-error') counts.camperErrors += 1;
+      if (event.kind === PIPELINE_EVENT.torchSent) counts.torchesSent += 1;
+      else if (event.kind === PIPELINE_EVENT.camperError) counts.camperErrors += 1;
       if (kept.length < KEPT_IN_MEMORY && (!this.runLog || live)) kept.push(event);
       if (event.campfire) byName.get(event.campfire)?.notify(event);
       for (const listener of this.listeners) listener(event);
@@ -136,8 +137,9 @@ export class Pipeline {
           subscriptions.push(
             await this.bus.subscribe(channel, campfire.name, async (message) => {
               const torch = isCheckedTorch(message.payload) && message.tags.includes(TORCH_TAG) ? message.payload : torchOf(message);
-              recorder.record({ kind: 'torch-received', campfire: campfire.name, channel: message.channel, messageId: message.id, data: { from: message.sender } });
-              await campfire.cycle([{ channel: message.channel, from: message.sender, messageId: message.id, torch }]);
+              // The handoff is stored in the receiving cycle's row (its inputs), not a row of its own.
+              counts.handoffs += 1;
+              await campfire.cycle([{ channel: message.channel, from: message.sender, messageId: message.id, torch, receivedAt: this.clock.now(), delivery: counts.handoffs }]);
             }),
           );
         }
@@ -168,7 +170,9 @@ export class Pipeline {
       for (const campfire of this.list) {
         if (campfire.lastTorch && (campfire.output === null || !listened.has(campfire.output))) finals[campfire.name] = campfire.lastTorch;
       }
-      this.runs.push(new PipelineRun({ run: finished, cycles, ...counts, durationMs: ended - started, finals }, this.runLog, kept));
+      // Live-only signals are for the display; the run's events are what a log would hold.
+      const events = kept.filter((event) => event.kind !== PIPELINE_EVENT.campfireStatus);
+      this.runs.push(new PipelineRun({ run: finished, cycles, ...counts, durationMs: ended - started, finals }, this.runLog, events));
     }
     return this.runs[this.runs.length - 1] as PipelineRun;
   }

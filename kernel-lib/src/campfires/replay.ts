@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { NotFoundError, validate } from '../core';
 import { createTorch, type Torch, type TorchInput } from '../messages';
 import type { ChannelBus } from '../channels';
-import type { RunEvent, RunInfo, RunLog } from '../runlog';
+import { loggedCycle, loggedHandoffs, PIPELINE_EVENT, type RunEvent, type RunInfo, type RunLog } from '../runlog';
 import { display, torchFlowBundle, torchFlowFromEvents, type MimeBundle } from '../notebook';
 import { Camper, type CamperAnswer, type CamperContext } from './camper';
 import { Campfire } from './campfire';
@@ -40,8 +40,6 @@ const metaSchema = z.object({
   backend: z.string(),
 });
 const sentSchema = z.object({ cycle: z.number().int(), torch: z.unknown() });
-const receivedSchema = z.object({ from: z.string() });
-const statusSchema = z.object({ status: z.enum(['active', 'idle']), cycle: z.number().int() });
 
 /** A camper that answers with what the log says its campfire's torchbearer sent in each cycle; it calls nothing. */
 class RecordedCamper extends Camper {
@@ -73,7 +71,7 @@ export class Replay {
   /** Every torch sent, in order. */
   torches(): RecordedTorch[] {
     return this.events
-      .filter((event) => event.kind === 'torch-sent' && event.campfire && event.messageId)
+      .filter((event) => event.kind === PIPELINE_EVENT.torchSent && event.campfire && event.messageId)
       .map((event) => {
         const data = validate(sentSchema, event.data, { what: `run log event ${event.seq}`, code: 'replay_invalid', field: 'data' });
         return {
@@ -92,23 +90,15 @@ export class Replay {
   /** Every handoff (torch received), in order, with the torch's sender, torchbearer and claim. */
   handoffs(): Handoff[] {
     const sent = new Map(this.torches().map((torch) => [torch.messageId, torch]));
-    return this.events
-      .filter((event) => event.kind === 'torch-received' && event.campfire && event.messageId && event.channel)
-      .map((event) => {
-        const data = validate(receivedSchema, event.data, { what: `run log event ${event.seq}`, code: 'replay_invalid', field: 'data' });
-        const torch = sent.get(event.messageId as string);
-        return {
-          seq: event.seq,
-          ts: event.ts,
-          from: data.from,
-          to: event.campfire as string,
-          channel: event.channel as string,
-          torchbearer: torch?.torchbearer ?? data.from,
-          cycle: torch?.cycle ?? 0,
-          messageId: event.messageId as string,
-          claim: torch?.torch.claim ?? '',
-        };
-      });
+    return loggedHandoffs(this.events).map((handoff) => {
+      const torch = sent.get(handoff.messageId);
+      return {
+        ...handoff,
+        torchbearer: torch?.torchbearer ?? handoff.from,
+        cycle: torch?.cycle ?? 0,
+        claim: torch?.torch.claim ?? '',
+      };
+    });
   }
 
   /** One line per handoff, for consoles: `#12 scrape/headline-reader -> sentiment on headlines (cycle 1): "..."`. */
@@ -144,10 +134,11 @@ export class Replay {
     });
     const sourceNames = new Set(this.meta.campfires.filter((campfire) => campfire.inputs.length === 0).map((campfire) => campfire.name));
     let cycles = 0;
+    // The rounds run: the highest cycle any source campfire recorded (cycle rows, or status rows in older logs).
+    const cycleKinds: string[] = [PIPELINE_EVENT.torchSent, PIPELINE_EVENT.cycleEnded, PIPELINE_EVENT.campfireStatus];
     for (const event of this.events) {
-      if (event.kind !== 'campfire-status' || !event.campfire || !sourceNames.has(event.campfire)) continue;
-      const status = statusSchema.safeParse(event.data);
-      if (status.success) cycles = Math.max(cycles, status.data.cycle);
+      if (!cycleKinds.includes(event.kind) || !event.campfire || !sourceNames.has(event.campfire)) continue;
+      cycles = Math.max(cycles, loggedCycle(event) ?? 0);
     }
     const pipeline = new Pipeline({ name: options.name ?? `${this.run.name} (replay)`, campfires, runLog: options.runLog ?? null, ...(options.bus ? { bus: options.bus } : {}) });
     return pipeline.run({ ...(cycles > 0 ? { cycles } : { maxCycles: 1 }), display: false });

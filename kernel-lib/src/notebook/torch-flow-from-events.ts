@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { RunEvent, RunInfo, RunLog } from '../runlog';
+import { loggedHandoffs, PIPELINE_EVENT } from '../runlog/pipeline-events';
 import type { TorchFlowCampfire, TorchFlowChannel, TorchFlowPayload, TorchFlowTorch } from './payloads';
 
 /** The run meta a pipeline writes (see the run-log contract); read defensively. */
@@ -57,15 +58,22 @@ export function torchFlowFromEvents(run: RunInfo, events: readonly RunEvent[]): 
 
   const torches: TorchFlowTorch[] = [];
   const byMessage = new Map<string, TorchFlowTorch>();
-  for (const event of [...events].sort((a, b) => a.seq - b.seq)) {
-    if (event.kind === 'campfire-status' && event.campfire) {
+  const ordered = [...events].sort((a, b) => a.seq - b.seq);
+  for (const event of ordered) {
+    if (!event.campfire) continue;
+    if (event.kind === PIPELINE_EVENT.campfireStatus) {
       const campfire = campfires.get(event.campfire);
       if (campfire) campfire.status = statusDataSchema.parse(objectOf(event.data)).status;
-    } else if (event.kind === 'torch-sent' && event.campfire) {
+    } else if (event.kind === PIPELINE_EVENT.cycleEnded) {
+      const campfire = campfires.get(event.campfire);
+      if (campfire) campfire.status = 'idle';
+    } else if (event.kind === PIPELINE_EVENT.torchSent) {
       // A campfire without an output channel keeps its torch as its result: channel ''.
       const channelName = event.channel ?? '';
       const data = torchSentDataSchema.parse(objectOf(event.data));
-      if (!campfires.has(event.campfire)) {
+      const known = campfires.get(event.campfire);
+      if (known) known.status = 'idle';
+      else {
         const campers = event.camper ? [event.camper] : [];
         campfires.set(event.campfire, { name: event.campfire, campers, inputs: [], output: event.channel, status: 'idle' });
       }
@@ -88,11 +96,13 @@ export function torchFlowFromEvents(run: RunInfo, events: readonly RunEvent[]): 
       torches.push(torch);
       byMessage.set(torch.messageId, torch);
       if (channelName) addOnce(channel(channelName).from, event.campfire);
-    } else if (event.kind === 'torch-received' && event.campfire && event.messageId) {
-      const torch = byMessage.get(event.messageId);
-      if (torch) addOnce(torch.to, event.campfire);
-      if (event.channel) addOnce(channel(event.channel).to, event.campfire);
     }
+  }
+  // Who received each torch: receipts and the inputs of the receivers' cycle rows.
+  for (const handoff of loggedHandoffs(ordered)) {
+    const torch = byMessage.get(handoff.messageId);
+    if (torch) addOnce(torch.to, handoff.to);
+    addOnce(channel(handoff.channel).to, handoff.to);
   }
   return {
     version: 1,

@@ -2,3 +2,4 @@ export * from './run-log';
 export * from './migrations';
 export * from './sqlite-run-log';
 export * from './run-log-view';
+export * from './pipeline-events';

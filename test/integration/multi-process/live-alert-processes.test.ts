@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteRunLog, createLiveAlertPipeline, type RunEvent, type Torch } from 'campfires';
+import { SqliteRunLog, createLiveAlertPipeline, loggedInputs, type RunEvent, type Torch } from 'campfires';
 import { LiveAlertProcesses } from '../../../kernel-lib/examples/live-alert-processes';
 import { startRedisServer, type RedisServer } from '../../helpers/redis-server';
 
@@ -18,23 +18,30 @@ let dir: string;
 let single: { alert: Torch; sent: number; received: number };
 let runCount = 0;
 
-/** Every torch sent reaches each subscriber exactly once, and nothing arrives that was not sent. */
+/**
+ * Every torch sent is handled by each subscriber exactly once (one cycle row lists it as an
+ * input), its receipt is stored at most once, and nothing arrives that was not sent.
+ */
 function handoffs(events: RunEvent[]): { sent: number; received: number; problems: string[] } {
   const sent = events.filter((event) => event.kind === 'torch-sent' && event.channel);
-  const received = events.filter((event) => event.kind === 'torch-received');
+  const cycles = events.filter((event) => event.kind === 'torch-sent' || event.kind === 'cycle-ended');
+  const receipts = events.filter((event) => event.kind === 'torch-received');
+  const inputs = cycles.flatMap((event) => loggedInputs(event).map((input) => ({ campfire: event.campfire, messageId: input.messageId })));
   const problems: string[] = [];
   const sentIds = sent.map((event) => event.messageId);
   if (new Set(sentIds).size !== sentIds.length) problems.push('a torch was sent twice');
   for (const torch of sent) {
     for (const subscriber of subscribersOf[torch.channel as string] ?? []) {
-      const count = received.filter((event) => event.campfire === subscriber && event.messageId === torch.messageId).length;
-      if (count !== 1) problems.push(`${torch.campfire} -> ${subscriber} (${torch.messageId}) received ${count} times`);
+      const handled = inputs.filter((input) => input.campfire === subscriber && input.messageId === torch.messageId).length;
+      if (handled !== 1) problems.push(`${torch.campfire} -> ${subscriber} (${torch.messageId}) handled ${handled} times`);
+      const stored = receipts.filter((event) => event.campfire === subscriber && event.messageId === torch.messageId).length;
+      if (stored > 1) problems.push(`${torch.campfire} -> ${subscriber} (${torch.messageId}) receipt stored ${stored} times`);
     }
   }
-  for (const event of received) {
-    if (!sentIds.includes(event.messageId)) problems.push(`${event.campfire} received ${event.messageId}, which no campfire sent`);
+  for (const input of inputs) {
+    if (!sentIds.includes(input.messageId)) problems.push(`${input.campfire} received ${input.messageId}, which no campfire sent`);
   }
-  return { sent: sent.length, received: received.length, problems };
+  return { sent: sent.length, received: inputs.length, problems };
 }
 
 function processes(paceMs = 0): { group: LiveAlertProcesses; log: string; lines: string[] } {

@@ -24,15 +24,14 @@ describe('Campfire with the refine strategy', () => {
     await flush();
     expect(seen).toEqual([null, 'blackout +draft', 'blackout +draft +edit']);
     expect(result).toMatchObject({ cycle: 1, torchbearer: 'polish', torch: { claim: 'blackout +draft +edit +polish' }, errors: 0 });
+    // Watchers see the campfire become active (live only), then the cycle's one row: the torch its torchbearer sent.
     expect(events.map((event) => [event.kind, event.camper])).toEqual([
       ['campfire-status', null],
-      ['torchbearer-chosen', 'polish'],
       ['torch-sent', 'polish'],
-      ['campfire-status', null],
     ]);
     expect(events[0]?.data).toEqual({ status: 'active', cycle: 1 });
-    expect(events[2]).toMatchObject({ channel: 'alerts', messageId: result.messageId, data: { cycle: 1, torch: result.torch, antecedents: [] } });
-    expect(events[3]?.data).toEqual({ status: 'idle', cycle: 1 });
+    expect(events[1]).toMatchObject({ channel: 'alerts', messageId: result.messageId, data: { cycle: 1, torch: result.torch, inputs: [], activeAt: events[0]?.ts } });
+    expect(events[1]?.ts).toBeGreaterThanOrEqual(events[0]?.ts as number);
   });
 
   it('turns a camper that throws into an error event and goes on with the others', async () => {
@@ -67,7 +66,12 @@ describe('Campfire with the refine strategy', () => {
 
   it('sends nothing when every camper has nothing to say', async () => {
     const campfire = new Campfire({ name: 'quiet', campers: [createToolCamper('a', () => null)], output: 'out' });
+    const events = collect(campfire);
     expect(await campfire.cycle()).toMatchObject({ torch: null, torchbearer: null, messageId: null });
+    await flush();
+    // The cycle still leaves its row: it ran, and sent nothing.
+    expect(events.map((event) => event.kind)).toEqual(['campfire-status', 'cycle-ended']);
+    expect(events[1]).toMatchObject({ campfire: 'quiet', camper: null, channel: null, data: { cycle: 1, torch: null, inputs: [] } });
   });
 });
 

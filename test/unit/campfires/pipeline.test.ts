@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { Campfire, Pipeline, SqliteRunLog, ValidationError, createRelayCamper, createToolCamper, type RunEvent } from 'campfires';
+import { Campfire, Pipeline, SqliteRunLog, ValidationError, createRelayCamper, createToolCamper, loggedHandoffs, type RunEvent } from 'campfires';
 
 function source(name: string, output: string, claims: string[]): Campfire {
   let index = 0;
@@ -34,21 +34,40 @@ describe('Pipeline', () => {
       backend: 'offline (deterministic tool campers)',
     });
     const events = log.events(run.runId);
-    expect(seen.map((event) => event.seq)).toEqual(events.map((event) => event.seq));
-    const handoffs = events
-      .filter((event) => event.kind === 'torch-received')
-      .map((event) => `${(event.data as { from: string }).from} -> ${event.campfire} on ${event.channel}`);
+    // A watcher gets every stored event, plus the live-only "campfire active" signals the log does not keep.
+    expect(seen.filter((event) => event.kind !== 'campfire-status').map((event) => event.seq)).toEqual(events.map((event) => event.seq));
+    expect(seen.filter((event) => event.kind === 'campfire-status').map((event) => `${event.campfire} ${(event.data as { status: string }).status}`)).toEqual([
+      'scrape active',
+      'sentiment active',
+      'verify active',
+      'summary active',
+    ]);
+    // One row per campfire cycle: the torch its torchbearer sent, with the torches it received.
+    expect(events.map((event) => `${event.kind} ${event.campfire}/${event.camper}`)).toEqual([
+      'torch-sent scrape/scrape-camper',
+      'torch-sent sentiment/sentiment-camper',
+      'torch-sent verify/verify-camper',
+      'torch-sent summary/summary-camper',
+    ]);
+    const handoffs = loggedHandoffs(events).map((handoff) => `${handoff.from} -> ${handoff.to} on ${handoff.channel}`);
     expect(handoffs).toEqual(['scrape -> sentiment on headlines', 'sentiment -> verify on mood', 'verify -> summary on verified']);
-    const sent = events.filter((event) => event.kind === 'torch-sent');
-    const received = events.filter((event) => event.kind === 'torch-received');
-    expect(received.map((event) => event.messageId)).toEqual(sent.slice(0, 3).map((event) => event.messageId));
-    expect(sent[1]?.data).toMatchObject({ cycle: 1, antecedents: [sent[0]?.messageId] });
-    expect(events.filter((event) => event.campfire === 'verify').map((event) => event.kind)).toEqual([
-      'torch-received',
-      'campfire-status',
-      'torchbearer-chosen',
-      'torch-sent',
-      'campfire-status',
+    expect(loggedHandoffs(events).map((handoff) => handoff.messageId)).toEqual(events.slice(0, 3).map((event) => event.messageId));
+    const [scrape, sentiment] = events;
+    expect(sentiment?.data).toMatchObject({ cycle: 1, inputs: [{ messageId: scrape?.messageId, from: 'scrape', channel: 'headlines' }] });
+    // Times: active, then the torch received, then sent (idle again) at the row's ts.
+    const data = sentiment?.data as { activeAt: number; inputs: { ts: number }[] };
+    expect(data.inputs[0]?.ts).toBeGreaterThanOrEqual(scrape?.ts as number);
+    expect(data.activeAt).toBeGreaterThanOrEqual(data.inputs[0]?.ts as number);
+    expect(sentiment?.ts).toBeGreaterThanOrEqual(data.activeAt);
+  });
+
+  it('records a cycle that sends nothing as a cycle-ended row', async () => {
+    const pipeline = new Pipeline({ campfires: [source('feed', 'items', ['a']), stage('sink', ['items'], null)] });
+    const run = await pipeline.run({ cycles: 2 });
+    expect(run.events().map((event) => `${event.kind} ${event.campfire} ${(event.data as { cycle: number }).cycle}`)).toEqual([
+      'torch-sent feed 1',
+      'torch-sent sink 1',
+      'cycle-ended feed 2',
     ]);
   });
 
@@ -57,7 +76,7 @@ describe('Pipeline', () => {
       campfires: [source('news', 'news', ['n1']), source('weather', 'weather', ['w1']), stage('news-reader', ['news'], null), stage('weather-reader', ['weather'], null), stage('both', ['news', 'weather'], null)],
     });
     const run = await pipeline.run({ cycles: 1 });
-    const received = run.events().filter((event) => event.kind === 'torch-received').map((event) => `${event.campfire}<${event.channel}`);
+    const received = loggedHandoffs(run.events()).map((handoff) => `${handoff.to}<${handoff.channel}`);
     expect(received.sort()).toEqual(['both<news', 'both<weather', 'news-reader<news', 'weather-reader<weather']);
     expect(run.finals['news-reader']?.claim).toBe('n1 > news-reader');
     expect(run.finals['weather-reader']?.claim).toBe('w1 > weather-reader');

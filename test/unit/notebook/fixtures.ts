@@ -27,8 +27,23 @@ function event(kind: string, fields: Partial<RunEvent>): RunEvent {
   return { seq, runId: 'run_test', ts: 1000 + seq, kind, campfire: null, camper: null, channel: null, messageId: null, data: {}, ...fields };
 }
 
-/** Events of one cycle through the pipeline; `claim` lets a test inject hostile text. */
+const torch = (claim: string, confidence: number, extra: Record<string, unknown> = {}) => ({ version: 1, claim, confidence, metadata: {}, ...extra });
+const input = (messageId: string, from: string, channel: string, delivery: number) => ({ messageId, from, channel, ts: 1000 + delivery, delivery });
+
+/** One cycle through the pipeline as it is logged now: a row per campfire cycle; `claim` lets a test inject hostile text. */
 export function pipelineEvents(claim = 'Tube strike announced for Friday'): RunEvent[] {
+  seq = 0;
+  return [
+    event('torch-sent', { campfire: 'scrape', camper: 'headlines', channel: 'headlines', messageId: 'm1', data: { cycle: 1, activeAt: 1000, inputs: [], torch: torch(claim, 0.9) } }),
+    event('torch-sent', { campfire: 'sentiment', camper: 'comments', channel: 'mood', messageId: 'm2', data: { cycle: 1, activeAt: 1001, inputs: [input('m1', 'scrape', 'headlines', 1)], torch: torch('Londoners are annoyed', 0.7, { path: 'party_box/ab12.json', metadata: { sentiment: -0.4 } }) } }),
+    event('camper-error', { campfire: 'verify', camper: 'traffic', data: { cycle: 1, error: { name: 'Error', message: 'feed missing' } } }),
+    event('torch-sent', { campfire: 'verify', camper: 'weather', channel: 'verified', messageId: 'm3', data: { cycle: 1, activeAt: 1002, inputs: [input('m2', 'sentiment', 'mood', 2)], torch: torch('traffic failed: feed missing', 0, { metadata: { error: true } }) } }),
+    event('torch-sent', { campfire: 'summary', camper: 'writer', channel: null, messageId: 'm4', data: { cycle: 1, activeAt: 1003, inputs: [input('m3', 'verify', 'verified', 3)], torch: torch('ALERT: Tube strike Friday', 0.6) } }),
+  ];
+}
+
+/** The same cycle as older versions logged it: receipts, statuses and torchbearers in rows of their own. */
+export function olderPipelineEvents(claim = 'Tube strike announced for Friday'): RunEvent[] {
   seq = 0;
   return [
     event('campfire-status', { campfire: 'scrape', data: { status: 'active', cycle: 1 } }),

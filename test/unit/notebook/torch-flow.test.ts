@@ -1,5 +1,5 @@
-import { SqliteRunLog, TORCH_FLOW_MIME_TYPE, ValidationError, torchFlowBundle, torchFlowFromEvents, torchFlowFromRunLog, torchFlowPayloadSchema } from 'campfires';
-import { pipelineEvents, pipelineRun } from './fixtures';
+import { SqliteRunLog, TORCH_FLOW_MIME_TYPE, type RunEvent, ValidationError, torchFlowBundle, torchFlowFromEvents, torchFlowFromRunLog, torchFlowPayloadSchema } from 'campfires';
+import { olderPipelineEvents, pipelineEvents, pipelineRun } from './fixtures';
 
 describe('torchFlowFromEvents', () => {
   it('lists campfires, channels from their inputs and outputs, and torches in order with receivers', () => {
@@ -20,6 +20,26 @@ describe('torchFlowFromEvents', () => {
     expect(payload.torches[1].path).toBe('party_box/ab12.json');
     expect(payload.campfires[0].status).toBe('idle');
     expect(payload.backend).toBe('offline (deterministic tool campers)');
+  });
+
+  it('reads a log written by an older version (receipts and statuses in rows of their own) to the same flow', () => {
+    const strip = ({ seq: _seq, ts: _ts, ...torch }: { seq: number; ts: number }) => torch;
+    const older = torchFlowFromEvents(pipelineRun(), olderPipelineEvents());
+    const current = torchFlowFromEvents(pipelineRun(), pipelineEvents());
+    expect(older.channels).toEqual(current.channels);
+    expect(older.torches.map(strip)).toEqual(current.torches.map(strip));
+  });
+
+  it('shows a campfire active from its live signal until its cycle row arrives', () => {
+    const [scrape, sentiment] = pipelineEvents();
+    const active = { ...(scrape as RunEvent), kind: 'campfire-status', camper: null, channel: null, messageId: null, data: { status: 'active', cycle: 1 } };
+    const activeSentiment = { ...active, campfire: 'sentiment' };
+    const during = torchFlowFromEvents(pipelineRun(), [active, scrape as RunEvent, activeSentiment]);
+    expect(during.campfires.map((campfire) => campfire.status)).toEqual(['idle', 'active', 'idle', 'idle']);
+    expect(during.torches[0]?.to).toEqual([]);
+    const after = torchFlowFromEvents(pipelineRun(), [active, scrape as RunEvent, activeSentiment, sentiment as RunEvent]);
+    expect(after.campfires.map((campfire) => campfire.status)).toEqual(['idle', 'idle', 'idle', 'idle']);
+    expect(after.torches[0]?.to).toEqual(['sentiment']);
   });
 });
 
@@ -52,9 +72,9 @@ describe('torchFlowBundle', () => {
     expect(svg.startsWith('<svg')).toBe(true);
     for (const name of ['scrape', 'sentiment', 'verify', 'summary', 'Tube strike announced for Friday']) expect(svg).toContain(name);
     expect(String(bundle['text/plain'])).toContain('Torch flow "live-alert" (completed, backend: offline (deterministic tool campers)): 4 campfires, 3 channels, 4 torches');
-    expect(String(bundle['text/plain'])).toContain('#9 cycle 1 verify (weather) → summary via verified: ERROR "traffic failed: feed missing"');
+    expect(String(bundle['text/plain'])).toContain('#4 cycle 1 verify (weather) → summary via verified: ERROR "traffic failed: feed missing"');
     // A campfire without an output channel keeps its torch as the run's result.
-    expect(String(bundle['text/plain'])).toContain('#11 cycle 1 summary (writer) → (result): "ALERT: Tube strike Friday"');
+    expect(String(bundle['text/plain'])).toContain('#5 cycle 1 summary (writer) → (result): "ALERT: Tube strike Friday"');
   });
 
   it('shows each torch once in the HTML: the embedded diagram carries the wiring, the list carries the torches', async () => {

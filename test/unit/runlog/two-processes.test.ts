@@ -50,7 +50,7 @@ describe('the run log shared by two processes', () => {
   it('takes both pipelines appending to one file at once, losing nothing', async () => {
     const file = join(directory, 'torch_log.db');
     const startAt = Date.now() + 5000;
-    const [first, second] = await Promise.all([runChild(file, 'first', 400, startAt), runChild(file, 'second', 400, startAt)]);
+    const [first, second] = await Promise.all([runChild(file, 'first', 4000, startAt), runChild(file, 'second', 4000, startAt)]);
     expect(first).toMatchObject({ code: 0 });
     expect(second).toMatchObject({ code: 0 });
     const log = SqliteRunLog.open(file);
@@ -61,9 +61,9 @@ describe('the run log shared by two processes', () => {
     ]);
     for (const run of runs) {
       const replay = replayRun(log, run.id);
-      expect(replay.torches().length).toBe(1200);
-      expect(replay.handoffs().length).toBe(800);
-      expect(replay.handoffs().at(-1)?.claim).toBe(`${run.name} 400`);
+      expect(replay.torches().length).toBe(12000);
+      expect(replay.handoffs().length).toBe(8000);
+      expect(replay.handoffs().at(-1)?.claim).toBe(`${run.name} 4000`);
     }
     // The two runs really overlapped: their events interleave in the file.
     const [a, b] = runs.map((run) => log.events(run.id).map((event) => event.seq));
