@@ -4,7 +4,7 @@ import { CampfiresError, newId, systemClock, validate, ValidationError, type Clo
 import { TORCH_TAG, channelNameSchema, createErrorTorch, isErrorTorch, type JsonValue, type Message, type Torch } from '../messages';
 import type { ChannelBus } from '../channels';
 import type { PartyBox } from '../partybox';
-import { cycleRowData, PIPELINE_EVENT, type LoggedInput, type RunEvent, type RunEventInit } from '../runlog';
+import { cycleRowData, PIPELINE_EVENT, type LoggedInput, type RunEvent, type RunEventInit, type RunLog } from '../runlog';
 import { display, torchFlowBundle, torchFlowFromEvents, type MimeBundle } from '../notebook';
 import { Camper, checkName, type ReceivedTorch, type SentTorch, type TorchPublisher } from './camper';
 import { RunRecorder, type RunEventListener } from './run-recorder';
@@ -78,7 +78,10 @@ export class Campfire implements TorchPublisher {
   private readonly ownRecorder: RunRecorder;
   private runtime: CampfireRuntime | null = null;
   private readonly listeners = new Set<RunEventListener>();
+  /** Events not in a run log (a run without one, or cycles run on their own). */
   private readonly recent: RunEvent[] = [];
+  /** The last logged run this campfire took part in, where its events can be read back. */
+  private loggedRun: { log: RunLog; runId: string } | null = null;
   private activeGrant: TorchbearerGrant | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private cycles = 0;
@@ -160,6 +163,11 @@ export class Campfire implements TorchPublisher {
   /** Used by a pipeline: where to publish and record while it runs. */
   attach(runtime: CampfireRuntime | null): void {
     this.runtime = runtime;
+    const log = runtime?.recorder.log;
+    if (log) {
+      this.loggedRun = { log, runId: runtime.recorder.runId };
+      this.recent.length = 0;
+    }
   }
 
   /** Called by a camper's `publish`: sends the torch if `grant` is this cycle's unused grant for that camper. */
@@ -194,7 +202,7 @@ export class Campfire implements TorchPublisher {
     const cycle = this.cycles;
     this.currentInputs = inputs;
     this.activeAt = this.clock.now();
-    this.signal('campfire-status', { status: 'active', cycle });
+    if (this.recorder.wantsSignals) this.signal(PIPELINE_EVENT.campfireStatus, { status: 'active', cycle });
     let errors = 0;
     const answers: { camper: Camper; torch: Torch }[] = [];
     let previous: Torch | null = null;
@@ -235,6 +243,7 @@ export class Campfire implements TorchPublisher {
   /** The final answer: `refine` takes the last answer that is not an error, `best-of` the most confident (first on a tie). */
   private pick(answers: { camper: Camper; torch: Torch }[]): { camper: Camper; torch: Torch } | null {
     if (answers.length === 0) return null;
+    if (answers.length === 1) return answers[0] as { camper: Camper; torch: Torch };
     const good = answers.filter((answer) => !isErrorTorch(answer.torch));
     if (good.length === 0) return answers[answers.length - 1] ?? null;
     if (this.strategy === 'refine') return good[good.length - 1] ?? null;
@@ -244,21 +253,23 @@ export class Campfire implements TorchPublisher {
   /** Queues one event about this campfire (one object per event: this is the hot path). */
   private record(kind: string, data: JsonValue, camper: string | null = null, channel: string | null = null, messageId: string | null = null, ts = this.clock.now()): void {
     const event: RunEventInit = { kind, ts, campfire: this.name, camper, channel, messageId, data };
-    (this.runtime?.recorder ?? this.ownRecorder).record(event);
+    this.recorder.record(event);
   }
 
   /** Tells live listeners something the log does not store (the row of the cycle has it). */
   private signal(kind: string, data: JsonValue): void {
-    (this.runtime?.recorder ?? this.ownRecorder).signal({ kind, campfire: this.name, data });
+    this.recorder.signal({ kind, ts: this.activeAt, campfire: this.name, data });
+  }
+
+  /** Where this campfire's events go: its pipeline's (or worker's) recorder, else its own. */
+  private get recorder(): RunRecorder {
+    return this.runtime?.recorder ?? this.ownRecorder;
   }
 
   /** The inputs as a cycle row lists them. */
   private loggedInputs(inputs: readonly ReceivedTorch[]): LoggedInput[] {
-    return inputs.map((input) => {
-      const logged: LoggedInput = { messageId: input.messageId, from: input.from, channel: input.channel, ts: input.receivedAt ?? this.activeAt };
-      if (input.delivery !== undefined) logged.delivery = input.delivery;
-      return logged;
-    });
+    // One literal with every field (an absent delivery is left out by JSON): cheaper than adding it after.
+    return inputs.map((input) => ({ messageId: input.messageId, from: input.from, channel: input.channel, ts: input.receivedAt ?? this.activeAt, delivery: input.delivery }));
   }
 
   private messageBase = '';
@@ -276,8 +287,11 @@ export class Campfire implements TorchPublisher {
 
   /** Called for each appended event about this campfire. */
   notify(event: RunEvent): void {
-    this.recent.push(event);
-    if (this.recent.length > 2 * RECENT_EVENTS) this.recent.splice(0, this.recent.length - RECENT_EVENTS);
+    // Events of a logged run are read back from the log when shown; only the others are kept.
+    if (!this.runtime?.recorder.log) {
+      this.recent.push(event);
+      if (this.recent.length > 2 * RECENT_EVENTS) this.recent.splice(0, this.recent.length - RECENT_EVENTS);
+    }
     for (const listener of this.listeners) {
       try {
         listener(event);
@@ -287,19 +301,36 @@ export class Campfire implements TorchPublisher {
     }
   }
 
+  /** The campfire's recent events: those of its last logged run, read back from the log, then any since. */
+  recentEvents(): RunEvent[] {
+    this.ownRecorder.flush();
+    let logged: RunEvent[] = [];
+    if (this.loggedRun) {
+      try {
+        logged = this.loggedRun.log.events(this.loggedRun.runId, { campfire: this.name });
+      } catch {
+        // The log was closed or moved: show what this process still holds.
+      }
+    }
+    // Numbered after the logged ones, so a reader that orders by seq keeps them last.
+    const last = logged.length > 0 ? (logged[logged.length - 1] as RunEvent).seq : 0;
+    const events = logged.length > 0 ? [...logged, ...this.recent.map((event, index) => ({ ...event, seq: last + index + 1 }))] : this.recent;
+    return events.length > RECENT_EVENTS ? events.slice(-RECENT_EVENTS) : [...events];
+  }
+
   /** The campfire's recent torches as a torch-flow bundle. */
   async toMimeBundle(): Promise<MimeBundle> {
-    this.ownRecorder.flush();
+    const events = this.recentEvents();
     const run = {
       id: `campfire-${this.name}`,
       kind: 'pipeline',
       name: `campfire ${this.name}`,
       status: 'completed' as const,
-      startedAt: this.recent[0]?.ts ?? this.clock.now(),
+      startedAt: events[0]?.ts ?? this.clock.now(),
       endedAt: null,
       meta: { campfires: [this.describe()], backend: this.backend },
     };
-    return torchFlowBundle(torchFlowFromEvents(run, this.recent));
+    return torchFlowBundle(torchFlowFromEvents(run, events));
   }
 
   /** Displays the campfire's recent torch flow in the notebook. */

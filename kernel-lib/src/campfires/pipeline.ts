@@ -158,8 +158,8 @@ export class Pipeline {
       throw error;
     } finally {
       for (const subscription of subscriptions) await subscription.unsubscribe();
-      for (const campfire of this.list) campfire.attach(null);
       recorder.flush();
+      for (const campfire of this.list) campfire.attach(null);
       const ended = this.clock.now();
       const finished: RunInfo = this.runLog ? this.runLog.endRun(run.id, status, ended) : { ...run, status, endedAt: ended };
       Object.assign(run, finished);

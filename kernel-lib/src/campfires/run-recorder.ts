@@ -36,6 +36,11 @@ export class RunRecorder {
     return this.written;
   }
 
+  /** True when `signal` would pass an event on: check it before building one. */
+  get wantsSignals(): boolean {
+    return this.liveSignals && this.listeners.size > 0;
+  }
+
   /** Queues an event; it is appended (and listeners called) shortly, in order. */
   record(event: RunEventInit): void {
     if (event.ts === undefined) event.ts = this.clock.now();
@@ -48,7 +53,7 @@ export class RunRecorder {
    * does not store it. Dropped at once when nobody listens or `liveSignals` is off.
    */
   signal(event: RunEventInit): void {
-    if (!this.liveSignals || this.listeners.size === 0) return;
+    if (!this.wantsSignals) return;
     if (event.ts === undefined) event.ts = this.clock.now();
     this.signals.add(event);
     this.queue(event);

@@ -34,7 +34,7 @@ export interface LoggedInput {
   /** When it arrived. */
   ts: number;
   /** Its place among the run's deliveries, when one process numbered them (a `Pipeline` does). */
-  delivery?: number;
+  delivery?: number | undefined;
 }
 
 /** A handoff read back from the log: a torch `from` one campfire received by `to`. */

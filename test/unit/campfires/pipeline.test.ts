@@ -129,6 +129,20 @@ describe('Pipeline', () => {
 });
 
 describe('Pipeline in a notebook', () => {
+  it('shows a campfire\'s own torches after a logged run (read back from the log) and after cycles run on its own', async () => {
+    const log = SqliteRunLog.open(':memory:');
+    const scrape = source('scrape', 'headlines', ['blackout', 'storm', 'flood']);
+    const pipeline = new Pipeline({ runLog: log, campfires: [scrape, stage('sentiment', ['headlines'], null)] });
+    await pipeline.run({ cycles: 2, display: false });
+    const claims = async () => ((await scrape.toMimeBundle())['application/vnd.campfires.torchflow.v1+json'] as { torches: { claim: string }[] }).torches.map((torch) => torch.claim);
+    expect(await claims()).toEqual(['blackout', 'storm']);
+    await scrape.cycle();
+    expect(await claims()).toEqual(['blackout', 'storm', 'flood']);
+    log.close();
+    // With the log closed, what the process still holds.
+    expect(await claims()).toEqual(['flood']);
+  });
+
   it('gives its run a torch-flow bundle for the notebook, with every torch and its receivers', async () => {
     const pipeline = new Pipeline({ name: 'flow', campfires: [source('scrape', 'headlines', ['blackout']), stage('sentiment', ['headlines'], 'mood')] });
     const run = await pipeline.run({ cycles: 1, display: false });
