@@ -134,21 +134,49 @@ export abstract class Camper {
 
   /** Runs one turn: builds the prompt, calls `overridePrompt`, validates the answer as a torch (null: nothing to say). */
   async answer(context: CamperContext): Promise<Torch | null> {
+    return this.respond(context);
+  }
+
+  /**
+   * `answer` without a promise when nothing in the turn is one: a plain function camper
+   * then costs its campfire no await (the campfire calls this).
+   */
+  respond(context: CamperContext): Torch | null | Promise<Torch | null> {
     this.current = context;
+    let finished = true;
     try {
-      // Await only what is a promise: a plain function camper then costs no extra ticks.
       const built = this.buildPrompt(context);
-      const prompt = typeof built === 'string' ? built : await built;
-      const given = this.overridePrompt(prompt, context);
-      const answer = isThenable(given) ? await given : given;
-      if (answer === null || answer === undefined) return null;
-      if (isCheckedTorch(answer)) return answer;
-      const torch = createTorch(typeof answer === 'string' ? { claim: answer } : answer);
-      checkedTorches.add(torch);
-      return torch;
+      if (typeof built !== 'string') {
+        finished = false;
+        return this.respondLater(built, context);
+      }
+      const given = this.overridePrompt(built, context);
+      if (isThenable(given)) {
+        finished = false;
+        return this.respondLater(null, context, given);
+      }
+      return this.toTorch(given);
+    } finally {
+      // A turn still waiting keeps `current` (for loadRag) until it ends.
+      if (finished) this.current = null;
+    }
+  }
+
+  private async respondLater(built: Promise<string> | null, context: CamperContext, given?: Promise<CamperAnswer>): Promise<Torch | null> {
+    try {
+      const answer = given ? await given : await this.overridePrompt(await (built as Promise<string>), context);
+      return this.toTorch(answer);
     } finally {
       this.current = null;
     }
+  }
+
+  private toTorch(answer: CamperAnswer): Torch | null {
+    if (answer === null || answer === undefined) return null;
+    if (isCheckedTorch(answer)) return answer;
+    const torch = createTorch(typeof answer === 'string' ? { claim: answer } : answer);
+    checkedTorches.add(torch);
+    return torch;
   }
 
   /** True while this camper holds an unused torchbearer grant. */
@@ -160,12 +188,17 @@ export abstract class Camper {
    * Sends a torch on the campfire's output channel. Only the cycle's torchbearer may,
    * once; anyone else gets a `PermissionError`. The campfire calls this for the torchbearer.
    */
-  async publish(torch: TorchInput): Promise<SentTorch> {
-    const checked = checkedTorches.has(torch) ? (torch as Torch) : createTorch(torch);
-    if (!this.publisher) throw notTorchbearerError(this.name, null, null, 'it has not joined a campfire');
-    const grant = this.grant;
-    this.grant = null;
-    return this.publisher.publishAsTorchbearer(this, checked, grant);
+  publish(torch: TorchInput): Promise<SentTorch> {
+    // Not `async`: one promise less per torch; every refusal still arrives as a rejection.
+    try {
+      const checked = checkedTorches.has(torch) ? (torch as Torch) : createTorch(torch);
+      if (!this.publisher) throw notTorchbearerError(this.name, null, null, 'it has not joined a campfire');
+      const grant = this.grant;
+      this.grant = null;
+      return this.publisher.publishAsTorchbearer(this, checked, grant);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Called by the campfire that hosts this camper. */

@@ -85,6 +85,7 @@ export class Campfire implements TorchPublisher {
   private activeGrant: TorchbearerGrant | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private cycles = 0;
+  private pendingCycles = 0;
   private sent = 0;
   private failures = 0;
   private last: Torch | null = null;
@@ -150,9 +151,17 @@ export class Campfire implements TorchPublisher {
 
   /** Runs one cycle on `inputs` (cycles of one campfire never overlap). */
   cycle(inputs: readonly ReceivedTorch[] = []): Promise<CycleResult> {
-    const next = this.queue.then(() => this.runCycle(inputs));
+    this.pendingCycles += 1;
+    const next = this.queue.then(() => this.runCycle(inputs)).finally(() => {
+      this.pendingCycles -= 1;
+    });
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  /** True while a cycle is running or waiting to run. */
+  get busy(): boolean {
+    return this.pendingCycles > 0;
   }
 
   /** Resolves when every cycle asked for so far has finished. */
@@ -209,7 +218,9 @@ export class Campfire implements TorchPublisher {
     for (const camper of this.campers) {
       let torch: Torch | null;
       try {
-        torch = await camper.answer({ campfire: this.name, cycle, inputs, previous: this.strategy === 'refine' ? previous : null, partyBox: camper.partyBox, clock: this.clock });
+        // Await only a promise: a plain function camper answers without one.
+        const given = camper.respond({ campfire: this.name, cycle, inputs, previous: this.strategy === 'refine' ? previous : null, partyBox: camper.partyBox, clock: this.clock });
+        torch = given instanceof Promise ? await given : given;
       } catch (error) {
         errors += 1;
         this.failures += 1;

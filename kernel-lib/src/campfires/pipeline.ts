@@ -188,12 +188,19 @@ export class Pipeline {
   private async settle(): Promise<void> {
     // A bus handler awaits the campfire's cycle, and a cycle publishes before it ends, so a
     // drained bus means the cascade is over; the loop covers buses that drain differently.
+    // Runs once per round: plain loops, and only busy campfires are awaited.
     for (;;) {
-      const before = this.list.reduce((sum, campfire) => sum + campfire.cycleCount, 0);
+      const before = this.totalCycles();
       await this.bus.drain();
-      await Promise.all(this.list.map((campfire) => campfire.idle()));
-      if (this.list.reduce((sum, campfire) => sum + campfire.cycleCount, 0) === before) return;
+      for (const campfire of this.list) if (campfire.busy) await campfire.idle();
+      if (this.totalCycles() === before) return;
     }
+  }
+
+  private totalCycles(): number {
+    let total = 0;
+    for (const campfire of this.list) total += campfire.cycleCount;
+    return total;
   }
 
   /** The last run's torch flow (or the wiring alone before any run). */
