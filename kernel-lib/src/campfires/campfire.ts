@@ -303,6 +303,7 @@ export class Campfire implements TorchPublisher {
       this.recent.push(event);
       if (this.recent.length > 2 * RECENT_EVENTS) this.recent.splice(0, this.recent.length - RECENT_EVENTS);
     }
+    if (this.listeners.size === 0) return;
     for (const listener of this.listeners) {
       try {
         listener(event);

@@ -82,10 +82,11 @@ export class RunRecorder {
     this.signals.clear();
     if (events.length > 0) this.lastSeq = (events[events.length - 1] as RunEvent).seq;
     if (this.listeners.size > 0) {
+      const listeners = [...this.listeners];
       for (const event of told) {
-        for (const listener of this.listeners) {
+        for (let index = 0; index < listeners.length; index += 1) {
           try {
-            listener(event);
+            (listeners[index] as RunEventListener)(event);
           } catch (error) {
             process.stderr.write(`campfires: an onEvent listener failed: ${(error as Error)?.message ?? error}\n`);
           }
