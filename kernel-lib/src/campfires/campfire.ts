@@ -61,6 +61,8 @@ function errorJson(error: unknown): JsonValue {
 
 const RECENT_EVENTS = 2000;
 
+const ignore = (): undefined => undefined;
+
 /**
  * A small group of campers that turns what it hears into exactly one torch per cycle.
  * The camper whose answer is final becomes the torchbearer: it alone may write that torch
@@ -152,10 +154,9 @@ export class Campfire implements TorchPublisher {
   /** Runs one cycle on `inputs` (cycles of one campfire never overlap). */
   cycle(inputs: readonly ReceivedTorch[] = []): Promise<CycleResult> {
     this.pendingCycles += 1;
-    const next = this.queue.then(() => this.runCycle(inputs)).finally(() => {
-      this.pendingCycles -= 1;
-    });
-    this.queue = next.catch(() => undefined);
+    // An idle campfire starts at once; a busy one queues behind the cycles before it.
+    const next = this.pendingCycles === 1 ? this.runCycle(inputs) : this.queue.then(() => this.runCycle(inputs));
+    this.queue = next.catch(ignore);
     return next;
   }
 
@@ -207,48 +208,52 @@ export class Campfire implements TorchPublisher {
   private activeAt = 0;
 
   private async runCycle(inputs: readonly ReceivedTorch[]): Promise<CycleResult> {
-    this.cycles += 1;
-    const cycle = this.cycles;
-    this.currentInputs = inputs;
-    this.activeAt = this.clock.now();
-    if (this.recorder.wantsSignals) this.signal(PIPELINE_EVENT.campfireStatus, { status: 'active', cycle });
-    let errors = 0;
-    const answers: { camper: Camper; torch: Torch }[] = [];
-    let previous: Torch | null = null;
-    for (const camper of this.campers) {
-      let torch: Torch | null;
-      try {
-        // Await only a promise: a plain function camper answers without one.
-        const given = camper.respond({ campfire: this.name, cycle, inputs, previous: this.strategy === 'refine' ? previous : null, partyBox: camper.partyBox, clock: this.clock });
-        torch = given instanceof Promise ? await given : given;
-      } catch (error) {
-        errors += 1;
-        this.failures += 1;
-        this.record(PIPELINE_EVENT.camperError, { cycle, error: errorJson(error) }, camper.name);
-        torch = createErrorTorch(error, camper.name);
+    try {
+      this.cycles += 1;
+      const cycle = this.cycles;
+      this.currentInputs = inputs;
+      this.activeAt = this.clock.now();
+      if (this.recorder.wantsSignals) this.signal(PIPELINE_EVENT.campfireStatus, { status: 'active', cycle });
+      let errors = 0;
+      const answers: { camper: Camper; torch: Torch }[] = [];
+      let previous: Torch | null = null;
+      for (const camper of this.campers) {
+        let torch: Torch | null;
+        try {
+          // Await only a promise: a plain function camper answers without one.
+          const given = camper.respond({ campfire: this.name, cycle, inputs, previous: this.strategy === 'refine' ? previous : null, partyBox: camper.partyBox, clock: this.clock });
+          torch = given instanceof Promise ? await given : given;
+        } catch (error) {
+          errors += 1;
+          this.failures += 1;
+          this.record(PIPELINE_EVENT.camperError, { cycle, error: errorJson(error) }, camper.name);
+          torch = createErrorTorch(error, camper.name);
+        }
+        if (!torch) continue;
+        answers.push({ camper, torch });
+        if (!isErrorTorch(torch)) previous = torch;
       }
-      if (!torch) continue;
-      answers.push({ camper, torch });
-      if (!isErrorTorch(torch)) previous = torch;
-    }
-    const final = this.pick(answers);
-    let result: CycleResult = { campfire: this.name, cycle, torch: null, torchbearer: null, messageId: null, errors };
-    if (final) {
-      const grant = new TorchbearerGrant(this.name, final.camper.name, this.output, cycle);
-      this.activeGrant = grant;
-      final.camper.receiveGrant(grant);
-      try {
-        const sent = await final.camper.publish(final.torch);
-        result = { ...result, torch: sent.torch, torchbearer: final.camper.name, messageId: sent.messageId };
-      } finally {
-        final.camper.revokeGrant();
-        this.activeGrant = null;
+      const final = this.pick(answers);
+      let result: CycleResult = { campfire: this.name, cycle, torch: null, torchbearer: null, messageId: null, errors };
+      if (final) {
+        const grant = new TorchbearerGrant(this.name, final.camper.name, this.output, cycle);
+        this.activeGrant = grant;
+        final.camper.receiveGrant(grant);
+        try {
+          const sent = await final.camper.publish(final.torch);
+          result = { ...result, torch: sent.torch, torchbearer: final.camper.name, messageId: sent.messageId };
+        } finally {
+          final.camper.revokeGrant();
+          this.activeGrant = null;
+        }
       }
+      // A torch sent is the cycle's row; a cycle that sent none still records that it ran.
+      if (!result.torch) this.record(PIPELINE_EVENT.cycleEnded, cycleRowData(cycle, this.activeAt, this.loggedInputs(inputs), null));
+      this.currentInputs = [];
+      return result;
+    } finally {
+      this.pendingCycles -= 1;
     }
-    // A torch sent is the cycle's row; a cycle that sent none still records that it ran.
-    if (!result.torch) this.record(PIPELINE_EVENT.cycleEnded, cycleRowData(cycle, this.activeAt, this.loggedInputs(inputs), null));
-    this.currentInputs = [];
-    return result;
   }
 
   /** The final answer: `refine` takes the last answer that is not an error, `best-of` the most confident (first on a tie). */

@@ -80,6 +80,8 @@ interface MemorySubscription extends Subscription {
   active: boolean;
 }
 
+const published: Promise<void> = Promise.resolve();
+
 /** Reports a handler failure; by default it is written to stderr so a cycle is never silently lost. */
 export type DeliveryErrorHandler = (error: unknown, message: Message, subscriber: string) => void;
 
@@ -94,14 +96,24 @@ export class MemoryChannelBus implements ChannelBus {
     process.stderr.write(`campfires: ${subscriber} failed on ${message.channel}/${message.id}: ${(error as Error)?.message ?? error}\n`);
   }) {}
 
-  async publish(message: Message): Promise<void> {
-    if (this.closed) throw new CampfiresError({ code: 'bus_closed', message: 'the channel bus is closed' });
-    const checked = checkMessage(message);
-    for (const subscription of this.subscriptions.get(checked.channel) ?? []) {
-      if (!subscription.active) continue;
-      subscription.queue.push(checked);
-      this.pending += 1;
-      void this.pump(subscription);
+  publish(message: Message): Promise<void> {
+    // Not `async`: the work is synchronous, so one shared settled promise serves every send;
+    // a refusal still arrives as a rejection.
+    try {
+      if (this.closed) throw new CampfiresError({ code: 'bus_closed', message: 'the channel bus is closed' });
+      const checked = checkMessage(message);
+      const subscriptions = this.subscriptions.get(checked.channel);
+      if (subscriptions) {
+        for (const subscription of subscriptions) {
+          if (!subscription.active) continue;
+          subscription.queue.push(checked);
+          this.pending += 1;
+          void this.pump(subscription);
+        }
+      }
+      return published;
+    } catch (error) {
+      return Promise.reject(error);
     }
   }
 
