@@ -215,7 +215,9 @@ export class Campfire implements TorchPublisher {
       this.activeAt = this.clock.now();
       if (this.recorder.wantsSignals) this.signal(PIPELINE_EVENT.campfireStatus, { status: 'active', cycle });
       let errors = 0;
-      const answers: { camper: Camper; torch: Torch }[] = [];
+      // The final answer so far (see `isBetter`): kept as it comes, no list of answers.
+      let finalCamper: Camper | null = null;
+      let finalTorch: Torch | null = null;
       let previous: Torch | null = null;
       for (const camper of this.campers) {
         let torch: Torch | null;
@@ -230,22 +232,26 @@ export class Campfire implements TorchPublisher {
           torch = createErrorTorch(error, camper.name);
         }
         if (!torch) continue;
-        answers.push({ camper, torch });
+        if (this.isBetter(torch, finalTorch)) {
+          finalCamper = camper;
+          finalTorch = torch;
+        }
         if (!isErrorTorch(torch)) previous = torch;
       }
-      const final = this.pick(answers);
-      let result: CycleResult = { campfire: this.name, cycle, torch: null, torchbearer: null, messageId: null, errors };
-      if (final) {
-        const grant = new TorchbearerGrant(this.name, final.camper.name, this.output, cycle);
+      let result: CycleResult;
+      if (finalCamper && finalTorch) {
+        const grant = new TorchbearerGrant(this.name, finalCamper.name, this.output, cycle);
         this.activeGrant = grant;
-        final.camper.receiveGrant(grant);
+        finalCamper.receiveGrant(grant);
         try {
-          const sent = await final.camper.publish(final.torch);
-          result = { ...result, torch: sent.torch, torchbearer: final.camper.name, messageId: sent.messageId };
+          const sent = await finalCamper.publish(finalTorch);
+          result = { campfire: this.name, cycle, torch: sent.torch, torchbearer: finalCamper.name, messageId: sent.messageId, errors };
         } finally {
-          final.camper.revokeGrant();
+          finalCamper.revokeGrant();
           this.activeGrant = null;
         }
+      } else {
+        result = { campfire: this.name, cycle, torch: null, torchbearer: null, messageId: null, errors };
       }
       // A torch sent is the cycle's row; a cycle that sent none still records that it ran.
       if (!result.torch) this.record(PIPELINE_EVENT.cycleEnded, cycleRowData(cycle, this.activeAt, this.loggedInputs(inputs), null));
@@ -256,14 +262,16 @@ export class Campfire implements TorchPublisher {
     }
   }
 
-  /** The final answer: `refine` takes the last answer that is not an error, `best-of` the most confident (first on a tie). */
-  private pick(answers: { camper: Camper; torch: Torch }[]): { camper: Camper; torch: Torch } | null {
-    if (answers.length === 0) return null;
-    if (answers.length === 1) return answers[0] as { camper: Camper; torch: Torch };
-    const good = answers.filter((answer) => !isErrorTorch(answer.torch));
-    if (good.length === 0) return answers[answers.length - 1] ?? null;
-    if (this.strategy === 'refine') return good[good.length - 1] ?? null;
-    return good.reduce((best, answer) => (answer.torch.confidence > best.torch.confidence ? answer : best));
+  /**
+   * Whether `torch` replaces `best` as the final answer. `refine`: the last answer that is not
+   * an error; `best-of`: the most confident answer that is not an error, the first on a tie.
+   * Errors count only while no camper has answered properly: then the last error is final.
+   */
+  private isBetter(torch: Torch, best: Torch | null): boolean {
+    if (best === null) return true;
+    if (isErrorTorch(torch)) return isErrorTorch(best);
+    if (isErrorTorch(best)) return true;
+    return this.strategy === 'refine' || torch.confidence > best.confidence;
   }
 
   /** Queues one event about this campfire (one object per event: this is the hot path). */

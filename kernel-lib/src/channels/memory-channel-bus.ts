@@ -6,14 +6,24 @@ const envelopeSchema = messageSchema.extend({ payload: z.unknown() });
 const envelopeKeys = new Set(Object.keys(envelopeSchema.shape));
 
 /** Where `value` stops being JSON (a function, undefined, NaN, a class instance...), or null when it is JSON. */
-function notJsonAt(value: unknown, path: string, depth = 0): { path: string; value: unknown } | null {
+function notJsonAt(value: unknown, path: string): { path: string; value: unknown } | null {
+  const found = firstNonJson(value, 0);
+  if (!found) return null;
+  // The path is spelled out only for the refusal: a valid payload builds no strings.
+  return { path: [path, ...found.keys.reverse()].join('.'), value: found.value };
+}
+
+function firstNonJson(value: unknown, depth: number): { keys: string[]; value: unknown } | null {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return null;
-  if (typeof value === 'number') return Number.isFinite(value) ? null : { path, value };
-  if (depth > 64) return { path, value: 'nested more than 64 levels' };
+  if (typeof value === 'number') return Number.isFinite(value) ? null : { keys: [], value };
+  if (depth > 64) return { keys: [], value: 'nested more than 64 levels' };
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index += 1) {
-      const found = notJsonAt(value[index], `${path}.${index}`, depth + 1);
-      if (found) return found;
+      const found = firstNonJson(value[index], depth + 1);
+      if (found) {
+        found.keys.push(String(index));
+        return found;
+      }
     }
     return null;
   }
@@ -23,12 +33,15 @@ function notJsonAt(value: unknown, path: string, depth = 0): { path: string; val
       if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
       const item = (value as Record<string, unknown>)[key];
       if (item === undefined) continue;
-      const found = notJsonAt(item, `${path}.${key}`, depth + 1);
-      if (found) return found;
+      const found = firstNonJson(item, depth + 1);
+      if (found) {
+        found.keys.push(key);
+        return found;
+      }
     }
     return null;
   }
-  return { path, value };
+  return { keys: [], value };
 }
 
 const channelPattern = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
