@@ -32,6 +32,12 @@ export interface GenerateObjectOptions<S extends z.ZodType> {
   fallback?: z.output<S>;
   /** Fixes known quirks before validation, e.g. `acceptActionKeyVariants()`. */
   normalize?: (raw: unknown) => unknown;
+  /**
+   * A cheaper check of the common well-formed answer: returns exactly what `schema` would,
+   * or undefined to let `schema` decide and explain. Zod's first parse after the process
+   * has been idle (waiting for the model) costs more than the rest of a decision's work.
+   */
+  quickParse?: (candidate: unknown) => z.output<S> | undefined;
   runLog?: RunLog;
   runId?: string;
   /** What is asking (`Sentiment/llm`, `agent:Mayor`), written with each attempt. */
@@ -184,7 +190,8 @@ export async function generateObject<S extends z.ZodType>(options: GenerateObjec
     let problem: string;
     if (extracted.success) {
       const candidate = options.normalize ? options.normalize(extracted.data) : extracted.data;
-      const parsed = schema.safeParse(candidate);
+      const quick = options.quickParse?.(candidate);
+      const parsed = quick === undefined ? schema.safeParse(candidate) : { success: true as const, data: quick };
       if (parsed.success) {
         const record: ModelAttempt = { attempt, ok: true, raw, error: null, latencyMs, usage, model: answeredBy };
         attempts.push(record);

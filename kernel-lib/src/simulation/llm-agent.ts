@@ -3,7 +3,7 @@ import { generateObject, type LanguageModel, type ModelRequest, type ModelRespon
 import type { JsonValue } from '../messages';
 import type { RunLog } from '../runlog';
 import { BaseCouncilAgent, type Observation } from './council-agent';
-import { modelActionSchema, normalizeModelAction, type Action, type Persona } from './models';
+import { modelActionSchema, normalizeModelAction, quickParseModelAction, type Action, type Persona } from './models';
 import { buildActionPrompt } from './simulation-prompt';
 
 /** The fallback reason when the model gives no valid answer in its attempts (as in the original). */
@@ -98,6 +98,7 @@ export class LLMAgent extends BaseCouncilAgent {
       retries: this.retries,
       fallback: { action: 'pass', target: 'world', reason: LLM_FALLBACK_REASON },
       normalize: normalizeModelAction,
+      quickParse: quickParseModelAction,
       runLog: this.run?.runLog,
       runId: this.run?.runId,
       label: `agent:${this.name}`,
