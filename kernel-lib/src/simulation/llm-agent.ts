@@ -89,7 +89,14 @@ export class LLMAgent extends BaseCouncilAgent {
 
   async decideAction(observation: Observation): Promise<Action> {
     const messages = buildActionPrompt(this.persona, observation);
-    const prompt = messages.map((message) => `[${message.role}]\n${message.content}`).join('\n\n');
+    // Concatenated rather than joined: the parts are linked, not copied into a new string
+    // on the way to the model call (the trace is serialized later, while the model thinks).
+    let prompt = '';
+    let separator = '';
+    for (const message of messages) {
+      prompt += `${separator}[${message.role}]\n${message.content}`;
+      separator = '\n\n';
+    }
     const recorder = new AnswerRecorder(this.model);
     const result = await generateObject({
       model: recorder,

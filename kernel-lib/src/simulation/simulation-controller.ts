@@ -196,11 +196,12 @@ export class SimulationController {
             if (simulation.log_level === 'debug') for (const error of trace.errors ?? []) this.narrate?.(`    ${agent.name} ${error}`);
           }
         }
-        const summary: RoundSummary = {
+        // Frozen, so the prompt keeps the text it makes of this round for every member and both turns it is shown.
+        const summary: RoundSummary = Object.freeze({
           turn,
-          actions: round.map((entry) => ({ agent: entry.agent, type: entry.action.type, target: entry.action.target, reason: entry.action.reason, success: entry.success })),
-          state: world.state,
-        };
+          actions: Object.freeze(round.map((entry) => Object.freeze({ agent: entry.agent, type: entry.action.type, target: entry.action.target, reason: entry.action.reason, success: entry.success }))),
+          state: Object.freeze(world.state),
+        }) as RoundSummary;
         for (const agent of this.agents) agent.remember(summary);
         const allPass = round.every((entry) => entry.action.type === 'pass');
         streak = allPass ? streak + 1 : 0;
