@@ -4,7 +4,7 @@ import { CampfiresError, ModelError, formatIssues, issuesFromZod } from '../core
 import type { JsonValue } from '../messages';
 import type { RunLog } from '../runlog';
 import { extractJson } from './extract-json';
-import type { LanguageModel, ModelMessage, ModelUsage } from './language-model';
+import type { LanguageModel, ModelMessage, ModelResponse, ModelUsage } from './language-model';
 import { defaultModelDebugLog, type ModelDebugLog } from './model-debug-log';
 import { redactSecrets } from './redact-secrets';
 
@@ -135,7 +135,7 @@ export async function generateObject<S extends z.ZodType>(options: GenerateObjec
   const attempts: ModelAttempt[] = [];
   let lastError: CampfiresError | undefined;
 
-  const log = (attempt: ModelAttempt, prompt: ModelMessage[]): void => {
+  const log = (attempt: ModelAttempt, loggedPrompt: JsonValue): void => {
     const data = {
       label,
       provider: model.provider,
@@ -143,7 +143,7 @@ export async function generateObject<S extends z.ZodType>(options: GenerateObjec
       attempt: attempt.attempt,
       of: retries,
       ok: attempt.ok,
-      prompt: promptForLog(prompt),
+      prompt: loggedPrompt,
       raw: attempt.raw === null ? null : redacted(attempt.raw),
       error: attempt.error,
       latencyMs: attempt.latencyMs,
@@ -161,8 +161,9 @@ export async function generateObject<S extends z.ZodType>(options: GenerateObjec
     let raw: string;
     let usage: ModelUsage | null = null;
     let answeredBy = model.modelId;
+    let answer: Promise<ModelResponse>;
     try {
-      const response = await model.generate({
+      answer = model.generate({
         messages: prompt,
         jsonSchema,
         temperature: options.temperature,
@@ -170,6 +171,13 @@ export async function generateObject<S extends z.ZodType>(options: GenerateObjec
         timeoutMs: options.timeoutMs,
         signal: options.signal,
       });
+    } catch (error) {
+      answer = Promise.reject(error);
+    }
+    // Made while the model thinks rather than between its answer and the caller's next step.
+    const loggedPrompt = promptForLog(prompt);
+    try {
+      const response = await answer;
       raw = response.text;
       usage = response.usage ?? null;
       answeredBy = response.model;
@@ -181,7 +189,7 @@ export async function generateObject<S extends z.ZodType>(options: GenerateObjec
       lastError = failure;
       const record: ModelAttempt = { attempt, ok: false, raw: null, error: failure.message, latencyMs: Math.round(performance.now() - started), usage: null, model: answeredBy };
       attempts.push(record);
-      log(record, prompt);
+      log(record, loggedPrompt);
       if (failure.details.retryable !== true) break; // a down host or a bad key will not get better by asking again
       continue;
     }
@@ -195,7 +203,7 @@ export async function generateObject<S extends z.ZodType>(options: GenerateObjec
       if (parsed.success) {
         const record: ModelAttempt = { attempt, ok: true, raw, error: null, latencyMs, usage, model: answeredBy };
         attempts.push(record);
-        log(record, prompt);
+        log(record, loggedPrompt);
         return { value: parsed.data, fallback: false, attempts };
       }
       problem = problemOf(parsed, candidate);
@@ -204,7 +212,7 @@ export async function generateObject<S extends z.ZodType>(options: GenerateObjec
     }
     const record: ModelAttempt = { attempt, ok: false, raw, error: problem, latencyMs, usage, model: answeredBy };
     attempts.push(record);
-    log(record, prompt);
+    log(record, loggedPrompt);
     lastError = new ModelError({
       code: 'model_output_invalid',
       message: `${label}: ${model.provider} model ${model.modelId} gave no valid answer in ${attempt} attempt${attempt === 1 ? '' : 's'}; last problem: ${problem}`,

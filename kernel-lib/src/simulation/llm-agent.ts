@@ -114,7 +114,8 @@ export class LLMAgent extends BaseCouncilAgent {
       debugLog: false,
     });
     if (recorder.stop !== undefined) throw recorder.stop;
-    const errors = result.attempts.flatMap((attempt) => (attempt.error ? [`attempt ${attempt.attempt}: ${attempt.error}`] : []));
+    const errors: string[] = [];
+    for (const attempt of result.attempts) if (attempt.error) errors.push(`attempt ${attempt.attempt}: ${attempt.error}`);
     this.trace = { prompt, attempts: recorder.answers, errors, fallback: result.fallback };
     return { type: result.value.action, target: result.value.target, reason: result.value.reason };
   }

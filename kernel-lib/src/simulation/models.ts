@@ -75,7 +75,21 @@ export function quickParseModelAction(candidate: unknown): ModelAction | undefin
  */
 export function normalizeModelAction(raw: unknown): unknown {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
-  const record = { ...(raw as Record<string, unknown>) };
+  const given = raw as Record<string, unknown>;
+  // An answer with nothing to fix is passed on as it is, not copied.
+  if (
+    Object.getPrototypeOf(given) === Object.prototype &&
+    !('type' in given) &&
+    typeof given.action === 'string' &&
+    actionTypes.has(given.action) &&
+    typeof given.target === 'string' &&
+    given.target !== '' &&
+    typeof given.reason === 'string' &&
+    given.reason.length <= 500
+  ) {
+    return raw;
+  }
+  const record = { ...given };
   if (record.action === undefined && record.type !== undefined) record.action = record.type;
   delete record.type;
   if (typeof record.action === 'string') record.action = record.action.trim().toLowerCase();

@@ -134,7 +134,11 @@ export class SimulationController {
     const names = this.agents.map((agent) => agent.name);
     const world = new World(initialWorldState(this.config), names);
     for (const agent of this.agents) agent.seat(names, simulation.history_depth);
-    const buffered = new BufferedRunLog(this.runLog, (event) => this.pending.push({ ...event, ts: event.ts ?? this.clock.now() }));
+    const buffered = new BufferedRunLog(this.runLog, (event) => {
+      const queued = { ...event, ts: event.ts ?? this.clock.now() };
+      this.pending.push(queued);
+      return queued;
+    });
     for (const agent of this.agents) agent.attachRun(buffered, (this.runInfo as RunInfo).id);
     const debug = this.options.debugLogPath ? new JsonlDebugLog(this.options.debugLogPath) : null;
     this.current = { actions: [], turns: [], end: null };

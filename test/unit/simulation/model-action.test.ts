@@ -37,4 +37,13 @@ describe('quickParseModelAction', () => {
   it('accepts a normalized well-formed answer without the schema', () => {
     expect(quickParseModelAction(normalizeModelAction(JSON.parse('{"type": " Pass ", "target": ""}')))).toEqual({ action: 'pass', target: 'world', reason: '' });
   });
+
+describe('normalizeModelAction', () => {
+  it('passes an answer with nothing to fix on as it is and fixes the rest in a copy', () => {
+    const clean = { action: 'pass', target: 'world', reason: 'wait' };
+    expect(normalizeModelAction(clean)).toBe(clean);
+    const quirky = { type: 'Pass ', reason: 'x'.repeat(600) };
+    expect(normalizeModelAction(quirky)).toEqual({ action: 'pass', target: 'world', reason: `${'x'.repeat(497)}...` });
+    expect(quirky).toEqual({ type: 'Pass ', reason: 'x'.repeat(600) });
+  });
 });
