@@ -36,6 +36,11 @@ function balancedEnd(text: string, start: number): number {
  * @example extractJson('Sure! ```json\n{"claim":"ok"}\n```') // { success: true, data: { claim: 'ok' } }
  */
 export function extractJson(text: string): ExtractJsonResult {
+  // The common answer is one bare object: parse it as it is before looking any further.
+  if (text.charCodeAt(0) === 0x7b && text.charCodeAt(text.length - 1) === 0x7d) {
+    const bare = tryParse(text);
+    if (bare.ok) return { success: true, data: bare.value };
+  }
   const trimmed = text.trim();
   if (trimmed === '') return { success: false, error: 'the answer was empty' };
   const whole = tryParse(trimmed);

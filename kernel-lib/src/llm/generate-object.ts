@@ -4,7 +4,7 @@ import { CampfiresError, ModelError, formatIssues, issuesFromZod } from '../core
 import type { JsonValue } from '../messages';
 import type { RunLog } from '../runlog';
 import { extractJson } from './extract-json';
-import type { LanguageModel, ModelMessage, ModelUsage } from './language-model';
+import type { LanguageModel, ModelMessage, ModelResponse, ModelUsage } from './language-model';
 import { defaultModelDebugLog, type ModelDebugLog } from './model-debug-log';
 import { redactSecrets } from './redact-secrets';
 
@@ -32,6 +32,12 @@ export interface GenerateObjectOptions<S extends z.ZodType> {
   fallback?: z.output<S>;
   /** Fixes known quirks before validation, e.g. `acceptActionKeyVariants()`. */
   normalize?: (raw: unknown) => unknown;
+  /**
+   * A cheaper check of the common well-formed answer: returns exactly what `schema` would,
+   * or undefined to let `schema` decide and explain. Zod's first parse after the process
+   * has been idle (waiting for the model) costs more than the rest of a decision's work.
+   */
+  quickParse?: (candidate: unknown) => z.output<S> | undefined;
   runLog?: RunLog;
   runId?: string;
   /** What is asking (`Sentiment/llm`, `agent:Mayor`), written with each attempt. */
@@ -129,7 +135,7 @@ export async function generateObject<S extends z.ZodType>(options: GenerateObjec
   const attempts: ModelAttempt[] = [];
   let lastError: CampfiresError | undefined;
 
-  const log = (attempt: ModelAttempt, prompt: ModelMessage[]): void => {
+  const log = (attempt: ModelAttempt, loggedPrompt: JsonValue): void => {
     const data = {
       label,
       provider: model.provider,
@@ -137,7 +143,7 @@ export async function generateObject<S extends z.ZodType>(options: GenerateObjec
       attempt: attempt.attempt,
       of: retries,
       ok: attempt.ok,
-      prompt: promptForLog(prompt),
+      prompt: loggedPrompt,
       raw: attempt.raw === null ? null : redacted(attempt.raw),
       error: attempt.error,
       latencyMs: attempt.latencyMs,
@@ -155,8 +161,9 @@ export async function generateObject<S extends z.ZodType>(options: GenerateObjec
     let raw: string;
     let usage: ModelUsage | null = null;
     let answeredBy = model.modelId;
+    let answer: Promise<ModelResponse>;
     try {
-      const response = await model.generate({
+      answer = model.generate({
         messages: prompt,
         jsonSchema,
         temperature: options.temperature,
@@ -164,6 +171,13 @@ export async function generateObject<S extends z.ZodType>(options: GenerateObjec
         timeoutMs: options.timeoutMs,
         signal: options.signal,
       });
+    } catch (error) {
+      answer = Promise.reject(error);
+    }
+    // Made while the model thinks rather than between its answer and the caller's next step.
+    const loggedPrompt = promptForLog(prompt);
+    try {
+      const response = await answer;
       raw = response.text;
       usage = response.usage ?? null;
       answeredBy = response.model;
@@ -175,7 +189,7 @@ export async function generateObject<S extends z.ZodType>(options: GenerateObjec
       lastError = failure;
       const record: ModelAttempt = { attempt, ok: false, raw: null, error: failure.message, latencyMs: Math.round(performance.now() - started), usage: null, model: answeredBy };
       attempts.push(record);
-      log(record, prompt);
+      log(record, loggedPrompt);
       if (failure.details.retryable !== true) break; // a down host or a bad key will not get better by asking again
       continue;
     }
@@ -184,11 +198,12 @@ export async function generateObject<S extends z.ZodType>(options: GenerateObjec
     let problem: string;
     if (extracted.success) {
       const candidate = options.normalize ? options.normalize(extracted.data) : extracted.data;
-      const parsed = schema.safeParse(candidate);
+      const quick = options.quickParse?.(candidate);
+      const parsed = quick === undefined ? schema.safeParse(candidate) : { success: true as const, data: quick };
       if (parsed.success) {
         const record: ModelAttempt = { attempt, ok: true, raw, error: null, latencyMs, usage, model: answeredBy };
         attempts.push(record);
-        log(record, prompt);
+        log(record, loggedPrompt);
         return { value: parsed.data, fallback: false, attempts };
       }
       problem = problemOf(parsed, candidate);
@@ -197,7 +212,7 @@ export async function generateObject<S extends z.ZodType>(options: GenerateObjec
     }
     const record: ModelAttempt = { attempt, ok: false, raw, error: problem, latencyMs, usage, model: answeredBy };
     attempts.push(record);
-    log(record, prompt);
+    log(record, loggedPrompt);
     lastError = new ModelError({
       code: 'model_output_invalid',
       message: `${label}: ${model.provider} model ${model.modelId} gave no valid answer in ${attempt} attempt${attempt === 1 ? '' : 's'}; last problem: ${problem}`,

@@ -9,7 +9,8 @@ import type { JsonValue } from '../messages';
 export class BufferedRunLog implements RunLog {
   constructor(
     private readonly inner: RunLog,
-    private readonly enqueue: (event: RunEventInit) => void,
+    /** Queues an event and returns it as queued, with its time. */
+    private readonly enqueue: (event: RunEventInit) => RunEventInit,
   ) {}
 
   get path(): string {
@@ -17,8 +18,8 @@ export class BufferedRunLog implements RunLog {
   }
 
   append(runId: string, event: RunEventInit): RunEvent {
-    this.enqueue(event);
-    return { seq: 0, runId, ts: event.ts ?? Date.now(), kind: event.kind, campfire: event.campfire ?? null, camper: event.camper ?? null, channel: event.channel ?? null, messageId: event.messageId ?? null, data: event.data ?? null };
+    const queued = this.enqueue(event);
+    return { seq: 0, runId, ts: queued.ts ?? Date.now(), kind: event.kind, campfire: event.campfire ?? null, camper: event.camper ?? null, channel: event.channel ?? null, messageId: event.messageId ?? null, data: event.data ?? null };
   }
 
   appendMany(runId: string, events: RunEventInit[]): RunEvent[] {

@@ -47,11 +47,34 @@ export interface CouncilAgent {
   attachRun(runLog: RunLog, runId: string): void;
 }
 
+/** The allowed-action lists an observation can show, one frozen list per case. */
+const allowedLists: (Observation['allowed'] | undefined)[] = [];
+
+function allowedActions(noResources: boolean, alone: boolean): Observation['allowed'] {
+  const key = (noResources ? 2 : 0) + (alone ? 1 : 0);
+  let list = allowedLists[key];
+  if (!list) {
+    list = Object.freeze(
+      ACTION_TYPES.map((type) =>
+        Object.freeze({
+          type,
+          effect: ACTION_EFFECTS[type],
+          available: !(type === 'decrease_resource' && noResources) && !((type === 'support_agent' || type === 'oppose_agent') && alone),
+        }),
+      ),
+    );
+    allowedLists[key] = list;
+  }
+  return list;
+}
+
 /** Shared bookkeeping of council agents: seat, history window, internal state, observation. */
 export abstract class BaseCouncilAgent implements CouncilAgent {
   abstract readonly policy: string;
   readonly internalState: AgentState = { last_action: null };
   protected council: readonly string[] = [];
+  /** The council without this member, in seating order. */
+  protected others: readonly string[] = [];
   protected historyDepth = 2;
   protected history: RoundSummary[] = [];
   protected trace: DecisionTrace | undefined;
@@ -64,23 +87,22 @@ export abstract class BaseCouncilAgent implements CouncilAgent {
 
   seat(council: readonly string[], historyDepth: number): void {
     this.council = [...council];
+    this.others = Object.freeze(this.council.filter((name) => name !== this.name));
     this.historyDepth = historyDepth;
     this.history = [];
     this.internalState.last_action = null;
   }
 
   observe(worldState: Readonly<WorldState>): Observation {
-    const others = this.council.filter((name) => name !== this.name);
+    // Seated members and the allowed actions rarely change: the same frozen lists are handed
+    // out each turn (the prompt keeps the text made from them), not built anew.
+    const others = this.others;
     return {
       agent: this.name,
       world: Object.isFrozen(worldState) ? worldState : Object.freeze({ ...worldState }),
       others,
       history: this.historyDepth === 0 ? [] : this.history.slice(-this.historyDepth),
-      allowed: ACTION_TYPES.map((type) => ({
-        type,
-        effect: ACTION_EFFECTS[type],
-        available: !(type === 'decrease_resource' && worldState.resource_level <= 0) && !((type === 'support_agent' || type === 'oppose_agent') && others.length === 0),
-      })),
+      allowed: allowedActions(worldState.resource_level <= 0, others.length === 0),
     };
   }
 

@@ -3,7 +3,7 @@ import { generateObject, type LanguageModel, type ModelRequest, type ModelRespon
 import type { JsonValue } from '../messages';
 import type { RunLog } from '../runlog';
 import { BaseCouncilAgent, type Observation } from './council-agent';
-import { modelActionSchema, normalizeModelAction, type Action, type Persona } from './models';
+import { modelActionSchema, normalizeModelAction, quickParseModelAction, type Action, type Persona } from './models';
 import { buildActionPrompt } from './simulation-prompt';
 
 /** The fallback reason when the model gives no valid answer in its attempts (as in the original). */
@@ -89,7 +89,14 @@ export class LLMAgent extends BaseCouncilAgent {
 
   async decideAction(observation: Observation): Promise<Action> {
     const messages = buildActionPrompt(this.persona, observation);
-    const prompt = messages.map((message) => `[${message.role}]\n${message.content}`).join('\n\n');
+    // Concatenated rather than joined: the parts are linked, not copied into a new string
+    // on the way to the model call (the trace is serialized later, while the model thinks).
+    let prompt = '';
+    let separator = '';
+    for (const message of messages) {
+      prompt += `${separator}[${message.role}]\n${message.content}`;
+      separator = '\n\n';
+    }
     const recorder = new AnswerRecorder(this.model);
     const result = await generateObject({
       model: recorder,
@@ -98,6 +105,7 @@ export class LLMAgent extends BaseCouncilAgent {
       retries: this.retries,
       fallback: { action: 'pass', target: 'world', reason: LLM_FALLBACK_REASON },
       normalize: normalizeModelAction,
+      quickParse: quickParseModelAction,
       runLog: this.run?.runLog,
       runId: this.run?.runId,
       label: `agent:${this.name}`,
@@ -106,7 +114,8 @@ export class LLMAgent extends BaseCouncilAgent {
       debugLog: false,
     });
     if (recorder.stop !== undefined) throw recorder.stop;
-    const errors = result.attempts.flatMap((attempt) => (attempt.error ? [`attempt ${attempt.attempt}: ${attempt.error}`] : []));
+    const errors: string[] = [];
+    for (const attempt of result.attempts) if (attempt.error) errors.push(`attempt ${attempt.attempt}: ${attempt.error}`);
     this.trace = { prompt, attempts: recorder.answers, errors, fallback: result.fallback };
     return { type: result.value.action, target: result.value.target, reason: result.value.reason };
   }

@@ -134,7 +134,11 @@ export class SimulationController {
     const names = this.agents.map((agent) => agent.name);
     const world = new World(initialWorldState(this.config), names);
     for (const agent of this.agents) agent.seat(names, simulation.history_depth);
-    const buffered = new BufferedRunLog(this.runLog, (event) => this.pending.push({ ...event, ts: event.ts ?? this.clock.now() }));
+    const buffered = new BufferedRunLog(this.runLog, (event) => {
+      const queued = { ...event, ts: event.ts ?? this.clock.now() };
+      this.pending.push(queued);
+      return queued;
+    });
     for (const agent of this.agents) agent.attachRun(buffered, (this.runInfo as RunInfo).id);
     const debug = this.options.debugLogPath ? new JsonlDebugLog(this.options.debugLogPath) : null;
     this.current = { actions: [], turns: [], end: null };
@@ -196,11 +200,12 @@ export class SimulationController {
             if (simulation.log_level === 'debug') for (const error of trace.errors ?? []) this.narrate?.(`    ${agent.name} ${error}`);
           }
         }
-        const summary: RoundSummary = {
+        // Frozen, so the prompt keeps the text it makes of this round for every member and both turns it is shown.
+        const summary: RoundSummary = Object.freeze({
           turn,
-          actions: round.map((entry) => ({ agent: entry.agent, type: entry.action.type, target: entry.action.target, reason: entry.action.reason, success: entry.success })),
-          state: world.state,
-        };
+          actions: Object.freeze(round.map((entry) => Object.freeze({ agent: entry.agent, type: entry.action.type, target: entry.action.target, reason: entry.action.reason, success: entry.success }))),
+          state: Object.freeze(world.state),
+        }) as RoundSummary;
         for (const agent of this.agents) agent.remember(summary);
         const allPass = round.every((entry) => entry.action.type === 'pass');
         streak = allPass ? streak + 1 : 0;

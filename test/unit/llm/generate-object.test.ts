@@ -60,6 +60,20 @@ describe('generateObject', () => {
     expect(retry.at(-1)!.content).toMatch(/^That answer could not be used: action: .* \(got nothing\); target: .*; reason: .*\. Answer again with only one JSON object that follows the schema\.$/);
   });
 
+  it('takes the value of a quick parse and leaves the answers it does not accept to the schema, which says what is wrong', async () => {
+    const model = new ScriptedModel(['{"action":"dance","target":"world","reason":"x"}', '{"action":"pass","target":"world","reason":"x"}']);
+    const seen: unknown[] = [];
+    const quickParse = (candidate: unknown) => {
+      seen.push(candidate);
+      const value = candidate as { action: string };
+      return value.action === 'pass' ? { action: 'pass' as const, target: 'quick', reason: 'quick' } : undefined;
+    };
+    const result = await generateObject({ model, schema: actionSchema, messages: [{ role: 'user', content: 'Choose.' }], quickParse });
+    expect(result.value).toEqual({ action: 'pass', target: 'quick', reason: 'quick' });
+    expect(seen).toHaveLength(2);
+    expect(result.attempts[0]!.error).toMatch(/^action: /);
+  });
+
   it('returns the fallback, flagged, after three unknown actions, and writes every attempt to the debug log', async () => {
     const model = new ScriptedModel(['{"action":"dance","target":"world","reason":"fun"}'], { repeatLast: true });
     const result = await generateObject({ model, schema: actionSchema, messages: [{ role: 'user', content: 'Choose.' }], fallback: pass, runLog: log, runId, label: 'agent:Bard' });
