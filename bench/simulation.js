@@ -6,10 +6,14 @@
 //    time): wall time minus the time spent inside the model, over wall time. The model's
 //    10 ms is a timer; its own lateness (timer granularity) counts as the model's, but
 //    lateness caused by engine work done meanwhile counts as the engine's.
+// 3. The same council as users run it against Ollama: the real `ollama` client over HTTP to
+//    a stand-in host in another process whose model answers in 10 ms
+//    (bench/ollama-10ms-server.js); the engine is the wall time outside the client's call.
 const { mkdtempSync, rmSync } = require('node:fs');
 const { loadavg, cpus, tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { LLMAgent, PersonaPolicyAgent, Simulation, SqliteRunLog, World, simulationConfigFrom } = require('../kernel-lib/dist/src');
+const { spawn } = require('node:child_process');
+const { LLMAgent, PersonaPolicyAgent, Simulation, SqliteRunLog, World, createOllamaModel, simulationConfigFrom } = require('../kernel-lib/dist/src');
 
 const TURNS = Number(process.env.BENCH_SIM_TURNS ?? 1000);
 const MODEL_TURNS = Number(process.env.BENCH_SIM_MODEL_TURNS ?? 40);
@@ -112,6 +116,48 @@ async function modelRun(dir, turns = MODEL_TURNS, delayMs = MODEL_MS) {
   return { wall, inside: model.insideMs, engineLate: model.engineLateMs, calls: model.calls, cpu: (used.user + used.system) / 1000 };
 }
 
+/** A model wrapped to time each call from the engine's side: everything inside `generate` is the model's. */
+class TimedModel {
+  constructor(inner) {
+    this.inner = inner;
+    this.provider = inner.provider;
+    this.modelId = inner.modelId;
+    this.insideMs = 0;
+    this.calls = 0;
+  }
+  async generate(request) {
+    const started = process.hrtime.bigint();
+    try {
+      return await this.inner.generate(request);
+    } finally {
+      this.insideMs += ms(started);
+      this.calls += 1;
+    }
+  }
+}
+
+/** The council with the real Ollama client, over HTTP, against a host in another process whose model answers in 10 ms. */
+async function ollamaRun(dir, host, turns = MODEL_TURNS) {
+  const runLog = SqliteRunLog.open(join(dir, `ollama-${turns}.db`));
+  const model = new TimedModel(createOllamaModel({ host, model: 'llama3.1:8b' }));
+  const cfg = config(turns);
+  const agents = cfg.personas.map((persona) => new LLMAgent(persona, { model }));
+  const sim = Simulation.fromSettings(cfg, { agents, runLog, debugLogPath: join(dir, `ollama-${turns}.jsonl`), narrate: null, live: false });
+  const started = process.hrtime.bigint();
+  await sim.run();
+  const wall = ms(started);
+  runLog.close();
+  return { wall, inside: model.insideMs, calls: model.calls };
+}
+
+function startOllamaStandIn() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(__dirname, 'ollama-10ms-server.js')], { env: { ...process.env, DELAY_MS: String(MODEL_MS) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    child.once('error', reject);
+    child.stdout.once('data', (chunk) => resolve({ host: `http://127.0.0.1:${String(chunk).trim()}`, stop: () => child.kill('SIGTERM') }));
+  });
+}
+
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'campfires-bench-sim-'));
   try {
@@ -139,6 +185,18 @@ async function main() {
     await modelRun(dir, 10, 0);
     const instant = await modelRun(dir, MODEL_TURNS * 5, 0);
     console.log(`  for comparison, a model answering at once (${instant.calls} calls): engine ${((instant.wall - instant.inside) / instant.calls).toFixed(3)} ms per decision, logs written on the way`);
+    // As users run it: the real Ollama client over HTTP to a host in another process that
+    // answers in 10 ms. Engine = wall time outside the client's generate call.
+    const standIn = await startOllamaStandIn();
+    try {
+      await ollamaRun(dir, standIn.host, 10);
+      const ollama = await ollamaRun(dir, standIn.host);
+      const share = (ollama.wall - ollama.inside) / ollama.wall;
+      console.log(`simulation: the same council through the Ollama client over HTTP, host in another process answering in ${MODEL_MS} ms (${ollama.calls} calls)`);
+      console.log(`  wall ${ollama.wall.toFixed(1)} ms, inside the model client ${ollama.inside.toFixed(1)} ms, engine ${(ollama.wall - ollama.inside).toFixed(1)} ms = ${(share * 100).toFixed(2)} % of wall time (${((ollama.wall - ollama.inside) / ollama.calls).toFixed(3)} ms per decision) — target <= 1 %: ${share <= 0.01 ? 'met' : 'NOT met'}`);
+    } finally {
+      standIn.stop();
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

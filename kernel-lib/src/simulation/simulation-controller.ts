@@ -146,6 +146,15 @@ export class SimulationController {
     let replayIndex = 0;
     let streak = 0;
     let reason = `max_turns (${simulation.max_turns}) reached`;
+    // The last action's (or turn's) records — transcript, debug and run log, narrative — are
+    // written after the next agent's model call has gone out, while that model thinks: the
+    // world has moved on already, and nothing the next agent sees depends on them.
+    let recordLast: (() => void) | null = null;
+    const recordPrevious = (): void => {
+      const pending = recordLast;
+      recordLast = null;
+      pending?.();
+    };
     debug?.write({ event: 'simulation-start', scenario: this.config.name, backend: this.options.backend, agents: this.agents.map((agent) => ({ name: agent.name, policy: agent.policy })), simulation: simulation as unknown as JsonValue, world: world.state });
     try {
       while (world.state.turn < simulation.max_turns) {
@@ -165,9 +174,11 @@ export class SimulationController {
             try {
               const decision = agent.decideAction(observation);
               // The model is asked now: write what is due while it thinks, not on the way between decisions.
+              recordPrevious();
               this.writeBehind(debug);
               proposed = await decision;
             } catch (error) {
+              recordPrevious();
               throw this.interrupted(error, turn, agent.name, world.state);
             }
             trace = agent.takeTrace() ?? { fallback: false };
@@ -176,6 +187,7 @@ export class SimulationController {
           const action = check.valid ? proposed : passAction(`replaced by pass: ${check.reason}`);
           const outcome = world.applyAction(agent.name, action);
           agent.acted(action);
+          recordPrevious();
           const record: ActionRecord = {
             turn,
             index,
@@ -192,14 +204,18 @@ export class SimulationController {
             trace,
           };
           round.push(record);
-          this.current.actions.push(record);
-          debug?.write({ event: 'action', ...(record as unknown as { [key: string]: JsonValue }) });
-          if (!replayed) {
-            this.append({ kind: 'action-applied', camper: agent.name, data: record as unknown as JsonValue });
-            this.narrate?.(narrateAction(record));
-            if (simulation.log_level === 'debug') for (const error of trace.errors ?? []) this.narrate?.(`    ${agent.name} ${error}`);
-          }
+          const errors = trace.errors;
+          recordLast = () => {
+            this.current.actions.push(record);
+            debug?.write({ event: 'action', ...(record as unknown as { [key: string]: JsonValue }) });
+            if (!replayed) {
+              this.append({ kind: 'action-applied', camper: agent.name, data: record as unknown as JsonValue });
+              this.narrate?.(narrateAction(record));
+              if (simulation.log_level === 'debug') for (const error of errors ?? []) this.narrate?.(`    ${agent.name} ${error}`);
+            }
+          };
         }
+        recordPrevious();
         // Frozen, so the prompt keeps the text it makes of this round for every member and both turns it is shown.
         const summary: RoundSummary = Object.freeze({
           turn,
@@ -210,9 +226,11 @@ export class SimulationController {
         const allPass = round.every((entry) => entry.action.type === 'pass');
         streak = allPass ? streak + 1 : 0;
         const turnRecord: TurnRecord = { turn, state: world.state, allPass, allPassStreak: streak };
-        this.current.turns.push(turnRecord);
-        debug?.write({ event: 'turn-end', ...(turnRecord as unknown as { [key: string]: JsonValue }) });
-        if (!recordedTurns.has(turn)) this.append({ kind: 'turn-end', data: turnRecord as unknown as JsonValue });
+        recordLast = () => {
+          this.current.turns.push(turnRecord);
+          debug?.write({ event: 'turn-end', ...(turnRecord as unknown as { [key: string]: JsonValue }) });
+          if (!recordedTurns.has(turn)) this.append({ kind: 'turn-end', data: turnRecord as unknown as JsonValue });
+        };
         if (streak >= simulation.stop_after_all_pass_rounds) {
           reason = `every agent passed ${streak} rounds in a row`;
           break;
@@ -223,6 +241,7 @@ export class SimulationController {
           break;
         }
       }
+      recordPrevious();
       const end: SimulationEnd = { reason, state: world.state, turns: world.state.turn };
       this.current.end = end;
       debug?.write({ event: 'simulation-end', ...(end as unknown as { [key: string]: JsonValue }) });
@@ -231,6 +250,7 @@ export class SimulationController {
       this.narrate?.(narrateEnd(this.config.name, end));
       return this.current;
     } finally {
+      recordPrevious();
       this.flush();
       debug?.close();
     }
