@@ -17,7 +17,7 @@ export interface RunEvent {
   seq: number;
   runId: string;
   ts: number;
-  /** noun-verb: `torch-sent`, `torch-received`, `torchbearer-chosen`, `campfire-status`, `camper-error`, `model-attempt`, `action-applied`, `turn-end`... */
+  /** noun-verb: `torch-sent`, `cycle-ended`, `camper-error` (pipelines, see `PIPELINE_EVENT`), `model-attempt`, `action-applied`, `turn-end`... */
   kind: string;
   campfire: string | null;
   camper: string | null;
