@@ -110,7 +110,7 @@ export class SimulationController {
   }
 
   private append(event: RunEventInit, now = false): void {
-    this.pending.push({ ...event, ts: this.clock.now() });
+    this.pending.push({ ...event, ts: event.ts ?? this.clock.now() });
     if (now || this.options.flushIntervalMs === 0) this.flush();
   }
 
@@ -205,11 +205,13 @@ export class SimulationController {
           };
           round.push(record);
           const errors = trace.errors;
+          // Stamped now: the log says when the action was applied, not when its row was written.
+          const appliedAt = this.clock.now();
           recordLast = () => {
             this.current.actions.push(record);
             debug?.write({ event: 'action', ...(record as unknown as { [key: string]: JsonValue }) });
             if (!replayed) {
-              this.append({ kind: 'action-applied', camper: agent.name, data: record as unknown as JsonValue });
+              this.append({ kind: 'action-applied', camper: agent.name, data: record as unknown as JsonValue, ts: appliedAt });
               this.narrate?.(narrateAction(record));
               if (simulation.log_level === 'debug') for (const error of errors ?? []) this.narrate?.(`    ${agent.name} ${error}`);
             }
@@ -226,10 +228,11 @@ export class SimulationController {
         const allPass = round.every((entry) => entry.action.type === 'pass');
         streak = allPass ? streak + 1 : 0;
         const turnRecord: TurnRecord = { turn, state: world.state, allPass, allPassStreak: streak };
+        const endedAt = this.clock.now();
         recordLast = () => {
           this.current.turns.push(turnRecord);
           debug?.write({ event: 'turn-end', ...(turnRecord as unknown as { [key: string]: JsonValue }) });
-          if (!recordedTurns.has(turn)) this.append({ kind: 'turn-end', data: turnRecord as unknown as JsonValue });
+          if (!recordedTurns.has(turn)) this.append({ kind: 'turn-end', data: turnRecord as unknown as JsonValue, ts: endedAt });
         };
         if (streak >= simulation.stop_after_all_pass_rounds) {
           reason = `every agent passed ${streak} rounds in a row`;
