@@ -116,6 +116,36 @@ describe('SimulationController', () => {
     expect(lines.at(-1)).toMatchObject({ event: 'simulation-end', turns: 4 });
   });
 
+  it('stamps each action and turn with the time it happened, though its row is written while the next model thinks', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    // Every model call takes 7 ms of the simulation's clock.
+    const model = scripted((_agent, _call) => {
+      clock.advance(7);
+      return undefined;
+    });
+    const runLog = SqliteRunLog.open(':memory:');
+    const controller = new SimulationController({ config: config({ max_turns: 2 }), agents: llmAgents(model), runLog, backend: 'scripted', clock });
+    await controller.run();
+    const start = Date.UTC(2026, 0, 1);
+    const events = runLog.events((controller.currentRun as { id: string }).id).filter((event) => event.kind !== 'simulation-end');
+    expect(events.map((event) => `${event.kind} ${event.camper ?? ''} +${event.ts - start}`)).toEqual([
+      'model-attempt agent:Ada +7',
+      'action-applied Ada +7',
+      'model-attempt agent:Bo +14',
+      'action-applied Bo +14',
+      'model-attempt agent:Cy +21',
+      'action-applied Cy +21',
+      'turn-end  +21',
+      'model-attempt agent:Ada +28',
+      'action-applied Ada +28',
+      'model-attempt agent:Bo +35',
+      'action-applied Bo +35',
+      'model-attempt agent:Cy +42',
+      'action-applied Cy +42',
+      'turn-end  +42',
+    ]);
+  });
+
   it('policy agents are deterministic across runs', async () => {
     const run = async () => {
       const sim = await Simulation.fromConfig('fixtures/councils/harvest', { runLog: SqliteRunLog.open(':memory:'), narrate: null, live: false });
