@@ -52,6 +52,12 @@ export interface GenerateObjectOptions<S extends z.ZodType> {
   debugLog?: ModelDebugLog | false;
   /** Also state the JSON schema in a system message (default true; small models need it). */
   schemaInPrompt?: boolean;
+  /**
+   * Takes the writing of the successful attempt's records, to be run later, before the
+   * caller logs anything of its own about the answer (a council writes them while its next
+   * member's model thinks). Failed attempts and fallbacks are written at once. Default: at once.
+   */
+  deferAnswerLog?: (write: () => void) => void;
 }
 
 /** What `generateObject` returns: the typed value, whether it is the fallback, and every attempt. */
@@ -159,6 +165,7 @@ export async function generateObject<S extends z.ZodType>(options: GenerateObjec
     const prompt = [...conversation];
     const started = performance.now();
     let raw: string;
+    let reportedMs: unknown;
     let usage: ModelUsage | null = null;
     let answeredBy = model.modelId;
     let answer: Promise<ModelResponse>;
@@ -179,6 +186,7 @@ export async function generateObject<S extends z.ZodType>(options: GenerateObjec
     try {
       const response = await answer;
       raw = response.text;
+      reportedMs = response.latencyMs;
       usage = response.usage ?? null;
       answeredBy = response.model;
     } catch (error) {
@@ -193,7 +201,8 @@ export async function generateObject<S extends z.ZodType>(options: GenerateObjec
       if (failure.details.retryable !== true) break; // a down host or a bad key will not get better by asking again
       continue;
     }
-    const latencyMs = Math.round(performance.now() - started);
+    // The model's own measure when it gives one: no clock read between its answer and the caller.
+    const latencyMs = typeof reportedMs === 'number' ? reportedMs : Math.round(performance.now() - started);
     const extracted = extractJson(raw);
     let problem: string;
     if (extracted.success) {
@@ -203,7 +212,8 @@ export async function generateObject<S extends z.ZodType>(options: GenerateObjec
       if (parsed.success) {
         const record: ModelAttempt = { attempt, ok: true, raw, error: null, latencyMs, usage, model: answeredBy };
         attempts.push(record);
-        log(record, loggedPrompt);
+        if (options.deferAnswerLog) options.deferAnswerLog(() => log(record, loggedPrompt));
+        else log(record, loggedPrompt);
         return { value: parsed.data, fallback: false, attempts };
       }
       problem = problemOf(parsed, candidate);

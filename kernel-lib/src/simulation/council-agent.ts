@@ -45,6 +45,8 @@ export interface CouncilAgent {
   remember(round: RoundSummary): void;
   /** Tells the agent which run it plays in, so its model calls are logged there. */
   attachRun(runLog: RunLog, runId: string): void;
+  /** Writes what its last decision left to log (its model's answer); called before the decision's action is logged. */
+  writeLogs(): void;
 }
 
 /** The allowed-action lists an observation can show, one frozen list per case. */
@@ -116,6 +118,10 @@ export abstract class BaseCouncilAgent implements CouncilAgent {
 
   attachRun(_runLog: RunLog, _runId: string): void {
     // Agents without model calls have nothing to log.
+  }
+
+  writeLogs(): void {
+    // Nothing is left to log unless a subclass defers it.
   }
 
   acted(action: Action): void {

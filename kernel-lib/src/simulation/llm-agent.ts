@@ -74,6 +74,7 @@ export class LLMAgent extends BaseCouncilAgent {
   private readonly retries: number;
   private readonly temperature: number | undefined;
   private run: { runLog: RunLog; runId: string } | undefined;
+  private unwrittenLogs: (() => void)[] = [];
 
   constructor(persona: Persona, options: LLMAgentOptions) {
     super(persona);
@@ -85,6 +86,13 @@ export class LLMAgent extends BaseCouncilAgent {
 
   override attachRun(runLog: RunLog, runId: string): void {
     this.run = { runLog, runId };
+  }
+
+  override writeLogs(): void {
+    const writes = this.unwrittenLogs;
+    if (writes.length === 0) return;
+    this.unwrittenLogs = [];
+    for (const write of writes) write();
   }
 
   async decideAction(observation: Observation): Promise<Action> {
@@ -112,6 +120,8 @@ export class LLMAgent extends BaseCouncilAgent {
       temperature: this.temperature,
       schemaInPrompt: false,
       debugLog: false,
+      // Written while the next member's model thinks (see `writeLogs`).
+      deferAnswerLog: (write) => this.unwrittenLogs.push(write),
     });
     if (recorder.stop !== undefined) throw recorder.stop;
     const errors: string[] = [];

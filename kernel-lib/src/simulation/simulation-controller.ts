@@ -109,6 +109,9 @@ export class SimulationController {
     return this.play(recorded);
   }
 
+  /** The time deferred rows of the model's answer are stamped with while they are written. */
+  private stampAt: number | undefined;
+
   private append(event: RunEventInit, now = false): void {
     this.pending.push({ ...event, ts: event.ts ?? this.clock.now() });
     if (now || this.options.flushIntervalMs === 0) this.flush();
@@ -135,7 +138,7 @@ export class SimulationController {
     const world = new World(initialWorldState(this.config), names);
     for (const agent of this.agents) agent.seat(names, simulation.history_depth);
     const buffered = new BufferedRunLog(this.runLog, (event) => {
-      const queued = { ...event, ts: event.ts ?? this.clock.now() };
+      const queued = { ...event, ts: event.ts ?? this.stampAt ?? this.clock.now() };
       this.pending.push(queued);
       return queued;
     });
@@ -160,6 +163,8 @@ export class SimulationController {
       while (world.state.turn < simulation.max_turns) {
         const turn = world.startTurn();
         const round: ActionRecord[] = [];
+        /** When the turn's last action was applied: when the turn ended. */
+        let endedAt = 0;
         for (const [index, agent] of this.agents.entries()) {
           const observation = agent.observe(world.getView(agent.name));
           const replay = recorded.actions[replayIndex];
@@ -179,6 +184,7 @@ export class SimulationController {
               proposed = await decision;
             } catch (error) {
               recordPrevious();
+              agent.writeLogs();
               throw this.interrupted(error, turn, agent.name, world.state);
             }
             trace = agent.takeTrace() ?? { fallback: false };
@@ -207,7 +213,12 @@ export class SimulationController {
           const errors = trace.errors;
           // Stamped now: the log says when the action was applied, not when its row was written.
           const appliedAt = this.clock.now();
+          endedAt = appliedAt;
           recordLast = () => {
+            // The model's answer first, stamped as when it came (the action followed at once).
+            this.stampAt = appliedAt;
+            agent.writeLogs();
+            this.stampAt = undefined;
             this.current.actions.push(record);
             debug?.write({ event: 'action', ...(record as unknown as { [key: string]: JsonValue }) });
             if (!replayed) {
@@ -217,7 +228,6 @@ export class SimulationController {
             }
           };
         }
-        recordPrevious();
         // Frozen, so the prompt keeps the text it makes of this round for every member and both turns it is shown.
         const summary: RoundSummary = Object.freeze({
           turn,
@@ -228,8 +238,9 @@ export class SimulationController {
         const allPass = round.every((entry) => entry.action.type === 'pass');
         streak = allPass ? streak + 1 : 0;
         const turnRecord: TurnRecord = { turn, state: world.state, allPass, allPassStreak: streak };
-        const endedAt = this.clock.now();
+        const lastAction = recordLast as (() => void) | null;
         recordLast = () => {
+          lastAction?.();
           this.current.turns.push(turnRecord);
           debug?.write({ event: 'turn-end', ...(turnRecord as unknown as { [key: string]: JsonValue }) });
           if (!recordedTurns.has(turn)) this.append({ kind: 'turn-end', data: turnRecord as unknown as JsonValue, ts: endedAt });
