@@ -6,7 +6,7 @@ import type { ChannelBus } from '../channels';
 import type { PartyBox } from '../partybox';
 import { cycleRowData, PIPELINE_EVENT, type LoggedInput, type RunEvent, type RunEventInit, type RunLog } from '../runlog';
 import { display, torchFlowBundle, torchFlowFromEvents, type MimeBundle } from '../notebook';
-import { Camper, checkName, type ReceivedTorch, type SentTorch, type TorchPublisher } from './camper';
+import { Camper, checkName, type CamperContext, type ReceivedTorch, type SentTorch, type TorchPublisher } from './camper';
 import { RunRecorder, type RunEventListener } from './run-recorder';
 import { notTorchbearerError, TorchbearerGrant } from './torchbearer';
 
@@ -222,8 +222,10 @@ export class Campfire implements TorchPublisher {
       for (const camper of this.campers) {
         let torch: Torch | null;
         try {
-          // Await only a promise: a plain function camper answers without one.
-          const given = camper.respond({ campfire: this.name, cycle, inputs, previous: this.strategy === 'refine' ? previous : null, partyBox: camper.partyBox, clock: this.clock });
+          // Await only a promise: a plain function camper answers without one (a subclass
+          // that overrides `answer` itself is still asked through it).
+          const context: CamperContext = { campfire: this.name, cycle, inputs, previous: this.strategy === 'refine' ? previous : null, partyBox: camper.partyBox, clock: this.clock };
+          const given = camper.answer === Camper.prototype.answer ? camper.respond(context) : camper.answer(context);
           torch = given instanceof Promise ? await given : given;
         } catch (error) {
           errors += 1;

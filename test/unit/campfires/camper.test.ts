@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Camper, ManualClock, NotFoundError, PermissionError, ValidationError, createToolCamper, renderTemplate, type CamperContext } from 'campfires';
+import { Camper, Campfire, ManualClock, NotFoundError, PermissionError, ValidationError, createToolCamper, renderTemplate, type CamperContext, type Torch } from 'campfires';
 
 let directory: string;
 beforeEach(() => {
@@ -93,5 +93,25 @@ describe('Camper', () => {
 
   it('may not publish before it joins a campfire', async () => {
     await expect(createToolCamper('loner', () => null).publish({ claim: 'hello' })).rejects.toBeInstanceOf(PermissionError);
+  });
+});
+
+describe('a camper that overrides answer', () => {
+  it('is still asked through its own answer by its campfire', async () => {
+    class Counting extends Camper {
+      calls = 0;
+      override overridePrompt(): string {
+        return 'plain';
+      }
+      override async answer(context: CamperContext): Promise<Torch | null> {
+        this.calls += 1;
+        const torch = await super.answer(context);
+        return torch ? { ...torch, claim: `${torch.claim} (checked)` } : null;
+      }
+    }
+    const camper = new Counting('counting');
+    const result = await new Campfire({ name: 'c', campers: [camper], output: null }).cycle();
+    expect(camper.calls).toBe(1);
+    expect(result.torch?.claim).toBe('plain (checked)');
   });
 });
