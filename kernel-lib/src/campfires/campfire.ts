@@ -4,9 +4,10 @@ import { CampfiresError, newId, systemClock, validate, ValidationError, type Clo
 import { TORCH_TAG, channelNameSchema, createErrorTorch, isErrorTorch, type JsonValue, type Message, type Torch } from '../messages';
 import type { ChannelBus } from '../channels';
 import type { PartyBox } from '../partybox';
-import { cycleRowData, PIPELINE_EVENT, type LoggedInput, type RunEvent, type RunEventInit, type RunLog } from '../runlog';
+import { cycleRowData, PIPELINE_EVENT, type LoggedInput, type RunEvent, type RunEventInit } from '../runlog';
 import { display, torchFlowBundle, torchFlowFromEvents, type MimeBundle } from '../notebook';
 import { Camper, checkName, type CamperContext, type ReceivedTorch, type SentTorch, type TorchPublisher } from './camper';
+import { CampfireHistory } from './campfire-history';
 import { RunRecorder, type RunEventListener } from './run-recorder';
 import { notTorchbearerError, TorchbearerGrant } from './torchbearer';
 
@@ -59,9 +60,19 @@ function errorJson(error: unknown): JsonValue {
   return { name: (error as Error)?.name ?? 'Error', message: (error as Error)?.message ?? String(error) };
 }
 
-const RECENT_EVENTS = 2000;
-
 const ignore = (): undefined => undefined;
+
+/**
+ * Whether `torch` replaces `best` as a cycle's final answer. `refine`: the last answer that
+ * is not an error; `best-of`: the most confident answer that is not an error, the first on
+ * a tie. Errors count only while no camper has answered properly: then the last error is final.
+ */
+function isBetterAnswer(strategy: CampfireStrategy, torch: Torch, best: Torch | null): boolean {
+  if (best === null) return true;
+  if (isErrorTorch(torch)) return isErrorTorch(best);
+  if (isErrorTorch(best)) return true;
+  return strategy === 'refine' || torch.confidence > best.confidence;
+}
 
 /**
  * A small group of campers that turns what it hears into exactly one torch per cycle.
@@ -80,10 +91,7 @@ export class Campfire implements TorchPublisher {
   private readonly ownRecorder: RunRecorder;
   private runtime: CampfireRuntime | null = null;
   private readonly listeners = new Set<RunEventListener>();
-  /** Events not in a run log (a run without one, or cycles run on their own). */
-  private readonly recent: RunEvent[] = [];
-  /** The last logged run this campfire took part in, where its events can be read back. */
-  private loggedRun: { log: RunLog; runId: string } | null = null;
+  private readonly history: CampfireHistory;
   private activeGrant: TorchbearerGrant | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private cycles = 0;
@@ -118,6 +126,7 @@ export class Campfire implements TorchPublisher {
     this.strategy = checked.strategy;
     this.partyBox = options.partyBox ?? null;
     this.clock = options.clock ?? systemClock;
+    this.history = new CampfireHistory(this.name);
     this.ownRecorder = new RunRecorder(null, `campfire-${this.name}`, this.clock, 1);
     this.ownRecorder.listen((event) => this.notify(event));
     for (const camper of this.campers) camper.joinCampfire(this, this.partyBox, this.clock);
@@ -174,10 +183,7 @@ export class Campfire implements TorchPublisher {
   attach(runtime: CampfireRuntime | null): void {
     this.runtime = runtime;
     const log = runtime?.recorder.log;
-    if (log) {
-      this.loggedRun = { log, runId: runtime.recorder.runId };
-      this.recent.length = 0;
-    }
+    if (log) this.history.followRun(log, runtime.recorder.runId);
   }
 
   /** Called by a camper's `publish`: sends the torch if `grant` is this cycle's unused grant for that camper. */
@@ -215,7 +221,7 @@ export class Campfire implements TorchPublisher {
       this.activeAt = this.clock.now();
       if (this.recorder.wantsSignals) this.signal(PIPELINE_EVENT.campfireStatus, { status: 'active', cycle });
       let errors = 0;
-      // The final answer so far (see `isBetter`): kept as it comes, no list of answers.
+      // The final answer so far (see `isBetterAnswer`): kept as it comes, no list of answers.
       let finalCamper: Camper | null = null;
       let finalTorch: Torch | null = null;
       let previous: Torch | null = null;
@@ -234,7 +240,7 @@ export class Campfire implements TorchPublisher {
           torch = createErrorTorch(error, camper.name);
         }
         if (!torch) continue;
-        if (this.isBetter(torch, finalTorch)) {
+        if (isBetterAnswer(this.strategy, torch, finalTorch)) {
           finalCamper = camper;
           finalTorch = torch;
         }
@@ -262,18 +268,6 @@ export class Campfire implements TorchPublisher {
     } finally {
       this.pendingCycles -= 1;
     }
-  }
-
-  /**
-   * Whether `torch` replaces `best` as the final answer. `refine`: the last answer that is not
-   * an error; `best-of`: the most confident answer that is not an error, the first on a tie.
-   * Errors count only while no camper has answered properly: then the last error is final.
-   */
-  private isBetter(torch: Torch, best: Torch | null): boolean {
-    if (best === null) return true;
-    if (isErrorTorch(torch)) return isErrorTorch(best);
-    if (isErrorTorch(best)) return true;
-    return this.strategy === 'refine' || torch.confidence > best.confidence;
   }
 
   /** Queues one event about this campfire (one object per event: this is the hot path). */
@@ -314,10 +308,7 @@ export class Campfire implements TorchPublisher {
   /** Called for each appended event about this campfire. */
   notify(event: RunEvent): void {
     // Events of a logged run are read back from the log when shown; only the others are kept.
-    if (!this.runtime?.recorder.log) {
-      this.recent.push(event);
-      if (this.recent.length > 2 * RECENT_EVENTS) this.recent.splice(0, this.recent.length - RECENT_EVENTS);
-    }
+    if (!this.runtime?.recorder.log) this.history.keep(event);
     if (this.listeners.size === 0) return;
     for (const listener of this.listeners) {
       try {
@@ -331,18 +322,7 @@ export class Campfire implements TorchPublisher {
   /** The campfire's recent events: those of its last logged run, read back from the log, then any since. */
   recentEvents(): RunEvent[] {
     this.ownRecorder.flush();
-    let logged: RunEvent[] = [];
-    if (this.loggedRun) {
-      try {
-        logged = this.loggedRun.log.events(this.loggedRun.runId, { campfire: this.name });
-      } catch {
-        // The log was closed or moved: show what this process still holds.
-      }
-    }
-    // Numbered after the logged ones, so a reader that orders by seq keeps them last.
-    const last = logged.length > 0 ? (logged[logged.length - 1] as RunEvent).seq : 0;
-    const events = logged.length > 0 ? [...logged, ...this.recent.map((event, index) => ({ ...event, seq: last + index + 1 }))] : this.recent;
-    return events.length > RECENT_EVENTS ? events.slice(-RECENT_EVENTS) : [...events];
+    return this.history.events();
   }
 
   /** The campfire's recent torches as a torch-flow bundle. */
