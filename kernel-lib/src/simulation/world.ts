@@ -20,11 +20,12 @@ export type ActionCheck = { valid: true } | { valid: false; reason: string };
  * @example const world = new World({ resource_level: 50, stability: 50, turn: 0 }, ['Ada', 'Bo', 'Cy']);
  */
 export class World {
-  private current: WorldState;
+  /** Never changed in place: each change makes a new frozen state, so views and records can share it. */
+  private current: Readonly<WorldState>;
   private readonly members: readonly string[];
 
   constructor(initial: WorldState, members: readonly string[]) {
-    this.current = { ...initial };
+    this.current = Object.freeze({ ...initial });
     this.members = [...members];
   }
 
@@ -33,19 +34,19 @@ export class World {
     return this.members;
   }
 
-  /** A copy of the current state. */
-  get state(): WorldState {
-    return { ...this.current };
+  /** The current state: a frozen snapshot that later actions do not change. */
+  get state(): Readonly<WorldState> {
+    return this.current;
   }
 
   /** A read-only snapshot of the state as one agent sees it. */
   getView(_agent: string): Readonly<WorldState> {
-    return Object.freeze({ ...this.current });
+    return this.current;
   }
 
   /** Starts the next turn and returns its number. */
   startTurn(): number {
-    this.current = { ...this.current, turn: this.current.turn + 1 };
+    this.current = Object.freeze({ ...this.current, turn: this.current.turn + 1 });
     return this.current.turn;
   }
 
@@ -78,16 +79,16 @@ export class World {
     const before = this.current;
     switch (action.type) {
       case 'increase_resource':
-        this.current = { ...before, resource_level: before.resource_level + RESOURCE_STEP };
+        this.current = Object.freeze({ ...before, resource_level: before.resource_level + RESOURCE_STEP });
         return { success: true, message: `${agent} raised resources ${before.resource_level} → ${this.current.resource_level}` };
       case 'decrease_resource':
-        this.current = { ...before, resource_level: Math.max(0, before.resource_level - RESOURCE_STEP) };
+        this.current = Object.freeze({ ...before, resource_level: Math.max(0, before.resource_level - RESOURCE_STEP) });
         return { success: true, message: `${agent} drew resources ${before.resource_level} → ${this.current.resource_level}` };
       case 'support_agent':
-        this.current = { ...before, stability: before.stability + STABILITY_STEP };
+        this.current = Object.freeze({ ...before, stability: before.stability + STABILITY_STEP });
         return { success: true, message: `${agent} supported ${action.target}: stability ${before.stability} → ${this.current.stability}` };
       case 'oppose_agent':
-        this.current = { ...before, stability: Math.max(0, before.stability - STABILITY_STEP) };
+        this.current = Object.freeze({ ...before, stability: Math.max(0, before.stability - STABILITY_STEP) });
         return { success: true, message: `${agent} opposed ${action.target}: stability ${before.stability} → ${this.current.stability}` };
       case 'pass':
         return { success: true, message: `${agent} passed` };
