@@ -132,11 +132,14 @@ export async function generateObject<S extends z.ZodType>(options: GenerateObjec
   const jsonSchema = sharedJsonSchema(schema);
   const label = options.label ?? options.camper ?? 'generateObject';
   const debugLog = options.debugLog === false ? undefined : (options.debugLog ?? defaultModelDebugLog(options.runLog?.path));
-  const conversation: ModelMessage[] = [...options.messages];
+  // Never changed in place once a model has seen it: a retry makes a longer copy, so the
+  // first attempt can hand the caller's messages over without copying them.
+  let conversation: readonly ModelMessage[] = options.messages;
   if (options.schemaInPrompt !== false) {
     const instruction = `Answer with only one JSON object that follows this JSON schema, with no other text:\n${JSON.stringify(jsonSchema)}`;
     const firstNonSystem = conversation.findIndex((message) => message.role !== 'system');
-    conversation.splice(firstNonSystem < 0 ? conversation.length : firstNonSystem, 0, { role: 'system', content: instruction });
+    const at = firstNonSystem < 0 ? conversation.length : firstNonSystem;
+    conversation = [...conversation.slice(0, at), { role: 'system', content: instruction }, ...conversation.slice(at)];
   }
   const attempts: ModelAttempt[] = [];
   let lastError: CampfiresError | undefined;
@@ -162,7 +165,7 @@ export async function generateObject<S extends z.ZodType>(options: GenerateObjec
   };
 
   for (let attempt = 1; attempt <= retries; attempt += 1) {
-    const prompt = [...conversation];
+    const prompt = conversation as ModelMessage[];
     const started = performance.now();
     let raw: string;
     let reportedMs: unknown;
@@ -228,10 +231,11 @@ export async function generateObject<S extends z.ZodType>(options: GenerateObjec
       message: `${label}: ${model.provider} model ${model.modelId} gave no valid answer in ${attempt} attempt${attempt === 1 ? '' : 's'}; last problem: ${problem}`,
       details: { label, provider: model.provider, model: model.modelId, attempts: attempt, problem, raw: raw.slice(0, 500), retryable: true },
     });
-    conversation.push(
+    conversation = [
+      ...conversation,
       { role: 'assistant', content: raw },
       { role: 'user', content: `That answer could not be used: ${problem}. Answer again with only one JSON object that follows the schema.` },
-    );
+    ];
   }
 
   if (options.fallback !== undefined) {
