@@ -2,6 +2,7 @@ import { formatTime, systemClock, ValidationError, type Clock } from '../core';
 import { createTorch, type Torch, type TorchInput } from '../messages';
 import type { PartyBox } from '../partybox';
 import { readPromptTemplate, renderTemplate } from './prompt-template';
+import { isThenable } from './is-thenable';
 import { notTorchbearerError, type TorchbearerGrant } from './torchbearer';
 
 /** A torch a campfire received this cycle, with where it came from. */
@@ -55,10 +56,6 @@ export interface SentTorch {
 
 /** Torches validated in this process, so a torchbearer's send (and an in-process receiver) does not check them twice. */
 const checkedTorches = new WeakSet<object>();
-
-function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
-}
 
 /** True when `value` is a torch object this process already validated (it arrived by an in-memory bus, unchanged). */
 export function isCheckedTorch(value: unknown): value is Torch {

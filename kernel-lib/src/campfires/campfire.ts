@@ -8,6 +8,7 @@ import { cycleRowData, PIPELINE_EVENT, type LoggedInput, type RunEvent, type Run
 import { display, torchFlowBundle, torchFlowFromEvents, type MimeBundle } from '../notebook';
 import { Camper, checkName, type CamperContext, type ReceivedTorch, type SentTorch, type TorchPublisher } from './camper';
 import { CampfireHistory } from './campfire-history';
+import { isThenable } from './is-thenable';
 import { RunRecorder, type RunEventListener } from './run-recorder';
 import { notTorchbearerError, TorchbearerGrant } from './torchbearer';
 
@@ -232,7 +233,7 @@ export class Campfire implements TorchPublisher {
           // that overrides `answer` itself is still asked through it).
           const context: CamperContext = { campfire: this.name, cycle, inputs, previous: this.strategy === 'refine' ? previous : null, partyBox: camper.partyBox, clock: this.clock };
           const given = camper.answer === Camper.prototype.answer ? camper.respond(context) : camper.answer(context);
-          torch = given instanceof Promise ? await given : given;
+          torch = isThenable(given) ? await given : given;
         } catch (error) {
           errors += 1;
           this.failures += 1;

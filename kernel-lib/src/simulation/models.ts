@@ -54,19 +54,26 @@ export type ModelAction = z.infer<typeof modelActionSchema>;
 const actionTypes: ReadonlySet<string> = new Set(ACTION_TYPES);
 
 /**
- * `modelActionSchema.parse` by hand for a well-formed answer (a plain object with exactly
- * `action`, `target` and `reason`, each valid): the same value zod returns, or undefined
- * when zod has to decide and explain what is wrong.
+ * Whether `candidate` is a well-formed answer as `modelActionSchema` takes it, checked by
+ * hand: a plain object with exactly `action`, `target` and `reason`, each valid.
  */
-export function quickParseModelAction(candidate: unknown): ModelAction | undefined {
-  if (candidate === null || typeof candidate !== 'object' || Object.getPrototypeOf(candidate) !== Object.prototype) return undefined;
+function isWellFormedModelAction(candidate: unknown): candidate is ModelAction {
+  if (candidate === null || typeof candidate !== 'object' || Object.getPrototypeOf(candidate) !== Object.prototype) return false;
   const { action, target, reason } = candidate as Record<string, unknown>;
   // Three own keys, all three of them strings below: nothing a strict object would refuse.
-  if (Object.keys(candidate).length !== 3) return undefined;
-  if (typeof action !== 'string' || !actionTypes.has(action)) return undefined;
-  if (typeof target !== 'string' || target.length < 1 || target.length > 80) return undefined;
-  if (typeof reason !== 'string' || reason.length > 500) return undefined;
-  return { action: action as ActionType, target, reason };
+  if (Object.keys(candidate).length !== 3) return false;
+  if (typeof action !== 'string' || !actionTypes.has(action)) return false;
+  if (typeof target !== 'string' || target.length < 1 || target.length > 80) return false;
+  return typeof reason === 'string' && reason.length <= 500;
+}
+
+/**
+ * `modelActionSchema.parse` by hand for a well-formed answer: the same value zod returns,
+ * or undefined when zod has to decide and explain what is wrong.
+ */
+export function quickParseModelAction(candidate: unknown): ModelAction | undefined {
+  if (!isWellFormedModelAction(candidate)) return undefined;
+  return { action: candidate.action, target: candidate.target, reason: candidate.reason };
 }
 
 /**
@@ -75,21 +82,9 @@ export function quickParseModelAction(candidate: unknown): ModelAction | undefin
  */
 export function normalizeModelAction(raw: unknown): unknown {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
-  const given = raw as Record<string, unknown>;
-  // An answer with nothing to fix is passed on as it is, not copied.
-  if (
-    Object.getPrototypeOf(given) === Object.prototype &&
-    !('type' in given) &&
-    typeof given.action === 'string' &&
-    actionTypes.has(given.action) &&
-    typeof given.target === 'string' &&
-    given.target !== '' &&
-    typeof given.reason === 'string' &&
-    given.reason.length <= 500
-  ) {
-    return raw;
-  }
-  const record = { ...given };
+  // A well-formed answer has nothing to fix: it is passed on as it is, not copied.
+  if (isWellFormedModelAction(raw)) return raw;
+  const record = { ...(raw as Record<string, unknown>) };
   if (record.action === undefined && record.type !== undefined) record.action = record.type;
   delete record.type;
   if (typeof record.action === 'string') record.action = record.action.trim().toLowerCase();
