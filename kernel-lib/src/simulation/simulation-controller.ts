@@ -113,8 +113,15 @@ export class SimulationController {
   private stampAt: number | undefined;
 
   private append(event: RunEventInit, now = false): void {
-    this.pending.push({ ...event, ts: event.ts ?? this.clock.now() });
+    this.queue(event);
     if (now || this.options.flushIntervalMs === 0) this.flush();
+  }
+
+  /** Adds an event to the pending batch, stamped with its own time, else `stampAt`, else now. */
+  private queue(event: RunEventInit): RunEventInit {
+    const queued = { ...event, ts: event.ts ?? this.stampAt ?? this.clock.now() };
+    this.pending.push(queued);
+    return queued;
   }
 
   /** Flushes pending events when the flush interval has passed, and the debug lines with them. */
@@ -137,11 +144,7 @@ export class SimulationController {
     const names = this.agents.map((agent) => agent.name);
     const world = new World(initialWorldState(this.config), names);
     for (const agent of this.agents) agent.seat(names, simulation.history_depth);
-    const buffered = new BufferedRunLog(this.runLog, (event) => {
-      const queued = { ...event, ts: event.ts ?? this.stampAt ?? this.clock.now() };
-      this.pending.push(queued);
-      return queued;
-    });
+    const buffered = new BufferedRunLog(this.runLog, (event) => this.queue(event));
     for (const agent of this.agents) agent.attachRun(buffered, (this.runInfo as RunInfo).id);
     const debug = this.options.debugLogPath ? new JsonlDebugLog(this.options.debugLogPath) : null;
     this.current = { actions: [], turns: [], end: null };
@@ -193,6 +196,7 @@ export class SimulationController {
           const action = check.valid ? proposed : passAction(`replaced by pass: ${check.reason}`);
           const outcome = world.applyAction(agent.name, action);
           agent.acted(action);
+          // A replayed decision asked no model, so the previous records are written here.
           recordPrevious();
           const record: ActionRecord = {
             turn,
@@ -232,7 +236,7 @@ export class SimulationController {
         const summary: RoundSummary = Object.freeze({
           turn,
           actions: Object.freeze(round.map((entry) => Object.freeze({ agent: entry.agent, type: entry.action.type, target: entry.action.target, reason: entry.action.reason, success: entry.success }))),
-          state: Object.freeze(world.state),
+          state: world.state,
         }) as RoundSummary;
         for (const agent of this.agents) agent.remember(summary);
         const allPass = round.every((entry) => entry.action.type === 'pass');
