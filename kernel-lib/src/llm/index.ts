@@ -10,6 +10,7 @@ export * from './image-data-url';
 export * from './create-openai-compatible-model';
 export * from './create-openrouter-model';
 export * from './extract-json';
+export * from './read-plain-object';
 export * from './normalize-action-key';
 export * from './model-debug-log';
 export * from './generate-object';

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { CampfiresError, NotFoundError, newId, parseJson, validate } from '../core';
+import { CampfiresError, NotFoundError, ValidationError, newId, parseJson, validate } from '../core';
 import { jsonValueSchema, type JsonValue } from '../messages';
 import { migrations } from './migrations';
 import type { MimeBundle } from '../notebook';
@@ -16,6 +16,35 @@ export const DEFAULT_RUN_LOG_PATH = 'torch_log.db';
 
 const runStatusSchema = z.enum(['running', 'completed', 'failed', 'interrupted']);
 const metaSchema = z.record(z.string(), jsonValueSchema);
+
+/** The path of the first number JSON.parse turned into Infinity (too large for a double), or null. */
+function infiniteAt(value: unknown, path: string): string | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? null : path || '(root)';
+  if (value === null || typeof value !== 'object') return null;
+  for (const [key, item] of Object.entries(value)) {
+    const found = infiniteAt(item, path ? `${path}.${key}` : key);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/**
+ * A JSON column read back. Whatever JSON.parse returns is a JSON value but for a number too
+ * large for a double, so no schema is run over it: only that, and the top-level shape for a
+ * record column, are checked.
+ */
+function jsonColumn<T>(schema: z.ZodType<T>, text: string, what: string, record: boolean): T {
+  const value = parseJson(text, what);
+  const infinite = infiniteAt(value, '');
+  if (infinite !== null) {
+    throw new ValidationError({
+      code: 'validation_failed',
+      message: `${what} is not valid: ${infinite} is a number too large for a double (allowed: finite numbers)`,
+      issues: [{ field: infinite, message: 'number too large for a double', given: text.slice(0, 80), allowed: 'finite numbers' }],
+    });
+  }
+  return record && (value === null || typeof value !== 'object' || Array.isArray(value)) ? validate(schema, value, { what }) : (value as T);
+}
 
 interface RunRow {
   id: string;
@@ -46,6 +75,8 @@ interface EventRow {
 export class SqliteRunLog implements RunLog {
   readonly path: string;
   private readonly db: Database.Database;
+  /** Prepared statements by their SQL: preparing costs more than running most of them. */
+  private readonly statements = new Map<string, Database.Statement>();
   private readonly inserts = new Map<number, Database.Statement>();
   /** Runs seen to exist: events may be appended to them. */
   private readonly knownRuns = new Set<string>();
@@ -83,15 +114,14 @@ export class SqliteRunLog implements RunLog {
   startRun(init: { kind: string; name: string; meta?: { [key: string]: JsonValue }; id?: string; ts?: number }): RunInfo {
     const id = init.id ?? newId('run');
     const meta = JSON.stringify(validate(metaSchema, init.meta ?? {}, { what: 'run meta', field: 'meta' }));
-    this.db
-      .prepare('INSERT INTO runs (id, kind, name, status, started_at, meta) VALUES (?, ?, ?, ?, ?, ?)')
+    this.statement('INSERT INTO runs (id, kind, name, status, started_at, meta) VALUES (?, ?, ?, ?, ?, ?)')
       .run(id, init.kind, init.name, 'running', init.ts ?? Date.now(), meta);
     this.knownRuns.add(id);
     return this.run(id);
   }
 
   endRun(runId: string, status: RunInfo['status'], ts = Date.now()): RunInfo {
-    const result = this.db.prepare('UPDATE runs SET status = ?, ended_at = ? WHERE id = ?').run(runStatusSchema.parse(status), ts, runId);
+    const result = this.statement('UPDATE runs SET status = ?, ended_at = ? WHERE id = ?').run(runStatusSchema.parse(status), ts, runId);
     if (result.changes === 0) throw this.noRun(runId);
     return this.run(runId);
   }
@@ -103,7 +133,7 @@ export class SqliteRunLog implements RunLog {
   appendMany(runId: string, events: RunEventInit[]): RunEvent[] {
     if (!this.knownRuns.has(runId)) {
       // Runs are never deleted, so one look per run replaces SQLite's foreign-key check on every row.
-      if (!this.db.prepare('SELECT 1 FROM runs WHERE id = ?').get(runId)) throw this.noRun(runId);
+      if (!this.statement('SELECT 1 FROM runs WHERE id = ?').get(runId)) throw this.noRun(runId);
       this.knownRuns.add(runId);
     }
     return this.writeEvents(runId, events);
@@ -160,15 +190,27 @@ export class SqliteRunLog implements RunLog {
     return statement;
   }
 
+  /** The prepared statement of `sql`, prepared once per connection. */
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      // Queries are made from a few fixed shapes; the bound only guards against unusual callers.
+      if (this.statements.size >= 500) this.statements.clear();
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   run(runId: string): RunInfo {
-    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(runId) as RunRow | undefined;
+    const row = this.statement('SELECT * FROM runs WHERE id = ?').get(runId) as RunRow | undefined;
     if (!row) throw this.noRun(runId);
     return this.toRun(row);
   }
 
   runs(filter: { kind?: string; name?: string } = {}): RunInfo[] {
-    const rows = this.db
-      .prepare('SELECT * FROM runs WHERE (@kind IS NULL OR kind = @kind) AND (@name IS NULL OR name = @name) ORDER BY started_at, rowid')
+    const rows = this
+      .statement('SELECT * FROM runs WHERE (@kind IS NULL OR kind = @kind) AND (@name IS NULL OR name = @name) ORDER BY started_at, rowid')
       .all({ kind: filter.kind ?? null, name: filter.name ?? null }) as RunRow[];
     return rows.map((row) => this.toRun(row));
   }
@@ -180,8 +222,8 @@ export class SqliteRunLog implements RunLog {
     const parameters: unknown[] = [runId, query.afterSeq ?? 0, ...kinds];
     if (query.campfire !== undefined) parameters.push(query.campfire);
     parameters.push(query.limit ?? -1);
-    const rows = this.db
-      .prepare(`SELECT * FROM events WHERE run_id = ? AND seq > ? ${kindFilter} ${campfireFilter} ORDER BY seq LIMIT ?`)
+    const rows = this
+      .statement(`SELECT * FROM events WHERE run_id = ? AND seq > ? ${kindFilter} ${campfireFilter} ORDER BY seq LIMIT ?`)
       .all(...parameters) as EventRow[];
     return rows.map((row) => ({
       seq: row.seq,
@@ -192,13 +234,13 @@ export class SqliteRunLog implements RunLog {
       camper: row.camper,
       channel: row.channel,
       messageId: row.message_id,
-      data: validate(jsonValueSchema, parseJson(row.data, `run log event ${row.seq} data`), { what: `run log event ${row.seq}` }),
+      data: jsonColumn(jsonValueSchema, row.data, `run log event ${row.seq} data`, false),
     }));
   }
 
   increment(key: string, windowStart: number, by = 1): number {
-    const row = this.db
-      .prepare(
+    const row = this
+      .statement(
         'INSERT INTO counters (key, window_start, count) VALUES (?, ?, ?) ON CONFLICT(key, window_start) DO UPDATE SET count = count + excluded.count RETURNING count',
       )
       .get(key, windowStart, by) as { count: number };
@@ -206,12 +248,12 @@ export class SqliteRunLog implements RunLog {
   }
 
   count(key: string, windowStart: number): number {
-    const row = this.db.prepare('SELECT count FROM counters WHERE key = ? AND window_start = ?').get(key, windowStart) as { count: number } | undefined;
+    const row = this.statement('SELECT count FROM counters WHERE key = ? AND window_start = ?').get(key, windowStart) as { count: number } | undefined;
     return row?.count ?? 0;
   }
 
   countSince(key: string, since: number): number {
-    const row = this.db.prepare('SELECT COALESCE(SUM(count), 0) AS total FROM counters WHERE key = ? AND window_start >= ?').get(key, since) as { total: number };
+    const row = this.statement('SELECT COALESCE(SUM(count), 0) AS total FROM counters WHERE key = ? AND window_start >= ?').get(key, since) as { total: number };
     return row.total;
   }
 
@@ -263,7 +305,7 @@ export class SqliteRunLog implements RunLog {
       status: runStatusSchema.parse(row.status),
       startedAt: row.started_at,
       endedAt: row.ended_at,
-      meta: validate(metaSchema, parseJson(row.meta, `run ${row.id} meta`), { what: `run ${row.id} meta` }),
+      meta: jsonColumn(metaSchema, row.meta, `run ${row.id} meta`, true),
     };
   }
 

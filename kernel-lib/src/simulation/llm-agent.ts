@@ -1,9 +1,9 @@
 import { CampfiresError, RateLimitedError } from '../core';
-import { generateObject, type LanguageModel, type ModelRequest, type ModelResponse } from '../llm';
+import { generateObject, type GenerateObjectOptions, type GenerateObjectResult, type LanguageModel, type ModelMessage } from '../llm';
 import type { JsonValue } from '../messages';
 import type { RunLog } from '../runlog';
-import { BaseCouncilAgent, type Observation } from './council-agent';
-import { modelActionSchema, normalizeModelAction, quickParseModelAction, type Action, type Persona } from './models';
+import { BaseCouncilAgent, type DecisionTrace, type Observation } from './council-agent';
+import { modelActionSchema, normalizeModelAction, quickParseModelAction, quickReadModelAction, type Action, type ModelAction, type Persona } from './models';
 import { buildActionPrompt } from './simulation-prompt';
 
 /** The fallback reason when the model gives no valid answer in its attempts (as in the original). */
@@ -22,44 +22,6 @@ function stopsTheRun(error: unknown): boolean {
   return error instanceof RateLimitedError || (error instanceof CampfiresError && error.details.retryable === false);
 }
 
-/** Wraps a model to keep what it answered in one decision (raw text or failure), for the debug log. */
-class AnswerRecorder implements LanguageModel {
-  readonly answers: JsonValue[] = [];
-  /** The first failure that should stop the run rather than become a `pass`. */
-  stop: unknown = undefined;
-
-  constructor(private readonly inner: LanguageModel) {}
-
-  get provider(): string {
-    return this.inner.provider;
-  }
-
-  get modelId(): string {
-    return this.inner.modelId;
-  }
-
-  generate(request: ModelRequest): Promise<ModelResponse> {
-    // `then` rather than an async wrapper: one promise hop less between the answer and the engine.
-    let pending: Promise<ModelResponse>;
-    try {
-      pending = this.inner.generate(request);
-    } catch (error) {
-      pending = Promise.reject(error);
-    }
-    return pending.then(
-      (response) => {
-        this.answers.push({ attempt: this.answers.length + 1, raw: response.text, error: null });
-        return response;
-      },
-      (error: unknown) => {
-        this.answers.push({ attempt: this.answers.length + 1, raw: null, error: (error as Error)?.message ?? String(error) });
-        if (this.stop === undefined && stopsTheRun(error)) this.stop = error;
-        throw error;
-      },
-    );
-  }
-}
-
 /**
  * A council member that asks a language model for its action through `generateObject`:
  * the prompt carries persona, goals, biases, world state, allowed actions with effects,
@@ -75,6 +37,18 @@ export class LLMAgent extends BaseCouncilAgent {
   private readonly temperature: number | undefined;
   private run: { runLog: RunLog; runId: string } | undefined;
   private unwrittenLogs: (() => void)[] = [];
+  /** What the model answered in each attempt of the decision in progress (raw text or failure), for the debug log. */
+  private answers: JsonValue[] = [];
+  /** The first failure of the decision in progress that should stop the run rather than become a `pass`. */
+  private stop: { error: unknown } | undefined;
+  /**
+   * The options of `generateObject` but the messages, made once (again when the member joins
+   * a run): each decision sets its messages, rather than building all of them anew on the way
+   * from the last answer to the next call. Decisions of one member follow one another; one
+   * asked while another is in progress gets its own copy.
+   */
+  private request: GenerateObjectOptions<typeof modelActionSchema> | undefined;
+  private deciding = false;
 
   constructor(persona: Persona, options: LLMAgentOptions) {
     super(persona);
@@ -86,6 +60,7 @@ export class LLMAgent extends BaseCouncilAgent {
 
   override attachRun(runLog: RunLog, runId: string): void {
     this.run = { runLog, runId };
+    this.request = undefined;
   }
 
   override writeLogs(): void {
@@ -95,25 +70,16 @@ export class LLMAgent extends BaseCouncilAgent {
     for (const write of writes) write();
   }
 
-  async decideAction(observation: Observation): Promise<Action> {
-    const messages = buildActionPrompt(this.persona, observation);
-    // Concatenated rather than joined: the parts are linked, not copied into a new string
-    // on the way to the model call (the trace is serialized later, while the model thinks).
-    let prompt = '';
-    let separator = '';
-    for (const message of messages) {
-      prompt += `${separator}[${message.role}]\n${message.content}`;
-      separator = '\n\n';
-    }
-    const recorder = new AnswerRecorder(this.model);
-    const result = await generateObject({
-      model: recorder,
+  private requestOptions(): GenerateObjectOptions<typeof modelActionSchema> {
+    this.request ??= {
+      model: this.model,
       schema: modelActionSchema,
-      messages,
+      messages: [],
       retries: this.retries,
       fallback: { action: 'pass', target: 'world', reason: LLM_FALLBACK_REASON },
       normalize: normalizeModelAction,
       quickParse: quickParseModelAction,
+      quickRead: quickReadModelAction,
       runLog: this.run?.runLog,
       runId: this.run?.runId,
       label: `agent:${this.name}`,
@@ -122,11 +88,78 @@ export class LLMAgent extends BaseCouncilAgent {
       debugLog: false,
       // Written while the next member's model thinks (see `writeLogs`).
       deferAnswerLog: (write) => this.unwrittenLogs.push(write),
-    });
-    if (recorder.stop !== undefined) throw recorder.stop;
-    const errors: string[] = [];
-    for (const attempt of result.attempts) if (attempt.error) errors.push(`attempt ${attempt.attempt}: ${attempt.error}`);
-    this.trace = { prompt, attempts: recorder.answers, errors, fallback: result.fallback };
+      onModelResult: ({ attempt, text, error }) => {
+        if (text !== undefined) {
+          this.answers.push({ attempt, raw: text, error: null });
+          return;
+        }
+        this.answers.push({ attempt, raw: null, error: (error as Error)?.message ?? String(error) });
+        if (this.stop === undefined && stopsTheRun(error)) this.stop = { error };
+      },
+    };
+    return this.request;
+  }
+
+  async decideAction(observation: Observation): Promise<Action> {
+    if (this.deciding) return this.decideAlone(observation);
+    const messages = buildActionPrompt(this.persona, observation);
+    const answers: JsonValue[] = [];
+    this.answers = answers;
+    this.stop = undefined;
+    const request = this.requestOptions();
+    request.messages = messages;
+    this.deciding = true;
+    let result: GenerateObjectResult<ModelAction>;
+    let stop: { error: unknown } | undefined;
+    try {
+      const pending = generateObject(request);
+      request.messages = [];
+      // The model has been asked: the prompt's text for the trace is made while it thinks.
+      const prompt = promptText(messages);
+      result = await pending;
+      stop = this.stop as { error: unknown } | undefined;
+      this.trace = traceOf(prompt, answers, result);
+    } finally {
+      this.deciding = false;
+    }
+    if (stop !== undefined) throw stop.error;
     return { type: result.value.action, target: result.value.target, reason: result.value.reason };
   }
+
+  /** A decision asked while another is in progress, with options of its own. */
+  private async decideAlone(observation: Observation): Promise<Action> {
+    const messages = buildActionPrompt(this.persona, observation);
+    const answers: JsonValue[] = [];
+    let stop: { error: unknown } | undefined;
+    const result = await generateObject({
+      ...this.requestOptions(),
+      messages,
+      onModelResult: ({ attempt, text, error }) => {
+        answers.push(text !== undefined ? { attempt, raw: text, error: null } : { attempt, raw: null, error: (error as Error)?.message ?? String(error) });
+        if (text === undefined && stop === undefined && stopsTheRun(error)) stop = { error };
+      },
+    });
+    const stopped = stop as { error: unknown } | undefined;
+    if (stopped !== undefined) throw stopped.error;
+    this.trace = traceOf(promptText(messages), answers, result);
+    return { type: result.value.action, target: result.value.target, reason: result.value.reason };
+  }
+}
+
+/** The prompt as one text for the trace, concatenated rather than joined: the parts are linked, not copied. */
+function promptText(messages: readonly ModelMessage[]): string {
+  let prompt = '';
+  let separator = '';
+  for (const message of messages) {
+    prompt += `${separator}[${message.role}]\n${message.content}`;
+    separator = '\n\n';
+  }
+  return prompt;
+}
+
+/** How a decision was reached: its prompt, what the model answered, the problems with each attempt. */
+function traceOf(prompt: string, answers: JsonValue[], result: GenerateObjectResult<ModelAction>): DecisionTrace {
+  const errors: string[] = [];
+  for (const attempt of result.attempts) if (attempt.error) errors.push(`attempt ${attempt.attempt}: ${attempt.error}`);
+  return { prompt, attempts: answers, errors, fallback: result.fallback };
 }

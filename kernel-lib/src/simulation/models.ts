@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readPlainObject } from '../llm/read-plain-object';
 
 /** The phase-1 discrete action set, in the order prompts and charts list it. */
 export const ACTION_TYPES = ['increase_resource', 'decrease_resource', 'support_agent', 'oppose_agent', 'pass'] as const;
@@ -76,6 +77,25 @@ export function quickParseModelAction(candidate: unknown): ModelAction | undefin
   return { action: candidate.action, target: candidate.target, reason: candidate.reason };
 }
 
+const ANSWER_KEYS = ['action', 'target', 'reason'] as const;
+
+/**
+ * Reads a model's answer text that is exactly a well-formed action object — `action`,
+ * `target`, `reason` in the schema's order, plain strings — without `JSON.parse`: the same
+ * value extraction, `normalizeModelAction` and `modelActionSchema` give, or undefined for
+ * any other text (which they then read and explain).
+ * @example quickReadModelAction('{"action": "pass", "target": "world", "reason": "wait"}') // { action: 'pass', ... }
+ */
+export function quickReadModelAction(text: string): ModelAction | undefined {
+  const values = readPlainObject(text, ANSWER_KEYS);
+  if (values === undefined) return undefined;
+  const action = values[0] as string;
+  const target = values[1] as string;
+  const reason = values[2] as string;
+  if (!actionTypes.has(action) || target.length < 1 || target.length > 80 || reason.length > 500) return undefined;
+  return { action: action as ModelAction['action'], target, reason };
+}
+
 /**
  * Accepts the model's action key as either `action` (the document) or `type` (the
  * original code), trims a too-long reason and fills a missing target with `world`.
@@ -114,4 +134,6 @@ export interface RoundSummary {
   turn: number;
   actions: { agent: string; type: ActionType; target: string; reason: string; success: boolean }[];
   state: WorldState;
+  /** The round as prompts show it (`describeRound`), when whoever made the summary wrote it already. */
+  line?: string;
 }

@@ -1,14 +1,15 @@
 import { CampfiresError, systemClock, type Clock } from '../core';
 import type { JsonValue } from '../messages';
 import type { RunEvent, RunEventInit, RunInfo, RunLog } from '../runlog';
-import type { CouncilAgent, DecisionTrace } from './council-agent';
+import type { CouncilAgent, DecisionTrace, Observation } from './council-agent';
 import { BufferedRunLog } from './buffered-run-log';
 import { JsonlDebugLog } from './debug-log';
 import { passAction, type Action, type RoundSummary, type WorldState } from './models';
 import { narrateAction, narrateEnd } from './narrator';
 import { checkPersonas, describeStopCondition, stopConditionHolds, type SimulationConfig } from './simulation-config';
 import { SIMULATION_EVENT_KINDS, transcriptFromEvents, type ActionRecord, type SimulationEnd, type SimulationTranscript, type TurnRecord } from './simulation-record';
-import { World } from './world';
+import { World, type ActionCheck, type ActionOutcome } from './world';
+import { describeRoundAction, roundLine } from './simulation-prompt';
 
 /** Adapters and options of a controller; the controller wires nothing itself. */
 export interface SimulationControllerOptions {
@@ -23,12 +24,56 @@ export interface SimulationControllerOptions {
   narrate?: ((line: string) => void) | null;
   clock?: Clock;
   /**
-   * Events are written in one transaction at most this often (default 50 ms), so a fast
-   * council is not bound by SQLite commits; a kill loses at most this much work, which
-   * resume redoes. The write happens while the next decision is being made (a model is
-   * thinking), not between decisions. 0 writes every event on its own.
+   * Events of agents that decide without waiting (offline policies) are written in one
+   * transaction at most this often (default 50 ms), so a fast council is not bound by SQLite
+   * commits; a kill loses at most this much work, which resume redoes. While a model thinks
+   * everything pending is written at once. Writes happen while the next decision is being
+   * made, not between decisions. 0 writes every event on its own.
    */
   flushIntervalMs?: number;
+}
+
+/** An applied action, or the end of a turn, whose records are not written yet. */
+type Unwritten =
+  | {
+      turn: number;
+      index: number;
+      agent: CouncilAgent;
+      proposed: Action;
+      action: Action;
+      check: ActionCheck;
+      outcome: ActionOutcome;
+      trace: DecisionTrace;
+      state: WorldState;
+      appliedAt: number;
+      replayed: boolean;
+      /** The action's entry in its round's summary, frozen when the record is written. */
+      entry: RoundEntry;
+      /** Its round's line parts, where this action's part is put when the record is written. */
+      roundParts: string[];
+    }
+  | { turnEnd: TurnRecord; endedAt: number };
+
+/** One action in a round's summary. */
+type RoundEntry = RoundSummary['actions'][number];
+
+/** What a run in progress keeps between its steps. */
+interface RunState {
+  world: World;
+  debug: JsonlDebugLog | null;
+  /** What a resumed run had recorded: its decisions are replayed without asking the agents. */
+  recorded: SimulationTranscript;
+  recordedTurns: ReadonlySet<number>;
+  replayIndex: number;
+  /** Consecutive rounds in which every member passed. */
+  streak: number;
+  /** What each member did this turn, as the round's summary shows it. */
+  round: RoundEntry[];
+  /** Each of this turn's actions as the round's line shows it, made while the next member decides. */
+  roundParts: string[];
+  /** When the turn's last action was applied: when the turn ended. */
+  endedAt: number;
+  unwritten: Unwritten[];
 }
 
 /** The initial world state a config describes. */
@@ -124,11 +169,41 @@ export class SimulationController {
     return queued;
   }
 
-  /** Flushes pending events when the flush interval has passed, and the debug lines with them. */
+  /** Set while a write of pending events waits for the thread to be idle. */
+  private writeQueued = false;
+  /** A write that failed while a model was thinking, thrown at the next step of the run. */
+  private writeFailure: { error: unknown } | null = null;
+
+  /**
+   * Writes pending events and debug lines while the agent that was just asked decides: as
+   * soon as the thread would otherwise wait (for a model's answer), so nothing is left to
+   * write between that answer and the next call, nor at the end of the run. Agents that
+   * decide without waiting never leave the thread idle; their events are written in
+   * batches once the flush interval has passed.
+   */
   private writeBehind(debug: JsonlDebugLog | null): void {
+    if (!this.writeQueued && this.pending.length > 0 && this.options.flushIntervalMs !== 0) {
+      this.writeQueued = true;
+      setImmediate(() => {
+        this.writeQueued = false;
+        try {
+          this.flush();
+          debug?.flush();
+        } catch (error) {
+          this.writeFailure ??= { error };
+        }
+      });
+    }
     if (performance.now() - this.lastFlush < (this.options.flushIntervalMs ?? 50)) return;
     this.flush();
     debug?.flush();
+  }
+
+  /** Throws a write failure that happened while the thread was waiting. */
+  private checkWrites(): void {
+    const failure = this.writeFailure;
+    this.writeFailure = null;
+    if (failure) throw failure.error;
   }
 
   private flush(): void {
@@ -148,118 +223,41 @@ export class SimulationController {
     for (const agent of this.agents) agent.attachRun(buffered, (this.runInfo as RunInfo).id);
     const debug = this.options.debugLogPath ? new JsonlDebugLog(this.options.debugLogPath) : null;
     this.current = { actions: [], turns: [], end: null };
-    const recordedTurns = new Set(recorded.turns.map((turn) => turn.turn));
-    let replayIndex = 0;
-    let streak = 0;
+    const run: RunState = { world, debug, recorded, recordedTurns: new Set(recorded.turns.map((turn) => turn.turn)), replayIndex: 0, streak: 0, round: [], roundParts: [], endedAt: 0, unwritten: [] };
     let reason = `max_turns (${simulation.max_turns}) reached`;
-    // The last action's (or turn's) records — transcript, debug and run log, narrative — are
-    // written after the next agent's model call has gone out, while that model thinks: the
-    // world has moved on already, and nothing the next agent sees depends on them.
-    let recordLast: (() => void) | null = null;
-    const recordPrevious = (): void => {
-      const pending = recordLast;
-      recordLast = null;
-      pending?.();
-    };
     debug?.write({ event: 'simulation-start', scenario: this.config.name, backend: this.options.backend, agents: this.agents.map((agent) => ({ name: agent.name, policy: agent.policy })), simulation: simulation as unknown as JsonValue, world: world.state });
+    // The loop only waits; each step's work is in small methods, which the engine optimizes
+    // early and on their own rather than as part of one long function.
     try {
       while (world.state.turn < simulation.max_turns) {
-        const turn = world.startTurn();
-        const round: ActionRecord[] = [];
-        /** When the turn's last action was applied: when the turn ended. */
-        let endedAt = 0;
-        for (const [index, agent] of this.agents.entries()) {
+        const turn = this.startTurn(run);
+        for (let index = 0; index < this.agents.length; index += 1) {
+          const agent = this.agents[index] as CouncilAgent;
           const observation = agent.observe(world.getView(agent.name));
-          const replay = recorded.actions[replayIndex];
-          let proposed: Action;
-          let trace: DecisionTrace;
-          const replayed = Boolean(replay && replay.turn === turn && replay.agent === agent.name);
-          if (replay && replayed) {
-            replayIndex += 1;
-            proposed = replay.proposed;
-            trace = replay.trace;
-          } else {
-            try {
-              const decision = agent.decideAction(observation);
-              // The model is asked now: write what is due while it thinks, not on the way between decisions.
-              recordPrevious();
-              this.writeBehind(debug);
-              proposed = await decision;
-            } catch (error) {
-              recordPrevious();
-              agent.writeLogs();
-              throw this.interrupted(error, turn, agent.name, world.state);
-            }
-            trace = agent.takeTrace() ?? { fallback: false };
+          const replay = this.replayOf(run, turn, agent);
+          if (replay) {
+            this.apply(run, agent, index, turn, replay.proposed, replay.trace, true);
+            continue;
           }
-          const check = world.checkAction(agent.name, proposed);
-          const action = check.valid ? proposed : passAction(`replaced by pass: ${check.reason}`);
-          const outcome = world.applyAction(agent.name, action);
-          agent.acted(action);
-          // A replayed decision asked no model, so the previous records are written here.
-          recordPrevious();
-          const record: ActionRecord = {
-            turn,
-            index,
-            agent: agent.name,
-            policy: agent.policy,
-            proposed,
-            action,
-            valid: check.valid,
-            invalidReason: check.valid ? null : check.reason,
-            success: outcome.success,
-            message: outcome.message,
-            fallback: trace.fallback || !check.valid,
-            state: world.state,
-            trace,
-          };
-          round.push(record);
-          const errors = trace.errors;
-          // Stamped now: the log says when the action was applied, not when its row was written.
-          const appliedAt = this.clock.now();
-          endedAt = appliedAt;
-          recordLast = () => {
-            // The model's answer first, stamped as when it came (the action followed at once).
-            this.stampAt = appliedAt;
+          let proposed: Action;
+          try {
+            proposed = await this.ask(run, agent, observation);
+          } catch (error) {
+            this.writeUnwritten(run);
             agent.writeLogs();
-            this.stampAt = undefined;
-            this.current.actions.push(record);
-            debug?.write({ event: 'action', ...(record as unknown as { [key: string]: JsonValue }) });
-            if (!replayed) {
-              this.append({ kind: 'action-applied', camper: agent.name, data: record as unknown as JsonValue, ts: appliedAt });
-              this.narrate?.(narrateAction(record));
-              if (simulation.log_level === 'debug') for (const error of errors ?? []) this.narrate?.(`    ${agent.name} ${error}`);
-            }
-          };
+            throw this.interrupted(error, turn, agent.name, world.state);
+          }
+          this.checkWrites();
+          this.apply(run, agent, index, turn, proposed, agent.takeTrace() ?? { fallback: false }, false);
         }
-        // Frozen, so the prompt keeps the text it makes of this round for every member and both turns it is shown.
-        const summary: RoundSummary = Object.freeze({
-          turn,
-          actions: Object.freeze(round.map((entry) => Object.freeze({ agent: entry.agent, type: entry.action.type, target: entry.action.target, reason: entry.action.reason, success: entry.success }))),
-          state: world.state,
-        }) as RoundSummary;
-        for (const agent of this.agents) agent.remember(summary);
-        const allPass = round.every((entry) => entry.action.type === 'pass');
-        streak = allPass ? streak + 1 : 0;
-        const turnRecord: TurnRecord = { turn, state: world.state, allPass, allPassStreak: streak };
-        const lastAction = recordLast as (() => void) | null;
-        recordLast = () => {
-          lastAction?.();
-          this.current.turns.push(turnRecord);
-          debug?.write({ event: 'turn-end', ...(turnRecord as unknown as { [key: string]: JsonValue }) });
-          if (!recordedTurns.has(turn)) this.append({ kind: 'turn-end', data: turnRecord as unknown as JsonValue, ts: endedAt });
-        };
-        if (streak >= simulation.stop_after_all_pass_rounds) {
-          reason = `every agent passed ${streak} rounds in a row`;
-          break;
-        }
-        const condition = simulation.stop_when.find((entry) => stopConditionHolds(entry, world.state));
-        if (condition) {
-          reason = `terminal condition: ${describeStopCondition(condition)}`;
+        const stop = this.endTurn(run, turn);
+        if (stop !== null) {
+          reason = stop;
           break;
         }
       }
-      recordPrevious();
+      this.writeUnwritten(run);
+      this.checkWrites();
       const end: SimulationEnd = { reason, state: world.state, turns: world.state.turn };
       this.current.end = end;
       debug?.write({ event: 'simulation-end', ...(end as unknown as { [key: string]: JsonValue }) });
@@ -268,9 +266,124 @@ export class SimulationController {
       this.narrate?.(narrateEnd(this.config.name, end));
       return this.current;
     } finally {
-      recordPrevious();
+      this.writeUnwritten(run);
       this.flush();
       debug?.close();
+    }
+  }
+
+  /** Starts the next turn: its number. */
+  private startTurn(run: RunState): number {
+    run.round = [];
+    run.roundParts = [];
+    run.endedAt = 0;
+    return run.world.startTurn();
+  }
+
+  /** The recorded decision of `agent` in `turn`, when a resumed run replays it. */
+  private replayOf(run: RunState, turn: number, agent: CouncilAgent): ActionRecord | undefined {
+    const replay = run.recorded.actions[run.replayIndex];
+    if (!replay || replay.turn !== turn || replay.agent !== agent.name) return undefined;
+    run.replayIndex += 1;
+    return replay;
+  }
+
+  /** Asks `agent` for its action and, while it decides (a model thinks), writes what is due. */
+  private ask(run: RunState, agent: CouncilAgent, observation: Observation): Promise<Action> {
+    const decision = agent.decideAction(observation);
+    this.writeUnwritten(run);
+    this.writeBehind(run.debug);
+    return decision;
+  }
+
+  /** Applies a decided (or replayed) action, an invalid one as `pass`; its records are written after the next call goes out. */
+  private apply(run: RunState, agent: CouncilAgent, index: number, turn: number, proposed: Action, trace: DecisionTrace, replayed: boolean): void {
+    const { world } = run;
+    const check = world.checkAction(agent.name, proposed);
+    const action = check.valid ? proposed : passAction(`replaced by pass: ${check.reason}`);
+    const outcome = world.applyAction(agent.name, action);
+    agent.acted(action);
+    // A replayed decision asked no model, so the previous records are written here.
+    this.writeUnwritten(run);
+    // Frozen with the record, off the way to the next call, or at the turn's end for its last action.
+    const entry = { agent: agent.name, type: action.type, target: action.target, reason: action.reason, success: outcome.success };
+    run.round.push(entry);
+    // Stamped now: the log says when the action was applied, not when its row was written.
+    const appliedAt = this.clock.now();
+    run.endedAt = appliedAt;
+    run.unwritten.push({ turn, index, agent, proposed, action, check, outcome, trace, state: world.state, appliedAt, replayed, entry, roundParts: run.roundParts });
+  }
+
+  /** Ends a turn: every member remembers it; the reason to stop here, or null to go on. */
+  private endTurn(run: RunState, turn: number): string | null {
+    const { world, round } = run;
+    const { simulation } = this.config;
+    // Frozen, so the prompt keeps the text it makes of this round for every member and both turns it is shown.
+    Object.freeze(round[round.length - 1]);
+    // The round's line, from its actions' parts made while later members decided: the next
+    // member's prompt shows it, so only the last part is made on the way to that call.
+    const parts = run.roundParts;
+    for (let index = 0; index < round.length; index += 1) parts[index] ??= describeRoundAction(round[index] as RoundEntry);
+    const line = roundLine(turn, parts, world.state);
+    const summary: RoundSummary = Object.freeze({ turn, actions: Object.freeze(round), state: world.state, line }) as RoundSummary;
+    for (const agent of this.agents) agent.remember(summary);
+    const allPass = round.every((entry) => entry.type === 'pass');
+    run.streak = allPass ? run.streak + 1 : 0;
+    run.unwritten.push({ turnEnd: { turn, state: world.state, allPass, allPassStreak: run.streak }, endedAt: run.endedAt });
+    if (run.streak >= simulation.stop_after_all_pass_rounds) return `every agent passed ${run.streak} rounds in a row`;
+    const condition = simulation.stop_when.find((entry) => stopConditionHolds(entry, world.state));
+    return condition ? `terminal condition: ${describeStopCondition(condition)}` : null;
+  }
+
+  /**
+   * Writes the records of what happened since the last write — transcript, debug and run
+   * log, narrative — in order. They wait until the next member's model call has gone out:
+   * the world has moved on already, and nothing the next member sees depends on them.
+   */
+  private writeUnwritten(run: RunState): void {
+    if (run.unwritten.length === 0) return;
+    const { debug, recordedTurns } = run;
+    const { simulation } = this.config;
+    // Taken off the list before writing, so a write that throws is not repeated by the next.
+    const items = run.unwritten;
+    run.unwritten = [];
+    for (const item of items) {
+      if ('turnEnd' in item) {
+        const turnRecord = item.turnEnd;
+        this.current.turns.push(turnRecord);
+        debug?.write({ event: 'turn-end', ...(turnRecord as unknown as { [key: string]: JsonValue }) });
+        if (!recordedTurns.has(turnRecord.turn)) this.append({ kind: 'turn-end', data: turnRecord as unknown as JsonValue, ts: item.endedAt });
+        continue;
+      }
+      const { agent, check, outcome, trace } = item;
+      Object.freeze(item.entry);
+      item.roundParts[item.index] ??= describeRoundAction(item.entry);
+      const record: ActionRecord = {
+        turn: item.turn,
+        index: item.index,
+        agent: agent.name,
+        policy: agent.policy,
+        proposed: item.proposed,
+        action: item.action,
+        valid: check.valid,
+        invalidReason: check.valid ? null : check.reason,
+        success: outcome.success,
+        message: outcome.message,
+        fallback: trace.fallback || !check.valid,
+        state: item.state,
+        trace,
+      };
+      // The model's answer first, stamped as when it came (the action followed at once).
+      this.stampAt = item.appliedAt;
+      agent.writeLogs();
+      this.stampAt = undefined;
+      this.current.actions.push(record);
+      debug?.write({ event: 'action', ...(record as unknown as { [key: string]: JsonValue }) });
+      if (!item.replayed) {
+        this.append({ kind: 'action-applied', camper: agent.name, data: record as unknown as JsonValue, ts: item.appliedAt });
+        this.narrate?.(narrateAction(record));
+        if (simulation.log_level === 'debug') for (const error of trace.errors ?? []) this.narrate?.(`    ${agent.name} ${error}`);
+      }
     }
   }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ModelMessage } from '../llm';
 import type { Observation } from './council-agent';
-import { modelActionSchema, type Persona, type RoundSummary } from './models';
+import { modelActionSchema, type Persona, type RoundSummary, type WorldState } from './models';
 
 /** The JSON schema a model's answer must follow (sent as the structured-output format). */
 export function actionJsonSchema(): Record<string, unknown> {
@@ -16,12 +16,19 @@ export function actionJsonSchema(): Record<string, unknown> {
 // Converting the schema costs more than the rest of a decision, so it is done once.
 let cachedSchema: string | undefined;
 
+/** One action as the line of its round shows it: who did what (to whom), and whether it failed. */
+export function describeRoundAction(entry: RoundSummary['actions'][number]): string {
+  return `${entry.agent} ${entry.type}${entry.type === 'support_agent' || entry.type === 'oppose_agent' ? ` ${entry.target}` : ''}${entry.success ? '' : ' (failed)'}`;
+}
+
+/** A round's line from its actions as `describeRoundAction` shows them, in order. */
+export function roundLine(turn: number, actions: readonly string[], state: Readonly<WorldState>): string {
+  return `Turn ${turn}: ${actions.join('; ')} → resource_level ${state.resource_level}, stability ${state.stability}`;
+}
+
 /** One line per past round: who did what, and where the world ended. */
 export function describeRound(round: RoundSummary): string {
-  const actions = round.actions
-    .map((entry) => `${entry.agent} ${entry.type}${entry.type === 'support_agent' || entry.type === 'oppose_agent' ? ` ${entry.target}` : ''}${entry.success ? '' : ' (failed)'}`)
-    .join('; ');
-  return `Turn ${round.turn}: ${actions} → resource_level ${round.state.resource_level}, stability ${round.state.stability}`;
+  return roundLine(round.turn, round.actions.map(describeRoundAction), round.state);
 }
 
 const SYSTEM_PROMPT =
@@ -93,10 +100,10 @@ function steadyPartsOf(persona: Persona, others: readonly string[]): SteadyParts
   return parts;
 }
 
-/** Whether a value and everything in it are frozen, so text made from it may be kept. */
-function frozen(value: object): boolean {
-  if (!Object.isFrozen(value)) return false;
-  for (const item of Object.values(value)) if (item !== null && typeof item === 'object' && !frozen(item as object)) return false;
+/** Whether a list and each entry in it are frozen (entries hold only strings, numbers and booleans). */
+function frozenEntries(list: readonly object[]): boolean {
+  if (!Object.isFrozen(list)) return false;
+  for (const entry of list) if (!Object.isFrozen(entry)) return false;
   return true;
 }
 
@@ -105,7 +112,7 @@ function allowedText(allowed: Observation['allowed']): string {
   if (text === undefined) {
     text = '\nAllowed actions (choose exactly one):';
     for (const entry of allowed) text += `\n- ${entry.type}: ${entry.effect}${entry.available ? '' : ' [NOT allowed now]'}`;
-    if (frozen(allowed)) allowedTexts.set(allowed, text);
+    if (frozenEntries(allowed)) allowedTexts.set(allowed, text);
   }
   return text;
 }
@@ -114,7 +121,8 @@ function roundText(round: RoundSummary): string {
   let text = roundTexts.get(round);
   if (text === undefined) {
     text = describeRound(round);
-    if (frozen(round)) roundTexts.set(round, text);
+    // Kept only for a round that cannot change; its entries and state hold only primitives.
+    if (Object.isFrozen(round) && Object.isFrozen(round.state) && frozenEntries(round.actions)) roundTexts.set(round, text);
   }
   return text;
 }
@@ -128,7 +136,7 @@ export function buildActionPrompt(persona: Persona, observation: Observation): M
   const steady = steadyPartsOf(persona, observation.others);
   // The lines of the prompt joined by newlines, built as linked parts (see above).
   let history = observation.history.length === 0 ? '\nLast turns: none yet.' : '\nLast turns:';
-  for (const round of observation.history) history += `\n${roundText(round)}`;
+  for (const round of observation.history) history += `\n${round.line ?? roundText(round)}`;
   const content = `${steady.head}\nWorld state (turn ${world.turn}): resource_level ${world.resource_level}, stability ${world.stability}.\n${allowedText(observation.allowed)}\n${history}\n${steady.tail}`;
   return [
     { role: 'system', content: SYSTEM_PROMPT },

@@ -74,6 +74,38 @@ describe('generateObject', () => {
     expect(result.attempts[0]!.error).toMatch(/^action: /);
   });
 
+  it('reads an exact answer with a quick read, and gives every other text to extraction and the schema', async () => {
+    const model = new ScriptedModel(['Sure: {"action":"pass","target":"world","reason":"x"}', '{"action": "pass", "target": "world", "reason": "read"}']);
+    const texts: string[] = [];
+    const quickRead = (text: string) => {
+      texts.push(text);
+      return text.startsWith('{') ? { action: 'pass' as const, target: 'world', reason: 'quick' } : undefined;
+    };
+    const first = await generateObject({ model, schema: actionSchema, messages: [{ role: 'user', content: 'Choose.' }], quickRead, debugLog: false });
+    expect(first.value).toEqual({ action: 'pass', target: 'world', reason: 'x' });
+    const second = await generateObject({ model, schema: actionSchema, messages: [{ role: 'user', content: 'Choose.' }], quickRead, runLog: log, runId, debugLog: false });
+    expect(second.value).toEqual({ action: 'pass', target: 'world', reason: 'quick' });
+    expect(texts).toHaveLength(2);
+    // The quick read's attempt is logged like any other.
+    expect(log.events(runId).map((event) => (event.data as { raw: string; ok: boolean }).ok)).toEqual([true]);
+  });
+
+  it('tells the caller of each model call as it returns: the text, or the error as thrown', async () => {
+    const timeout = new ModelError({ code: 'model_timeout', message: 'did not answer within 30 s', details: { retryable: true } });
+    const crash = new Error('socket hang up');
+    const model = new ScriptedModel([timeout, crash, 'not json', '{"action":"pass","target":"world","reason":"x"}']);
+    const results: unknown[] = [];
+    const result = await generateObject({ model, schema: actionSchema, messages: [{ role: 'user', content: 'Choose.' }], retries: 4, debugLog: false, onModelResult: (entry) => results.push(entry) });
+    expect(results).toEqual([
+      { attempt: 1, error: timeout },
+      { attempt: 2, error: crash },
+      { attempt: 3, text: 'not json' },
+      { attempt: 4, text: '{"action":"pass","target":"world","reason":"x"}' },
+    ]);
+    // The attempt records wrap an error that is not the library's own.
+    expect(result.attempts[1]!.error).toBe('scripted model scripted failed: socket hang up');
+  });
+
   it('returns the fallback, flagged, after three unknown actions, and writes every attempt to the debug log', async () => {
     const model = new ScriptedModel(['{"action":"dance","target":"world","reason":"fun"}'], { repeatLast: true });
     const result = await generateObject({ model, schema: actionSchema, messages: [{ role: 'user', content: 'Choose.' }], fallback: pass, runLog: log, runId, label: 'agent:Bard' });

@@ -35,4 +35,19 @@ describe('SqliteRunLog', () => {
     expect(second.schemaVersion).toBe(migrations.length);
     second.close();
   });
+
+  it('reads back what it wrote, and names an event or run whose JSON was changed outside it', () => {
+    const log = SqliteRunLog.open(':memory:');
+    const run = log.startRun({ kind: 'simulation', name: 'harvest', meta: { config: { turns: [1, 2.5, -3], nested: { ok: true, none: null } } } });
+    const data = { state: { resource_level: 40, stability: 55 }, reasons: ['a', 'b'], big: 1.7976931348623157e308 };
+    const [event] = log.appendMany(run.id, [{ kind: 'action-applied', data }]);
+    expect(log.events(run.id)[0]?.data).toEqual(data);
+    expect(log.run(run.id).meta).toEqual({ config: { turns: [1, 2.5, -3], nested: { ok: true, none: null } } });
+    // A number too large for a double, written into the file by another program, reads as Infinity: refused by name.
+    log.database.prepare('UPDATE events SET data = ? WHERE seq = ?').run('{"state": {"resource_level": 1e400}}', event?.seq);
+    expect(() => log.events(run.id)).toThrow(new RegExp(`run log event ${event?.seq}`));
+    log.database.prepare('UPDATE runs SET meta = ? WHERE id = ?').run('[1, 2]', run.id);
+    expect(() => log.run(run.id)).toThrow(new RegExp(`run ${run.id} meta`));
+    log.close();
+  });
 });

@@ -88,4 +88,25 @@ describe('LLMAgent', () => {
     const agent = seated(new ScriptedModel(() => new RateLimitedError({ code: 'model_rate_limited', message: 'daily limit used up', details: { retryAt: 1 } })));
     await expect(agent.decideAction(agent.observe(world))).rejects.toThrow('daily limit used up');
   });
+
+  it('keeps the answers and trace of decisions asked at the same time apart', async () => {
+    // Slow first answer, so the second decision starts while the first waits.
+    let calls = 0;
+    const model = new ScriptedModel(() => {
+      calls += 1;
+      return calls === 1 ? 'not json' : `{"action": "pass", "target": "world", "reason": "call ${calls}"}`;
+    }, 'script', 5);
+    const agent = seated(model);
+    const first = agent.decideAction(agent.observe(world));
+    const second = agent.decideAction(agent.observe({ ...world, turn: 5 }));
+    const [a, b] = await Promise.all([first, second]);
+    // The first decision needed two attempts (its first answer was not JSON), the second one.
+    expect([a.reason, b.reason]).toEqual(['call 3', 'call 2']);
+    const traces = [agent.takeTrace()];
+    expect(traces[0]?.attempts).toHaveLength(2);
+    expect(traces[0]?.prompt).toContain('World state (turn 4)');
+    // Decided alone, the next decision uses the shared options again and starts its answers afresh.
+    await agent.decideAction(agent.observe(world));
+    expect(agent.takeTrace()?.attempts).toEqual([{ attempt: 1, raw: '{"action": "pass", "target": "world", "reason": "call 4"}', error: null }]);
+  });
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LLMAgent, ManualClock, PersonaPolicyAgent, Simulation, SimulationController, SqliteRunLog, simulationConfigFrom, type ModelRequest } from 'campfires';
+import { LLMAgent, ManualClock, PersonaPolicyAgent, Simulation, SimulationController, SqliteRunLog, describeRound, simulationConfigFrom, type ModelRequest, type RoundSummary } from 'campfires';
 import { ScriptedModel, persona } from './scripted-model';
 
 let dir: string;
@@ -144,6 +144,67 @@ describe('SimulationController', () => {
       'action-applied Cy +42',
       'turn-end  +42',
     ]);
+  });
+
+  it('writes the records of every earlier action to the run log while a model thinks', async () => {
+    const runLog = SqliteRunLog.open(':memory:');
+    const seen: number[] = [];
+    let controller: SimulationController | undefined;
+    // Each answer takes 2 ms; when it comes, the log already holds every action before the one being decided.
+    const model = new ScriptedModel(
+      (agent) => {
+        const run = controller?.currentRun;
+        seen.push(run ? runLog.events(run.id, { kinds: ['action-applied'] }).length : -1);
+        return agent === 'Bo' ? '{"action": "pass", "target": "world", "reason": "wait"}' : '{"action": "increase_resource", "target": "world", "reason": "build"}';
+      },
+      'script',
+      2,
+    );
+    controller = new SimulationController({ config: config({ max_turns: 2 }), agents: llmAgents(model), runLog, backend: 'scripted', narrate: null });
+    await controller.run();
+    // While decision n (from 0) is made, all n actions before it are in the log: a kill loses none of them.
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('stops the run with the error of a run-log write that failed while a model thought, keeping what was written', async () => {
+    const inner = SqliteRunLog.open(':memory:');
+    let writes = 0;
+    const failing = new Proxy(inner, {
+      get(target, property) {
+        if (property === 'appendMany') {
+          return (runId: string, events: Parameters<SqliteRunLog['appendMany']>[1]) => {
+            writes += 1;
+            if (writes === 3) throw new Error('disk full');
+            return target.appendMany(runId, events);
+          };
+        }
+        const value = Reflect.get(target, property, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const controller = new SimulationController({ config: config({ max_turns: 3 }), agents: llmAgents(new ScriptedModel(() => '{"action": "pass", "target": "world", "reason": "wait"}', 'script', 1)), runLog: failing, backend: 'scripted', narrate: null });
+    await expect(controller.run()).rejects.toThrow('disk full');
+    const run = controller.currentRun as { id: string };
+    const kinds = inner.events(run.id).map((event) => event.kind);
+    expect(kinds.slice(0, 4)).toEqual(['model-attempt', 'action-applied', 'model-attempt', 'action-applied']);
+  });
+
+  it('gives each round summary the line prompts show for it', async () => {
+    const remembered: RoundSummary[] = [];
+    class Listening extends PersonaPolicyAgent {
+      override remember(round: RoundSummary): void {
+        if (this.name === 'Ada') remembered.push(round);
+        super.remember(round);
+      }
+    }
+    const agents = names.map((name) => new Listening(persona(name, name === 'Bo' ? ['skeptical', 'competitive'] : ['cooperative'])));
+    await new SimulationController({ config: config({ max_turns: 4 }), agents, runLog: SqliteRunLog.open(':memory:'), backend: 'persona-policy (offline)', narrate: null }).run();
+    expect(remembered).toHaveLength(4);
+    for (const round of remembered) {
+      expect(Object.isFrozen(round) && round.actions.every((entry) => Object.isFrozen(entry))).toBe(true);
+      expect(round.line).toBe(describeRound(round));
+    }
+    expect(remembered[0]?.line).toMatch(/^Turn 1: Ada \w+.*; Bo \w+.*; Cy \w+.* → resource_level \d+, stability \d+$/);
   });
 
   it('policy agents are deterministic across runs', async () => {
