@@ -132,132 +132,185 @@ function problemOf(result: z.ZodSafeParseResult<unknown>, input: unknown): strin
   return formatIssues(issuesFromZod(result.error, input));
 }
 
+/** A `generateObject` call in progress: what each attempt needs, and what the attempts gave. */
+interface ObjectRequest<S extends z.ZodType> {
+  options: GenerateObjectOptions<S>;
+  retries: number;
+  jsonSchema: Record<string, unknown>;
+  label: string;
+  debugLog: ModelDebugLog | undefined;
+  /** Never changed in place once a model has seen it: a retry makes a longer copy. */
+  conversation: readonly ModelMessage[];
+  attempts: ModelAttempt[];
+  lastError: CampfiresError | undefined;
+}
+
+/** Writes one attempt to the run log (`model-attempt`) and the debug log. */
+function logAttempt<S extends z.ZodType>(request: ObjectRequest<S>, attempt: ModelAttempt, loggedPrompt: JsonValue): void {
+  const { options } = request;
+  const data = {
+    label: request.label,
+    provider: options.model.provider,
+    model: attempt.model,
+    attempt: attempt.attempt,
+    of: request.retries,
+    ok: attempt.ok,
+    prompt: loggedPrompt,
+    raw: attempt.raw === null ? null : redacted(attempt.raw),
+    error: attempt.error,
+    latencyMs: attempt.latencyMs,
+    usage: attempt.usage ? { inputTokens: attempt.usage.inputTokens ?? null, outputTokens: attempt.usage.outputTokens ?? null } : null,
+  };
+  if (options.runLog && options.runId) {
+    options.runLog.append(options.runId, { kind: 'model-attempt', campfire: options.campfire ?? null, camper: options.camper ?? request.label, data });
+  }
+  request.debugLog?.write({ kind: 'model-attempt', runId: options.runId ?? null, campfire: options.campfire ?? null, ...data });
+}
+
 /**
  * Asks a model for a value of a zod schema: sends the JSON schema, extracts JSON from the
  * answer (fences, prose), normalizes, validates, and retries telling the model what was
  * wrong. Every attempt goes to the run log (`model-attempt`) and the debug log.
  * @example const { value, fallback } = await generateObject({ model, schema: z.object({ claim: z.string() }), messages });
  */
-export async function generateObject<S extends z.ZodType>(options: GenerateObjectOptions<S>): Promise<GenerateObjectResult<z.output<S>>> {
-  const { model, schema } = options;
-  const retries = Math.max(1, options.retries ?? 3);
-  const jsonSchema = sharedJsonSchema(schema);
-  const label = options.label ?? options.camper ?? 'generateObject';
-  const debugLog = options.debugLog === false ? undefined : (options.debugLog ?? defaultModelDebugLog(options.runLog?.path));
-  // Never changed in place once a model has seen it: a retry makes a longer copy, so the
-  // first attempt can hand the caller's messages over without copying them.
-  let conversation: readonly ModelMessage[] = options.messages;
-  if (options.schemaInPrompt !== false) {
-    const instruction = `Answer with only one JSON object that follows this JSON schema, with no other text:\n${JSON.stringify(jsonSchema)}`;
-    const firstNonSystem = conversation.findIndex((message) => message.role !== 'system');
-    const at = firstNonSystem < 0 ? conversation.length : firstNonSystem;
-    conversation = [...conversation.slice(0, at), { role: 'system', content: instruction }, ...conversation.slice(at)];
-  }
-  const attempts: ModelAttempt[] = [];
-  let lastError: CampfiresError | undefined;
-
-  const log = (attempt: ModelAttempt, loggedPrompt: JsonValue): void => {
-    const data = {
-      label,
-      provider: model.provider,
-      model: attempt.model,
-      attempt: attempt.attempt,
-      of: retries,
-      ok: attempt.ok,
-      prompt: loggedPrompt,
-      raw: attempt.raw === null ? null : redacted(attempt.raw),
-      error: attempt.error,
-      latencyMs: attempt.latencyMs,
-      usage: attempt.usage ? { inputTokens: attempt.usage.inputTokens ?? null, outputTokens: attempt.usage.outputTokens ?? null } : null,
+export function generateObject<S extends z.ZodType>(options: GenerateObjectOptions<S>): Promise<GenerateObjectResult<z.output<S>>> {
+  let request: ObjectRequest<S>;
+  try {
+    const jsonSchema = sharedJsonSchema(options.schema);
+    // The first attempt hands the caller's messages over without copying them.
+    let conversation: readonly ModelMessage[] = options.messages;
+    if (options.schemaInPrompt !== false) {
+      const instruction = `Answer with only one JSON object that follows this JSON schema, with no other text:\n${JSON.stringify(jsonSchema)}`;
+      const firstNonSystem = conversation.findIndex((message) => message.role !== 'system');
+      const at = firstNonSystem < 0 ? conversation.length : firstNonSystem;
+      conversation = [...conversation.slice(0, at), { role: 'system', content: instruction }, ...conversation.slice(at)];
+    }
+    request = {
+      options,
+      retries: Math.max(1, options.retries ?? 3),
+      jsonSchema,
+      label: options.label ?? options.camper ?? 'generateObject',
+      debugLog: options.debugLog === false ? undefined : (options.debugLog ?? defaultModelDebugLog(options.runLog?.path)),
+      conversation,
+      attempts: [],
+      lastError: undefined,
     };
-    if (options.runLog && options.runId) {
-      options.runLog.append(options.runId, { kind: 'model-attempt', campfire: options.campfire ?? null, camper: options.camper ?? label, data });
-    }
-    debugLog?.write({ kind: 'model-attempt', runId: options.runId ?? null, campfire: options.campfire ?? null, ...data });
-  };
-
-  const answered = (value: z.output<S>, record: ModelAttempt, loggedPrompt: JsonValue): GenerateObjectResult<z.output<S>> => {
-    attempts.push(record);
-    if (options.deferAnswerLog) options.deferAnswerLog(() => log(record, loggedPrompt));
-    else log(record, loggedPrompt);
-    return { value, fallback: false, attempts };
-  };
-
-  for (let attempt = 1; attempt <= retries; attempt += 1) {
-    const prompt = conversation as ModelMessage[];
-    let raw: string;
-    let reportedMs: unknown;
-    let usage: ModelUsage | null = null;
-    let answeredBy = model.modelId;
-    let answer: Promise<ModelResponse>;
-    try {
-      answer = model.generate({
-        messages: prompt,
-        jsonSchema,
-        temperature: options.temperature,
-        maxTokens: options.maxTokens,
-        timeoutMs: options.timeoutMs,
-        signal: options.signal,
-      });
-    } catch (error) {
-      answer = Promise.reject(error);
-    }
-    // The clock is read once the request is out (reading it costs more than building the
-    // request, when the process has just woken from waiting for the previous answer); what a
-    // model's `generate` does before its first wait is preparing, not the model's latency.
-    const started = performance.now();
-    // Made while the model thinks rather than between its answer and the caller's next step.
-    const loggedPrompt = promptForLog(prompt);
-    try {
-      const response = await answer;
-      options.onModelResult?.({ attempt, text: response.text });
-      raw = response.text;
-      reportedMs = response.latencyMs;
-      usage = response.usage ?? null;
-      answeredBy = response.model;
-    } catch (error) {
-      options.onModelResult?.({ attempt, error });
-      const failure =
-        error instanceof CampfiresError
-          ? error
-          : new ModelError({ code: 'model_call_failed', message: `${model.provider} model ${model.modelId} failed: ${(error as Error)?.message ?? String(error)}`, details: { retryable: true } });
-      lastError = failure;
-      const record: ModelAttempt = { attempt, ok: false, raw: null, error: failure.message, latencyMs: Math.round(performance.now() - started), usage: null, model: answeredBy };
-      attempts.push(record);
-      log(record, loggedPrompt);
-      if (failure.details.retryable !== true) break; // a down host or a bad key will not get better by asking again
-      continue;
-    }
-    // The model's own measure when it gives one: no clock read between its answer and the caller.
-    const latencyMs = typeof reportedMs === 'number' ? reportedMs : Math.round(performance.now() - started);
-    const read = options.quickRead?.(raw);
-    if (read !== undefined) return answered(read, { attempt, ok: true, raw, error: null, latencyMs, usage, model: answeredBy }, loggedPrompt);
-    const extracted = extractJson(raw);
-    let problem: string;
-    if (extracted.success) {
-      const candidate = options.normalize ? options.normalize(extracted.data) : extracted.data;
-      const quick = options.quickParse?.(candidate);
-      const parsed = quick === undefined ? schema.safeParse(candidate) : { success: true as const, data: quick };
-      if (parsed.success) return answered(parsed.data, { attempt, ok: true, raw, error: null, latencyMs, usage, model: answeredBy }, loggedPrompt);
-      problem = problemOf(parsed, candidate);
-    } else {
-      problem = extracted.error;
-    }
-    const record: ModelAttempt = { attempt, ok: false, raw, error: problem, latencyMs, usage, model: answeredBy };
-    attempts.push(record);
-    log(record, loggedPrompt);
-    lastError = new ModelError({
-      code: 'model_output_invalid',
-      message: `${label}: ${model.provider} model ${model.modelId} gave no valid answer in ${attempt} attempt${attempt === 1 ? '' : 's'}; last problem: ${problem}`,
-      details: { label, provider: model.provider, model: model.modelId, attempts: attempt, problem, raw: raw.slice(0, 500), retryable: true },
-    });
-    conversation = [
-      ...conversation,
-      { role: 'assistant', content: raw },
-      { role: 'user', content: `That answer could not be used: ${problem}. Answer again with only one JSON object that follows the schema.` },
-    ];
+  } catch (error) {
+    return Promise.reject(error);
   }
+  return attemptAt(request, 1);
+}
 
+/**
+ * Attempt `attempt`: asks the model and reads its answer. Written with `then` rather than as
+ * an async loop, so that a good first answer reaches the caller through one callback instead
+ * of a suspended function with all of the call's state to restore.
+ */
+function attemptAt<S extends z.ZodType>(request: ObjectRequest<S>, attempt: number): Promise<GenerateObjectResult<z.output<S>>> {
+  const { options } = request;
+  const { model } = options;
+  const prompt = request.conversation as ModelMessage[];
+  let answer: Promise<ModelResponse>;
+  try {
+    answer = model.generate({
+      messages: prompt,
+      jsonSchema: request.jsonSchema,
+      temperature: options.temperature,
+      maxTokens: options.maxTokens,
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+    });
+  } catch (error) {
+    answer = Promise.reject(error);
+  }
+  // The clock is read once the request is out (reading it costs more than building the
+  // request, when the process has just woken from waiting for the previous answer); what a
+  // model's `generate` does before its first wait is preparing, not the model's latency.
+  const started = performance.now();
+  // Made while the model thinks rather than between its answer and the caller's next step.
+  const loggedPrompt = promptForLog(prompt);
+  return answer.then(
+    (response) => readAnswer(request, attempt, response, started, loggedPrompt),
+    (error: unknown) => callFailed(request, attempt, error, started, loggedPrompt),
+  );
+}
+
+/** Reads a model's answer: the value, or (told what was wrong) the next attempt. */
+function readAnswer<S extends z.ZodType>(
+  request: ObjectRequest<S>,
+  attempt: number,
+  response: ModelResponse,
+  started: number,
+  loggedPrompt: JsonValue,
+): GenerateObjectResult<z.output<S>> | Promise<GenerateObjectResult<z.output<S>>> {
+  const { options } = request;
+  const { model, schema } = options;
+  options.onModelResult?.({ attempt, text: response.text });
+  const raw = response.text;
+  // The model's own measure when it gives one: no clock read between its answer and the caller.
+  const latencyMs = typeof response.latencyMs === 'number' ? response.latencyMs : Math.round(performance.now() - started);
+  const usage = response.usage ?? null;
+  const answeredBy = response.model;
+  const read = options.quickRead?.(raw);
+  if (read !== undefined) return answered(request, read, { attempt, ok: true, raw, error: null, latencyMs, usage, model: answeredBy }, loggedPrompt);
+  const extracted = extractJson(raw);
+  let problem: string;
+  if (extracted.success) {
+    const candidate = options.normalize ? options.normalize(extracted.data) : extracted.data;
+    const quick = options.quickParse?.(candidate);
+    const parsed = quick === undefined ? schema.safeParse(candidate) : { success: true as const, data: quick };
+    if (parsed.success) return answered(request, parsed.data, { attempt, ok: true, raw, error: null, latencyMs, usage, model: answeredBy }, loggedPrompt);
+    problem = problemOf(parsed, candidate);
+  } else {
+    problem = extracted.error;
+  }
+  const record: ModelAttempt = { attempt, ok: false, raw, error: problem, latencyMs, usage, model: answeredBy };
+  request.attempts.push(record);
+  logAttempt(request, record, loggedPrompt);
+  request.lastError = new ModelError({
+    code: 'model_output_invalid',
+    message: `${request.label}: ${model.provider} model ${model.modelId} gave no valid answer in ${attempt} attempt${attempt === 1 ? '' : 's'}; last problem: ${problem}`,
+    details: { label: request.label, provider: model.provider, model: model.modelId, attempts: attempt, problem, raw: raw.slice(0, 500), retryable: true },
+  });
+  request.conversation = [
+    ...request.conversation,
+    { role: 'assistant', content: raw },
+    { role: 'user', content: `That answer could not be used: ${problem}. Answer again with only one JSON object that follows the schema.` },
+  ];
+  return attempt < request.retries ? attemptAt(request, attempt + 1) : finish(request);
+}
+
+/** A good answer: recorded (now, or later when the caller defers it) and returned. */
+function answered<S extends z.ZodType>(request: ObjectRequest<S>, value: z.output<S>, record: ModelAttempt, loggedPrompt: JsonValue): GenerateObjectResult<z.output<S>> {
+  request.attempts.push(record);
+  const { deferAnswerLog } = request.options;
+  if (deferAnswerLog) deferAnswerLog(() => logAttempt(request, record, loggedPrompt));
+  else logAttempt(request, record, loggedPrompt);
+  return { value, fallback: false, attempts: request.attempts };
+}
+
+/** A call that failed: the next attempt, or the end when asking again will not help. */
+function callFailed<S extends z.ZodType>(request: ObjectRequest<S>, attempt: number, error: unknown, started: number, loggedPrompt: JsonValue): Promise<GenerateObjectResult<z.output<S>>> {
+  const { options } = request;
+  const { model } = options;
+  options.onModelResult?.({ attempt, error });
+  const failure =
+    error instanceof CampfiresError
+      ? error
+      : new ModelError({ code: 'model_call_failed', message: `${model.provider} model ${model.modelId} failed: ${(error as Error)?.message ?? String(error)}`, details: { retryable: true } });
+  request.lastError = failure;
+  const record: ModelAttempt = { attempt, ok: false, raw: null, error: failure.message, latencyMs: Math.round(performance.now() - started), usage: null, model: model.modelId };
+  request.attempts.push(record);
+  logAttempt(request, record, loggedPrompt);
+  // A down host or a bad key will not get better by asking again.
+  if (failure.details.retryable !== true || attempt >= request.retries) return finish(request);
+  return attemptAt(request, attempt + 1);
+}
+
+/** After the last attempt: the fallback, flagged and logged, or the last problem thrown. */
+function finish<S extends z.ZodType>(request: ObjectRequest<S>): Promise<GenerateObjectResult<z.output<S>>> {
+  const { options, lastError, label } = request;
+  const { model } = options;
   if (options.fallback !== undefined) {
     const reason = lastError?.message ?? 'no attempt made';
     if (options.runLog && options.runId) {
@@ -268,8 +321,8 @@ export async function generateObject<S extends z.ZodType>(options: GenerateObjec
         data: { label, provider: model.provider, model: model.modelId, reason, value: options.fallback as JsonValue },
       });
     }
-    debugLog?.write({ kind: 'model-fallback', runId: options.runId ?? null, label, reason });
-    return { value: options.fallback, fallback: true, attempts };
+    request.debugLog?.write({ kind: 'model-fallback', runId: options.runId ?? null, label, reason });
+    return Promise.resolve({ value: options.fallback, fallback: true, attempts: request.attempts });
   }
-  throw lastError ?? new ModelError({ code: 'model_output_invalid', message: `${label}: no attempt was made`, details: {} });
+  return Promise.reject(lastError ?? new ModelError({ code: 'model_output_invalid', message: `${label}: no attempt was made`, details: {} }));
 }

@@ -100,30 +100,40 @@ export class LLMAgent extends BaseCouncilAgent {
     return this.request;
   }
 
-  async decideAction(observation: Observation): Promise<Action> {
+  decideAction(observation: Observation): Promise<Action> {
     if (this.deciding) return this.decideAlone(observation);
-    const messages = buildActionPrompt(this.persona, observation);
+    let pending: Promise<GenerateObjectResult<ModelAction>>;
+    let messages: ModelMessage[];
     const answers: JsonValue[] = [];
-    this.answers = answers;
-    this.stop = undefined;
-    const request = this.requestOptions();
-    request.messages = messages;
-    this.deciding = true;
-    let result: GenerateObjectResult<ModelAction>;
-    let stop: { error: unknown } | undefined;
     try {
-      const pending = generateObject(request);
+      messages = buildActionPrompt(this.persona, observation);
+      this.answers = answers;
+      this.stop = undefined;
+      const request = this.requestOptions();
+      request.messages = messages;
+      pending = generateObject(request);
       request.messages = [];
-      // The model has been asked: the prompt's text for the trace is made while it thinks.
-      const prompt = promptText(messages);
-      result = await pending;
-      stop = this.stop as { error: unknown } | undefined;
-      this.trace = traceOf(prompt, answers, result);
-    } finally {
-      this.deciding = false;
+    } catch (error) {
+      return Promise.reject(error);
     }
-    if (stop !== undefined) throw stop.error;
-    return { type: result.value.action, target: result.value.target, reason: result.value.reason };
+    this.deciding = true;
+    // The model has been asked: the prompt's text for the trace is made while it thinks.
+    const prompt = promptText(messages);
+    // `then` rather than an async function: one suspended function less to resume between
+    // the model's answer and the next call.
+    return pending.then(
+      (result) => {
+        this.deciding = false;
+        const stop = this.stop;
+        this.trace = traceOf(prompt, answers, result);
+        if (stop !== undefined) throw stop.error;
+        return { type: result.value.action, target: result.value.target, reason: result.value.reason };
+      },
+      (error: unknown) => {
+        this.deciding = false;
+        throw error;
+      },
+    );
   }
 
   /** A decision asked while another is in progress, with options of its own. */

@@ -78,6 +78,7 @@ export function quickParseModelAction(candidate: unknown): ModelAction | undefin
 }
 
 const ANSWER_KEYS = ['action', 'target', 'reason'] as const;
+const ANSWER_CHOICES = { action: ACTION_TYPES };
 
 /**
  * Reads a model's answer text that is exactly a well-formed action object — `action`,
@@ -87,12 +88,12 @@ const ANSWER_KEYS = ['action', 'target', 'reason'] as const;
  * @example quickReadModelAction('{"action": "pass", "target": "world", "reason": "wait"}') // { action: 'pass', ... }
  */
 export function quickReadModelAction(text: string): ModelAction | undefined {
-  const values = readPlainObject(text, ANSWER_KEYS);
+  const values = readPlainObject(text, ANSWER_KEYS, ANSWER_CHOICES);
   if (values === undefined) return undefined;
   const action = values[0] as string;
   const target = values[1] as string;
   const reason = values[2] as string;
-  if (!actionTypes.has(action) || target.length < 1 || target.length > 80 || reason.length > 500) return undefined;
+  if (target.length < 1 || target.length > 80 || reason.length > 500) return undefined;
   return { action: action as ModelAction['action'], target, reason };
 }
 

@@ -8,7 +8,7 @@ import { passAction, type Action, type RoundSummary, type WorldState } from './m
 import { narrateAction, narrateEnd } from './narrator';
 import { checkPersonas, describeStopCondition, stopConditionHolds, type SimulationConfig } from './simulation-config';
 import { SIMULATION_EVENT_KINDS, transcriptFromEvents, type ActionRecord, type SimulationEnd, type SimulationTranscript, type TurnRecord } from './simulation-record';
-import { World, type ActionCheck, type ActionOutcome } from './world';
+import { World, describeChange, type ActionChange, type ActionCheck } from './world';
 import { describeRoundAction, roundLine } from './simulation-prompt';
 
 /** Adapters and options of a controller; the controller wires nothing itself. */
@@ -42,7 +42,7 @@ type Unwritten =
       proposed: Action;
       action: Action;
       check: ActionCheck;
-      outcome: ActionOutcome;
+      change: ActionChange;
       trace: DecisionTrace;
       state: WorldState;
       appliedAt: number;
@@ -301,17 +301,18 @@ export class SimulationController {
     const { world } = run;
     const check = world.checkAction(agent.name, proposed);
     const action = check.valid ? proposed : passAction(`replaced by pass: ${check.reason}`);
-    const outcome = world.applyAction(agent.name, action);
+    // The sentence saying what changed is made with the record, after the next call goes out.
+    const change = world.change(agent.name, action);
     agent.acted(action);
     // A replayed decision asked no model, so the previous records are written here.
     this.writeUnwritten(run);
     // Frozen with the record, off the way to the next call, or at the turn's end for its last action.
-    const entry = { agent: agent.name, type: action.type, target: action.target, reason: action.reason, success: outcome.success };
+    const entry = { agent: agent.name, type: action.type, target: action.target, reason: action.reason, success: change.success };
     run.round.push(entry);
     // Stamped now: the log says when the action was applied, not when its row was written.
     const appliedAt = this.clock.now();
     run.endedAt = appliedAt;
-    run.unwritten.push({ turn, index, agent, proposed, action, check, outcome, trace, state: world.state, appliedAt, replayed, entry, roundParts: run.roundParts });
+    run.unwritten.push({ turn, index, agent, proposed, action, check, change, trace, state: world.state, appliedAt, replayed, entry, roundParts: run.roundParts });
   }
 
   /** Ends a turn: every member remembers it; the reason to stop here, or null to go on. */
@@ -355,7 +356,7 @@ export class SimulationController {
         if (!recordedTurns.has(turnRecord.turn)) this.append({ kind: 'turn-end', data: turnRecord as unknown as JsonValue, ts: item.endedAt });
         continue;
       }
-      const { agent, check, outcome, trace } = item;
+      const { agent, check, change, trace } = item;
       Object.freeze(item.entry);
       item.roundParts[item.index] ??= describeRoundAction(item.entry);
       const record: ActionRecord = {
@@ -367,8 +368,8 @@ export class SimulationController {
         action: item.action,
         valid: check.valid,
         invalidReason: check.valid ? null : check.reason,
-        success: outcome.success,
-        message: outcome.message,
+        success: change.success,
+        message: describeChange(agent.name, item.action, change),
         fallback: trace.fallback || !check.valid,
         state: item.state,
         trace,

@@ -11,6 +11,35 @@ export interface ActionOutcome {
   message: string;
 }
 
+/**
+ * What applying an action changed: whether it was applied, the states before and after (the
+ * same state when nothing changed), and why not when it was refused.
+ */
+export interface ActionChange {
+  success: boolean;
+  before: Readonly<WorldState>;
+  after: Readonly<WorldState>;
+  refused?: string;
+}
+
+/** The sentence an action's outcome shows: what `agent`'s `action` changed. */
+export function describeChange(agent: string, action: Action, change: ActionChange): string {
+  const { before, after } = change;
+  if (change.refused !== undefined) return `${agent}: ${change.refused}; nothing changed`;
+  switch (action.type) {
+    case 'increase_resource':
+      return `${agent} raised resources ${before.resource_level} → ${after.resource_level}`;
+    case 'decrease_resource':
+      return `${agent} drew resources ${before.resource_level} → ${after.resource_level}`;
+    case 'support_agent':
+      return `${agent} supported ${action.target}: stability ${before.stability} → ${after.stability}`;
+    case 'oppose_agent':
+      return `${agent} opposed ${action.target}: stability ${before.stability} → ${after.stability}`;
+    case 'pass':
+      return `${agent} passed`;
+  }
+}
+
 /** The result of a validity check: valid, or why not. */
 export type ActionCheck = { valid: true } | { valid: false; reason: string };
 
@@ -74,24 +103,34 @@ export class World {
 
   /** Applies `action` by `agent`; an invalid action leaves the state unchanged and fails. */
   applyAction(agent: string, action: Action): ActionOutcome {
+    const change = this.change(agent, action);
+    return { success: change.success, message: describeChange(agent, action, change) };
+  }
+
+  /**
+   * `applyAction` without its sentence, which `describeChange` makes when it is needed: a
+   * council makes it while the next member's model thinks, not on the way to that call.
+   */
+  change(agent: string, action: Action): ActionChange {
     const check = this.checkAction(agent, action);
-    if (!check.valid) return { success: false, message: `${agent}: ${check.reason}; nothing changed` };
     const before = this.current;
+    if (!check.valid) return { success: false, before, after: before, refused: check.reason };
     switch (action.type) {
       case 'increase_resource':
         this.current = Object.freeze({ ...before, resource_level: before.resource_level + RESOURCE_STEP });
-        return { success: true, message: `${agent} raised resources ${before.resource_level} → ${this.current.resource_level}` };
+        break;
       case 'decrease_resource':
         this.current = Object.freeze({ ...before, resource_level: Math.max(0, before.resource_level - RESOURCE_STEP) });
-        return { success: true, message: `${agent} drew resources ${before.resource_level} → ${this.current.resource_level}` };
+        break;
       case 'support_agent':
         this.current = Object.freeze({ ...before, stability: before.stability + STABILITY_STEP });
-        return { success: true, message: `${agent} supported ${action.target}: stability ${before.stability} → ${this.current.stability}` };
+        break;
       case 'oppose_agent':
         this.current = Object.freeze({ ...before, stability: Math.max(0, before.stability - STABILITY_STEP) });
-        return { success: true, message: `${agent} opposed ${action.target}: stability ${before.stability} → ${this.current.stability}` };
+        break;
       case 'pass':
-        return { success: true, message: `${agent} passed` };
+        break;
     }
+    return { success: true, before, after: this.current };
   }
 }

@@ -48,6 +48,16 @@ describe('readPlainObject', () => {
     expect(read).toBeGreaterThan(50);
   });
 
+  it('gives the listed string itself for a key that must hold one of a list, and nothing for any other value', () => {
+    const actions = ['increase_resource', 'pass'];
+    const values = readPlainObject('{"action": "pass", "target": "world", "reason": "x"}', keys, { action: actions });
+    expect(values).toEqual(['pass', 'world', 'x']);
+    expect(values?.[0]).toBe(actions[1]);
+    for (const action of ['pas', 'passs', 'Pass', 'increase', '']) {
+      expect(readPlainObject(`{"action": "${action}", "target": "world", "reason": "x"}`, keys, { action: actions })).toBeUndefined();
+    }
+  });
+
   it('leaves escapes, control characters, other keys, other orders and trailing text to the full reader', () => {
     for (const text of [
       '{"action": "say \\"hi\\"", "target": "world", "reason": ""}',

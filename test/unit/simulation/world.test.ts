@@ -1,4 +1,4 @@
-import { World, type Action } from 'campfires';
+import { World, describeChange, type Action } from 'campfires';
 
 const act = (type: Action['type'], target = 'world'): Action => ({ type, target, reason: 'test' });
 const council = ['Ada', 'Bo', 'Cy'];
@@ -12,6 +12,18 @@ describe('World', () => {
     expect(world.applyAction('Ada', act('oppose_agent', 'Cy')).message).toBe('Ada opposed Cy: stability 55 → 50');
     expect(world.applyAction('Bo', act('pass'))).toEqual({ success: true, message: 'Bo passed' });
     expect(world.state).toEqual({ resource_level: 50, stability: 50, turn: 0 });
+  });
+
+  it('says what an action changed as states before and after, and the same sentence on request', () => {
+    const world = new World({ resource_level: 50, stability: 50, turn: 0 }, council);
+    const start = world.state;
+    const change = world.change('Cy', act('support_agent', 'Ada'));
+    expect(change).toEqual({ success: true, before: start, after: { resource_level: 50, stability: 55, turn: 0 } });
+    expect(change.after).toBe(world.state);
+    expect(describeChange('Cy', act('support_agent', 'Ada'), change)).toBe('Cy supported Ada: stability 50 → 55');
+    const refused = world.change('Ada', act('support_agent', 'Ada'));
+    expect(refused).toEqual({ success: false, before: world.state, after: world.state, refused: 'support_agent needs another council member as target (one of Bo, Cy), got "Ada"' });
+    expect(describeChange('Ada', act('support_agent', 'Ada'), refused)).toBe('Ada: support_agent needs another council member as target (one of Bo, Cy), got "Ada"; nothing changed');
   });
 
   it('floors resources and stability at 0', () => {
