@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Council simulation costs, measured in one process against baselines from the same run:
+// Council simulation costs, measured against baselines from the same run:
 // 1. 5 persona-policy agents x 1000 turns with every action and turn in a SQLite run log
 //    (target < 1 s), against the bare world engine and policy decisions with no logging.
 // 2. Engine overhead with LLM agents whose model answers in 10 ms (target <= 1 % of wall
@@ -9,12 +9,12 @@
 // 3. The same council as users run it against Ollama: the real `ollama` client over HTTP to
 //    a stand-in host in another process whose model answers in 10 ms
 //    (bench/ollama-10ms-server.js); the engine is the wall time outside the client's call.
-// Both are measured in a warm process (a kernel that has run councils before): the same
-// council first runs 5 times 1000 decisions with a model that answers at once, so that V8 has
-// compiled the engine's code; the first few hundred decisions of a process run in its
-// slower baseline tiers. Each is then timed in 3 runs of 40 turns; the median is judged,
-// and every run is printed, since this machine's figures drift by tenths of a percent
-// from one run to the next (it wakes slowly from each 10 ms wait: see Known limits).
+// 2 and 3 run in a process of their own, warm (as a kernel that has run councils before):
+// the same council first runs 5 times 1000 decisions with a model that answers at once, so
+// that V8 has compiled the engine's code (the first ~1500 decisions of a process run in its
+// slower baseline tiers). Each is then timed in 3 runs of 40 turns; the median is judged,
+// and every run is printed, since this machine's figures drift by tenths of a percent from
+// one run to the next (it wakes slowly from each 10 ms wait: docs/decisions/0012).
 const { mkdtempSync, rmSync } = require('node:fs');
 const { loadavg, cpus, tmpdir } = require('node:os');
 const { join } = require('node:path');
