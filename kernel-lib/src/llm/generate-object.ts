@@ -42,7 +42,8 @@ export interface GenerateObjectOptions<S extends z.ZodType> {
    * Reads the common exact answer text straight to the value, without `JSON.parse`: returns
    * exactly what extraction, `normalize` and `schema` would make of `text`, or undefined to
    * let them read it. After a wait for the model, `JSON.parse` of even a short answer costs
-   * ten times a regular expression (it runs in the engine's C++ side, cold after the wait).
+   * several times a hand-written reader (it runs in the engine's C++ side, cold after the
+   * wait; see `readPlainObject`).
    */
   quickRead?: (text: string) => z.output<S> | undefined;
   runLog?: RunLog;
@@ -69,8 +70,11 @@ export interface GenerateObjectOptions<S extends z.ZodType> {
    * Told of every model call as it returns, before its answer is read: the text, or the
    * error the call failed with (as thrown, before it is wrapped for the attempt's record).
    */
-  onModelResult?: (result: { attempt: number; text: string; error?: undefined } | { attempt: number; text?: undefined; error: unknown }) => void;
+  onModelResult?: (result: ModelCallResult) => void;
 }
+
+/** One model call as it returned: the text it answered, or the error it failed with (as thrown). */
+export type ModelCallResult = { attempt: number; text: string; error?: undefined } | { attempt: number; text?: undefined; error: unknown };
 
 /** What `generateObject` returns: the typed value, whether it is the fallback, and every attempt. */
 export interface GenerateObjectResult<T> {
@@ -202,9 +206,8 @@ export function generateObject<S extends z.ZodType>(options: GenerateObjectOptio
 }
 
 /**
- * Attempt `attempt`: asks the model and reads its answer. Written with `then` rather than as
- * an async loop, so that a good first answer reaches the caller through one callback instead
- * of a suspended function with all of the call's state to restore.
+ * Attempt `attempt`: asks the model and reads its answer; a retry is the next attempt's
+ * promise. Each step is a small function taking the call's state as `request`.
  */
 function attemptAt<S extends z.ZodType>(request: ObjectRequest<S>, attempt: number): Promise<GenerateObjectResult<z.output<S>>> {
   const { options } = request;

@@ -1,8 +1,8 @@
 import { CampfiresError, RateLimitedError } from '../core';
-import { generateObject, type GenerateObjectOptions, type GenerateObjectResult, type LanguageModel, type ModelMessage } from '../llm';
+import { generateObject, type GenerateObjectOptions, type GenerateObjectResult, type LanguageModel, type ModelCallResult, type ModelMessage } from '../llm';
 import type { JsonValue } from '../messages';
 import type { RunLog } from '../runlog';
-import { BaseCouncilAgent, type DecisionTrace, type Observation } from './council-agent';
+import { BaseCouncilAgent, type Observation } from './council-agent';
 import { modelActionSchema, normalizeModelAction, quickParseModelAction, quickReadModelAction, type Action, type ModelAction, type Persona } from './models';
 import { buildActionPrompt } from './simulation-prompt';
 
@@ -37,10 +37,8 @@ export class LLMAgent extends BaseCouncilAgent {
   private readonly temperature: number | undefined;
   private run: { runLog: RunLog; runId: string } | undefined;
   private unwrittenLogs: (() => void)[] = [];
-  /** What the model answered in each attempt of the decision in progress (raw text or failure), for the debug log. */
-  private answers: JsonValue[] = [];
-  /** The first failure of the decision in progress that should stop the run rather than become a `pass`. */
-  private stop: { error: unknown } | undefined;
+  /** What the model has answered in the decision in progress. */
+  private answers = new DecisionAnswers();
   /**
    * The options of `generateObject` but the messages, made once (again when the member joins
    * a run): each decision sets its messages, rather than building all of them anew on the way
@@ -88,14 +86,7 @@ export class LLMAgent extends BaseCouncilAgent {
       debugLog: false,
       // Written while the next member's model thinks (see `writeLogs`).
       deferAnswerLog: (write) => this.unwrittenLogs.push(write),
-      onModelResult: ({ attempt, text, error }) => {
-        if (text !== undefined) {
-          this.answers.push({ attempt, raw: text, error: null });
-          return;
-        }
-        this.answers.push({ attempt, raw: null, error: (error as Error)?.message ?? String(error) });
-        if (this.stop === undefined && stopsTheRun(error)) this.stop = { error };
-      },
+      onModelResult: (result) => this.answers.record(result),
     };
     return this.request;
   }
@@ -104,11 +95,10 @@ export class LLMAgent extends BaseCouncilAgent {
     if (this.deciding) return this.decideAlone(observation);
     let pending: Promise<GenerateObjectResult<ModelAction>>;
     let messages: ModelMessage[];
-    const answers: JsonValue[] = [];
+    const answers = new DecisionAnswers();
     try {
       messages = buildActionPrompt(this.persona, observation);
       this.answers = answers;
-      this.stop = undefined;
       const request = this.requestOptions();
       request.messages = messages;
       pending = generateObject(request);
@@ -124,10 +114,7 @@ export class LLMAgent extends BaseCouncilAgent {
     return pending.then(
       (result) => {
         this.deciding = false;
-        const stop = this.stop;
-        this.trace = traceOf(prompt, answers, result);
-        if (stop !== undefined) throw stop.error;
-        return { type: result.value.action, target: result.value.target, reason: result.value.reason };
+        return this.decided(prompt, answers, result);
       },
       (error: unknown) => {
         this.deciding = false;
@@ -139,20 +126,36 @@ export class LLMAgent extends BaseCouncilAgent {
   /** A decision asked while another is in progress, with options of its own. */
   private async decideAlone(observation: Observation): Promise<Action> {
     const messages = buildActionPrompt(this.persona, observation);
-    const answers: JsonValue[] = [];
-    let stop: { error: unknown } | undefined;
-    const result = await generateObject({
-      ...this.requestOptions(),
-      messages,
-      onModelResult: ({ attempt, text, error }) => {
-        answers.push(text !== undefined ? { attempt, raw: text, error: null } : { attempt, raw: null, error: (error as Error)?.message ?? String(error) });
-        if (text === undefined && stop === undefined && stopsTheRun(error)) stop = { error };
-      },
-    });
-    const stopped = stop as { error: unknown } | undefined;
-    if (stopped !== undefined) throw stopped.error;
-    this.trace = traceOf(promptText(messages), answers, result);
+    const answers = new DecisionAnswers();
+    const result = await generateObject({ ...this.requestOptions(), messages, onModelResult: (entry) => answers.record(entry) });
+    return this.decided(promptText(messages), answers, result);
+  }
+
+  /** Keeps the decision's trace, then gives its action, or throws the failure that should stop the run. */
+  private decided(prompt: string, answers: DecisionAnswers, result: GenerateObjectResult<ModelAction>): Action {
+    const errors: string[] = [];
+    for (const attempt of result.attempts) if (attempt.error) errors.push(`attempt ${attempt.attempt}: ${attempt.error}`);
+    this.trace = { prompt, attempts: answers.answers, errors, fallback: result.fallback };
+    if (answers.stop !== undefined) throw answers.stop.error;
     return { type: result.value.action, target: result.value.target, reason: result.value.reason };
+  }
+}
+
+/**
+ * What a model answered in one decision's attempts (raw text or failure), for the debug
+ * log, and the first failure that should stop the run rather than become a `pass`.
+ */
+class DecisionAnswers {
+  readonly answers: JsonValue[] = [];
+  stop: { error: unknown } | undefined;
+
+  record({ attempt, text, error }: ModelCallResult): void {
+    if (text !== undefined) {
+      this.answers.push({ attempt, raw: text, error: null });
+      return;
+    }
+    this.answers.push({ attempt, raw: null, error: (error as Error)?.message ?? String(error) });
+    if (this.stop === undefined && stopsTheRun(error)) this.stop = { error };
   }
 }
 
@@ -165,11 +168,4 @@ function promptText(messages: readonly ModelMessage[]): string {
     separator = '\n\n';
   }
   return prompt;
-}
-
-/** How a decision was reached: its prompt, what the model answered, the problems with each attempt. */
-function traceOf(prompt: string, answers: JsonValue[], result: GenerateObjectResult<ModelAction>): DecisionTrace {
-  const errors: string[] = [];
-  for (const attempt of result.attempts) if (attempt.error) errors.push(`attempt ${attempt.attempt}: ${attempt.error}`);
-  return { prompt, attempts: answers, errors, fallback: result.fallback };
 }

@@ -44,7 +44,6 @@ type Unwritten =
       check: ActionCheck;
       change: ActionChange;
       trace: DecisionTrace;
-      state: WorldState;
       appliedAt: number;
       replayed: boolean;
       /** The action's entry in its round's summary, frozen when the record is written. */
@@ -312,7 +311,7 @@ export class SimulationController {
     // Stamped now: the log says when the action was applied, not when its row was written.
     const appliedAt = this.clock.now();
     run.endedAt = appliedAt;
-    run.unwritten.push({ turn, index, agent, proposed, action, check, change, trace, state: world.state, appliedAt, replayed, entry, roundParts: run.roundParts });
+    run.unwritten.push({ turn, index, agent, proposed, action, check, change, trace, appliedAt, replayed, entry, roundParts: run.roundParts });
   }
 
   /** Ends a turn: every member remembers it; the reason to stop here, or null to go on. */
@@ -371,7 +370,7 @@ export class SimulationController {
         success: change.success,
         message: describeChange(agent.name, item.action, change),
         fallback: trace.fallback || !check.valid,
-        state: item.state,
+        state: change.after,
         trace,
       };
       // The model's answer first, stamped as when it came (the action followed at once).
