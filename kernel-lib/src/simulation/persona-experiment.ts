@@ -135,6 +135,9 @@ export class PersonaExperiment {
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
       title: { text: `${this.scenario}: persona experiment`, subtitle: `${this.outcomes.length} runs · ${[...new Set(this.outcomes.map((outcome) => outcome.backend))].join(', ')}` },
       background: 'white',
+      // Each chart colours its own field (measures, actions): one shared scale with the
+      // actions' domain would leave the measure points without a colour, so not drawn.
+      resolve: { scale: { color: 'independent' } },
       hconcat: [
         {
           title: 'Final world state per run',
@@ -146,7 +149,7 @@ export class PersonaExperiment {
             x: { field: 'variant', type: 'nominal', title: null, axis: { labelAngle: -20 } },
             y: { field: 'value', type: 'quantitative', title: 'value at the end' },
             color: { field: 'measure', type: 'nominal', title: null },
-            xOffset: { field: 'measure' },
+            xOffset: { field: 'measure', type: 'nominal' },
             tooltip: [{ field: 'variant' }, { field: 'repeat' }, { field: 'measure' }, { field: 'value' }],
           },
         },

@@ -44,6 +44,10 @@ describe('persona experiments', () => {
     const bundle = await experiment.toMimeBundle();
     expect(Object.keys(bundle)).toEqual(['application/vnd.vegalite.v5+json', 'image/svg+xml', 'text/html', 'text/plain']);
     expect(bundle['image/svg+xml']).toContain('Action mix per persona');
+    // Every run's final state is a drawn point: two measures for each of the 5 runs, each with a colour.
+    const points = String(bundle['image/svg+xml']).match(/<path aria-label="variant: [^"]*"[^>]*aria-roledescription="point"[^>]*>/g) ?? [];
+    expect(points).toHaveLength(10);
+    for (const point of points) expect(point).toMatch(/ fill="#[0-9a-f]{6}"/);
     expect(bundle['text/html']).toContain('<td>frontier crew</td>');
   });
 });
