@@ -14,7 +14,14 @@ const project = (name, extra = {}) => ({
   transform,
   moduleNameMapper,
   // Built copies of the extension and the lab app carry the same package names as their sources.
-  modulePathIgnorePatterns: ['<rootDir>/jupyterlab-extension/labextension/', '<rootDir>/jupyterlab-extension/lab/', '<rootDir>/.jupyter-test/'],
+  modulePathIgnorePatterns: [
+    '<rootDir>/jupyterlab-extension/labextension/',
+    '<rootDir>/jupyterlab-extension/lab/',
+    '<rootDir>/kernel-lib/labextension/',
+    '<rootDir>/kernel-lib/fixtures/',
+    '<rootDir>/.jupyter-test/',
+    '<rootDir>/test-artifacts/',
+  ],
   ...extra,
 });
 
@@ -24,6 +31,9 @@ module.exports = {
     project('integration'),
     project('notebooks'),
     project('browser'),
+    // The package as users get it: `campfires` resolves through node_modules and the
+    // package's `exports` to the built dist/, never through the source mapping above.
+    project('package', { moduleNameMapper: {} }),
   ],
   maxWorkers: 2,
   testTimeout: 30000,

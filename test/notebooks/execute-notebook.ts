@@ -50,14 +50,25 @@ function joinText(value: string | string[] | undefined): string {
  * (Debian's python3-nbclient), from the notebook's own folder (or `cwd`), using a kernelspec
  * written by kernel-lib/scripts/install-kernelspec.js into a temp Jupyter data dir.
  */
-export async function executeNotebook(notebook: string, options: { timeoutSeconds?: number; cwd?: string } = {}): Promise<ExecutedNotebook & { cleanup(): void }> {
+export async function executeNotebook(
+  notebook: string,
+  options: {
+    timeoutSeconds?: number;
+    cwd?: string;
+    /** More environment for Jupyter and the kernel (e.g. CAMPFIRES_HOME). */
+    env?: NodeJS.ProcessEnv;
+    /** A Jupyter data dir whose `kernels/tslab` is already installed; by default this checkout's kernelspec is written to a temp one. */
+    jupyterDataDir?: string;
+  } = {},
+): Promise<ExecutedNotebook & { cleanup(): void }> {
   if (!fs.existsSync(path.join(repoRoot, 'kernel-lib', 'dist', 'src', 'index.js'))) {
     throw new Error('kernel-lib is not built: run `npm run build` (npm test does it in test/setup/ensure.sh)');
   }
   const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'campfires-nb-'));
   const env = {
     ...process.env,
-    JUPYTER_DATA_DIR: path.join(temp, 'data'),
+    ...options.env,
+    JUPYTER_DATA_DIR: options.jupyterDataDir ?? path.join(temp, 'data'),
     JUPYTER_RUNTIME_DIR: path.join(temp, 'runtime'),
     JUPYTER_CONFIG_DIR: path.join(temp, 'config'),
     JUPYTER_PLATFORM_DIRS: '1',
@@ -71,7 +82,7 @@ export async function executeNotebook(notebook: string, options: { timeoutSecond
     });
   const target = path.join(temp, path.basename(notebook));
   const timeout = options.timeoutSeconds ?? 120;
-  await run(process.execPath, [path.join(repoRoot, 'kernel-lib', 'scripts', 'install-kernelspec.js')]);
+  if (!options.jupyterDataDir) await run(process.execPath, [path.join(repoRoot, 'kernel-lib', 'scripts', 'install-kernelspec.js')]);
   await run('/usr/bin/python3', ['-c', nbclientScript, path.resolve(notebook), target, options.cwd ?? path.dirname(path.resolve(notebook)), String(timeout)]);
   const saved = JSON.parse(fs.readFileSync(target, 'utf8')) as { cells: Array<{ cell_type: string; source: string | string[]; outputs?: CellOutput[] }> };
   // nbformat stores multi-line text as arrays of lines; join them back.

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { addCampfireCommands } from './campfire-commands';
 import { addConventionCommands } from './convention-commands';
 import { addMcpCommand } from './mcp-command';
+import { addSetupCommand } from './setup-command';
 import { campfireCommand } from './operation-commands';
 import { CliExit, EXIT, describeError } from './cli-output';
 
@@ -18,6 +19,7 @@ export function buildProgram(argv: readonly string[]): Command {
   addConventionCommands(program);
   addCampfireCommands(program);
   addMcpCommand(program);
+  addSetupCommand(program);
   const known = new Set(program.commands.flatMap((command) => [command.name(), ...command.aliases()]));
   const first = firstPositional(argv.slice(2));
   if (first !== undefined && first !== 'help' && !known.has(first)) {
@@ -52,10 +54,20 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   }
 }
 
-if (require.main === module) {
+/** Runs `cf` on this process's arguments and exits with its code (the `cf` bin calls it). */
+export function runCli(): void {
+  // `cf … | head` closes the pipe early: that is the reader's choice, not a failure.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(0);
+      throw error;
+    });
+  }
   void main().then((code) => {
     process.exitCode = code;
     // Polling timers and SQLite handles are closed by each command; exit for stray ones.
     setImmediate(() => process.exit(code));
   });
 }
+
+if (require.main === module) runCli();
