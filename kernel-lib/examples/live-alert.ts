@@ -8,7 +8,7 @@
  *   npm run demo -- --bus redis://127.0.0.1:6379   (each campfire in its own process)
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { Replay, SqliteRunLog, comparableHandoffs, loggedHandoffs, createLiveAlertPipeline, isErrorTorch, loadLiveAlertData, replayRun, torchSchema, type RunEvent } from '../src';
+import { Replay, SqliteRunLog, comparableHandoffs, loggedHandoffs, createLiveAlertPipeline, isErrorTorch, loadLiveAlertData, replayRun, torchSchema, type RunEvent, type Torch } from '../src';
 import { checkLiveAlertModels, describeLiveAlertModels, liveAlertLlmCampers, liveAlertModels } from './live-alert-llm';
 import { runLiveAlertAcrossProcesses, runLiveAlertWorkerFromEnv } from './live-alert-processes';
 
@@ -27,6 +27,56 @@ function torchLine(event: RunEvent): string | null {
   return `  ${String(event.campfire).padEnd(9)} -> ${String(event.channel).padEnd(9)} ${event.camper}: "${torch.data.claim}" (${torch.data.confidence})${mark}${where}`;
 }
 
+/** A camper that failed in a run, as its error torch tells it. */
+interface CamperFailure {
+  campfire: string;
+  camper: string;
+  code: string;
+  message: string;
+}
+
+function failureOfTorch(torch: Torch, campfire: string): CamperFailure | null {
+  if (!isErrorTorch(torch)) return null;
+  const camper = String(torch.metadata.camper ?? 'a camper');
+  return { campfire, camper, code: String(torch.metadata.errorCode ?? 'camper_failed'), message: torch.claim.replace(`${camper} failed: `, '') };
+}
+
+function failureOf(event: RunEvent): CamperFailure | null {
+  if (event.kind !== 'torch-sent') return null;
+  const torch = torchSchema.safeParse((event.data as { torch?: unknown })?.torch);
+  return torch.success ? failureOfTorch(torch.data, String(event.campfire)) : null;
+}
+
+/** What a user can do about a failed camper, by its error code. */
+function fixFor(failure: CamperFailure, model: string | undefined): string {
+  if (/unreachable|connect|timeout|timed_out/i.test(failure.code)) return model === 'ollama' ? 'start Ollama (`ollama serve`) or set OLLAMA_HOST, then run again' : 'check the network and the service, then run again';
+  if (/not_found|model_missing|pull/i.test(failure.code)) return 'pull the model first (`ollama pull llama3.1:8b`) or choose another with --model';
+  if (/auth|key|401|403/i.test(failure.code)) return 'check OPENROUTER_API_KEY';
+  if (/rate|limit|cap/i.test(failure.code)) return 'wait for the rate limit to pass, or run offline';
+  return 'see the message above; the run log keeps every attempt';
+}
+
+/**
+ * Prints the outcome of a run: the alert, or why there is none. A failed summary camper
+ * is a failure (exit code 1), never an alert.
+ */
+function reportOutcome(alert: Torch | undefined, failures: readonly CamperFailure[], options: { model?: string; detail?: string }): number {
+  const summaryFailure = alert && isErrorTorch(alert) ? failures.find((failure) => failure.campfire === 'summary') ?? failureOfTorch(alert, 'summary') : null;
+  if (summaryFailure) {
+    console.log(`FAILED: no alert. The summary campfire's camper "${summaryFailure.camper}" failed (${summaryFailure.code}):`);
+    console.log(`        ${summaryFailure.message}`);
+    console.log(`   Fix: ${fixFor(summaryFailure, options.model)}${options.model ? '; or run offline: npm run demo' : ''}.`);
+  } else if (alert) {
+    console.log(`ALERT: ${alert.claim}`);
+    if (options.detail) console.log(`       ${options.detail}`);
+  } else {
+    console.log('No alert: the headlines held no crisis this time.');
+  }
+  const others = failures.filter((failure) => failure !== summaryFailure && !(summaryFailure && failure.campfire === 'summary'));
+  for (const failure of others) console.log(`  also failed: ${failure.campfire}/${failure.camper} (${failure.code}): ${failure.message}`);
+  return summaryFailure ? 1 : 0;
+}
+
 async function runDemo(options: { fixtures?: string; log: string; partyBox: string; cycles: number; model?: string; cassette?: string }): Promise<void> {
   let llm: Parameters<typeof createLiveAlertPipeline>[0] = {};
   if (options.model) {
@@ -41,19 +91,18 @@ async function runDemo(options: { fixtures?: string; log: string; partyBox: stri
     console.log('            Any campfire\'s campers can be swapped for LLM campers; see createLiveAlertPipeline({ campers }), or run with --model ollama|openrouter.');
   }
   const pipeline = await createLiveAlertPipeline({ fixtures: options.fixtures, runLog: options.log, partyBox: options.partyBox, ...llm });
+  const failures: CamperFailure[] = [];
   pipeline.onEvent((event) => {
     const line = torchLine(event);
     if (line) console.log(line);
+    const failure = failureOf(event);
+    if (failure) failures.push(failure);
   });
   const run = await pipeline.run({ cycles: options.cycles, display: false });
   const alert = run.finals.summary;
   console.log('');
-  if (alert) {
-    console.log(`ALERT: ${alert.claim}`);
-    console.log(`       confidence ${alert.confidence}${alert.path ? `; ${options.model ? 'camera still' : 'comment summary'} in the Party Box at ${alert.path}` : ''}`);
-  } else {
-    console.log('No alert: the headlines held no crisis this time.');
-  }
+  const detail = alert ? `confidence ${alert.confidence}${alert.path ? `; ${options.model ? 'camera still' : 'comment summary'} in the Party Box at ${alert.path}` : ''}` : undefined;
+  process.exitCode = reportOutcome(alert, failures, { model: options.model, detail });
   console.log('');
   console.log(`${run.cycles} cycle(s), ${run.torchesSent} torches, ${run.handoffs} handoffs, ${run.camperErrors} camper errors in ${run.durationMs} ms.`);
   console.log(`Run ${run.runId} written to ${options.log}; replay it with: npm run demo -- --log ${options.log} --replay ${run.runId}`);
@@ -67,12 +116,15 @@ async function processesDemo(options: { fixtures?: string; log: string; partyBox
   const log = SqliteRunLog.open(options.log);
   const events = log.events(result.runId);
   log.close();
+  const failures: CamperFailure[] = [];
   for (const event of events) {
     const line = torchLine(event);
     if (line) console.log(line);
+    const failure = failureOf(event);
+    if (failure) failures.push(failure);
   }
   console.log('');
-  console.log(result.alert ? `ALERT: ${result.alert.claim}` : 'No alert: the headlines held no crisis this time.');
+  process.exitCode = reportOutcome(result.alert ?? undefined, failures, {});
   console.log('');
   const sent = events.filter((event) => event.kind === 'torch-sent').length;
   const handoffs = loggedHandoffs(events).length;

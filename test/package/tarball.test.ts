@@ -1,102 +1,185 @@
-import { execFile } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-
-const repoRoot = path.resolve(__dirname, '..', '..');
-
-function run(file: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(file, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`${file} ${args.join(' ')} failed: ${error.message}\n${stdout}\n${stderr}`)) : resolve(stdout),
-    );
-  });
-}
-
 /**
- * The Node addon this checkout already built, packed the way prebuild-install looks for
- * a local prebuild, so installing the tarball offline does not compile SQLite again.
+ * The tarball of `npm pack ./kernel-lib`, installed from the registry into empty projects
+ * with an empty npm cache, used as a new user would: require each entry point, run `cf`,
+ * set up Jupyter with `npx cf setup`, and run the README quick start in the real tslab
+ * kernel — launched by the project's own tslab, by another checkout's tslab that hands
+ * over to the project's, and by a tslab installed only globally.
  */
-function localPrebuilds(dir: string): string {
-  const sqliteDir = path.dirname(require.resolve('better-sqlite3/package.json', { paths: [repoRoot] }));
-  const version = (JSON.parse(fs.readFileSync(path.join(sqliteDir, 'package.json'), 'utf8')) as { version: string }).version;
-  const name = `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
-  fs.mkdirSync(dir, { recursive: true });
-  return path.join(dir, name);
+import fs from 'node:fs';
+import path from 'node:path';
+import { executeNotebook, writeNotebook, type ExecutedNotebook } from '../notebooks/execute-notebook';
+import { readmeCells } from '../notebooks/readme-cells';
+import { ENTRY_POINTS, installProject, packCampfires, repoRoot, run, runOk, tempDir } from './shipped-package';
+
+const TORCH_FLOW_MIME = 'application/vnd.campfires.torchflow.v1+json';
+const quickStart = readmeCells(path.join(repoRoot, 'kernel-lib', 'README.md'));
+
+/** The cells' display outputs that carry the torch flow, with every MIME type each carries. */
+function torchFlowOutputs(notebook: ExecutedNotebook): string[][] {
+  return notebook.cells
+    .flatMap((cell) => cell.outputs)
+    .filter((output) => output.data && TORCH_FLOW_MIME in output.data)
+    .map((output) => Object.keys(output.data ?? {}).sort());
 }
 
-describe('the npm pack tarball of campfires', () => {
+function writeKernelspec(dataDir: string, tslabBin: string): void {
+  const dir = path.join(dataDir, 'kernels', 'tslab');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, 'kernel.json'),
+    JSON.stringify({ argv: [process.execPath, tslabBin, 'kernel', '--config-path', '{connection_file}'], display_name: 'TypeScript (tslab)', language: 'typescript' }),
+  );
+}
+
+describe('the campfires tarball in an empty project, installed with an empty npm cache', () => {
   let temp: string;
-  let project: string;
+  let npmCache: string;
   let files: string[];
+  let project: string;
+  let tarball: string;
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(repoRoot, 'kernel-lib', 'dist', 'src', 'index.js'))) {
-      throw new Error('kernel-lib is not built: run `npm run build` (npm test does it in test/setup/ensure.sh)');
-    }
-    temp = fs.mkdtempSync(path.join(os.tmpdir(), 'campfires-pack-'));
-    const packed = JSON.parse(await run('npm', ['pack', './kernel-lib', '--pack-destination', temp, '--json', '--silent'], { cwd: repoRoot })) as Array<{ filename: string; files: Array<{ path: string }> }>;
-    files = packed[0].files.map((file) => file.path);
-    const tarball = path.join(temp, packed[0].filename);
-    const prebuild = localPrebuilds(path.join(temp, 'prebuilds'));
-    const sqliteDir = path.dirname(require.resolve('better-sqlite3/package.json', { paths: [repoRoot] }));
-    await run('tar', ['-czf', prebuild, '-C', sqliteDir, 'build/Release/better_sqlite3.node'], { cwd: temp });
+    temp = tempDir('campfires-tarball-');
+    npmCache = path.join(temp, 'npm-cache');
+    ({ tarball, files } = await packCampfires(temp));
     project = path.join(temp, 'project');
-    fs.mkdirSync(project);
-    fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'empty-project', version: '1.0.0', private: true }));
-    await run('npm', ['install', tarball, '--offline', '--no-audit', '--no-fund', '--loglevel=error'], {
-      cwd: project,
-      env: { npm_config_better_sqlite3_local_prebuilds: path.dirname(prebuild) },
-    });
-  }, 600_000);
+    await installProject(project, [tarball, 'tslab'], npmCache);
+  }, 1_200_000);
 
   afterAll(() => {
     if (temp) fs.rmSync(temp, { recursive: true, force: true });
   });
 
-  it('ships the built CommonJS, its type declarations and the display subpath, but no sources or tests', () => {
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/display.js', 'dist/src/display.d.ts', 'scripts/install-kernelspec.js']));
+  it('ships the bin, the built CommonJS with its declarations, the extension and the sample data, but no sources or tests', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'bin/cf.js',
+        'dist/src/index.js',
+        'dist/src/index.d.ts',
+        'dist/src/display.js',
+        'dist/src/display.d.ts',
+        'dist/src/mcp/index.js',
+        'dist/src/testing/index.js',
+        'labextension/package.json',
+        'fixtures/live-alert/worldnews.json',
+        'README.md',
+      ]),
+    );
     expect(files.filter((file) => file.startsWith('src/') || file.startsWith('test/') || /\.test\.[jt]s$/.test(file))).toEqual([]);
   });
 
-  it('installs into an empty project where require("campfires") works, SQLite included', async () => {
+  it.each(ENTRY_POINTS)('require(%j) loads in the project', async (entry) => {
+    const output = await runOk(process.execPath, ['-e', `console.log(Object.keys(require(${JSON.stringify(entry)})).length > 0, require.resolve(${JSON.stringify(entry)}))`], { cwd: project });
+    const [loaded, resolved] = output.trim().split(' ');
+    expect(loaded).toBe('true');
+    expect(resolved.startsWith(path.join(project, 'node_modules', 'campfires', 'dist', 'src'))).toBe(true);
+  });
+
+  it('writes and reads a SQLite run log (the native addon installed)', async () => {
     const script = `
       const campfires = require('campfires');
       const torch = campfires.createTorch({ claim: 'river level rising', confidence: 0.7 });
-      const log = campfires.SqliteRunLog.open ? campfires.SqliteRunLog.open(':memory:') : new campfires.SqliteRunLog(':memory:');
+      const log = campfires.SqliteRunLog.open(':memory:');
       const run = log.startRun({ kind: 'pipeline', name: 'pack-check' });
       log.append(run.id, { kind: 'torch-sent', data: { torch } });
-      console.log(torch.claim, log.events(run.id).length, typeof campfires.torchFlowBundle);
-    `;
-    expect((await run(process.execPath, ['-e', script], { cwd: project })).trim()).toBe('river level rising 1 function');
-  }, 120_000);
+      console.log(torch.claim, log.events(run.id).length);`;
+    expect((await runOk(process.execPath, ['-e', script], { cwd: project })).trim()).toBe('river level rising 1');
+  });
 
-  it('loads campfires/display without Node-only modules (the extension bundles it for the browser)', async () => {
-    const script = `
-      const display = require('campfires/display');
-      const loaded = Object.keys(require.cache).map((f) => f.split('node_modules/').pop().split('/')[0]);
-      console.log(JSON.stringify([...new Set(loaded)].sort()), display.TORCH_FLOW_MIME_TYPE);
-    `;
-    expect((await run(process.execPath, ['-e', script], { cwd: project })).trim()).toBe('["campfires","zod"] application/vnd.campfires.torchflow.v1+json');
-  }, 120_000);
+  it('`npx cf --help` and `npx --no cf help` run the installed cf', async () => {
+    for (const args of [['cf', '--help'], ['--no', 'cf', 'help']]) {
+      const help = await runOk('npx', args, { cwd: project, env: { npm_config_cache: npmCache } });
+      expect(help).toContain('Usage: cf');
+      expect(help).toMatch(/^\s+setup\b/m);
+    }
+  });
 
-  it('type-checks for tslab: TypeScript 5.0 with node10 resolution reads the .d.ts of both entry points', async () => {
-    fs.writeFileSync(
-      path.join(project, 'cell.ts'),
-      [
-        "import { createTorch, type Torch } from 'campfires';",
-        "import { torchFlowPayloadSchema, type TorchFlowPayload } from 'campfires/display';",
-        "const torch: Torch = createTorch({ claim: 'ok' });",
-        'const payload: TorchFlowPayload | undefined = torchFlowPayloadSchema.safeParse({}).data;',
-        'const wrong: number = torch.claim;',
-        'console.log(payload, wrong);',
-      ].join('\n'),
-    );
-    const tsc = path.join(path.dirname(require.resolve('@tslab/typescript-for-tslab/package.json', { paths: [repoRoot] })), 'bin', 'tsc');
-    const args = [tsc, '--noEmit', '--moduleResolution', 'node10', '--module', 'commonjs', '--target', 'es2022', '--strict', '--esModuleInterop', '--skipLibCheck', '--types', 'node', '--typeRoots', path.join(repoRoot, 'node_modules', '@types'), 'cell.ts'];
-    const output = await run(process.execPath, args, { cwd: project }).catch((error: Error) => error.message);
-    // The one error is the deliberate one: everything else resolved and type-checked.
-    expect(output.match(/error TS\d+/g)).toEqual(['error TS2322']);
-    expect(output).toContain("cell.ts(5,7): error TS2322: Type 'string' is not assignable to type 'number'.");
-  }, 120_000);
+  describe('set up with `npx cf setup`, then the README quick start in the real kernel', () => {
+    let dataDir: string;
+    let setupOutput: string;
+    let notebook: ExecutedNotebook & { cleanup(): void };
+
+    beforeAll(async () => {
+      dataDir = path.join(temp, 'jupyter-local');
+      setupOutput = await runOk('npx', ['--no', 'cf', 'setup'], { cwd: project, env: { JUPYTER_DATA_DIR: dataDir, npm_config_cache: npmCache } });
+      const file = path.join(temp, 'quick-start.ipynb');
+      writeNotebook(file, quickStart);
+      notebook = await executeNotebook(file, { cwd: project, jupyterDataDir: dataDir, timeoutSeconds: 180 });
+    }, 600_000);
+    afterAll(() => notebook?.cleanup());
+
+    it('installs the kernelspec for the project\'s tslab and the JupyterLab extension', () => {
+      const spec = JSON.parse(fs.readFileSync(path.join(dataDir, 'kernels', 'tslab', 'kernel.json'), 'utf8')) as { argv: string[] };
+      expect(spec.argv[1]).toBe(path.join(project, 'node_modules', 'tslab', 'bin', 'tslab'));
+      expect(JSON.parse(fs.readFileSync(path.join(dataDir, 'labextensions', 'campfires-jupyterlab', 'package.json'), 'utf8')).name).toBe('campfires-jupyterlab');
+      expect(fs.readdirSync(path.join(dataDir, 'labextensions', 'campfires-jupyterlab', 'static')).some((name) => name.startsWith('remoteEntry'))).toBe(true);
+      expect(setupOutput).toContain('kernelspec: "TypeScript (tslab)" installed');
+      expect(setupOutput).toContain('labextension: campfires-jupyterlab installed');
+    });
+
+    it('runs every quick-start cell without an error', () => {
+      expect(notebook.errors).toEqual([]);
+      expect(notebook.cells).toHaveLength(quickStart.length);
+    });
+
+    it('shows the torch flow as its own MIME type with SVG, HTML and text fallbacks', () => {
+      const outputs = torchFlowOutputs(notebook);
+      expect(outputs.length).toBeGreaterThan(0);
+      for (const types of outputs) expect(types).toEqual(expect.arrayContaining([TORCH_FLOW_MIME, 'image/svg+xml', 'text/html', 'text/plain']));
+      expect(notebook.text).not.toContain('rich output is off');
+    });
+  });
+
+  it('shows rich output when another checkout\'s tslab launched the kernel and handed over to the project\'s', async () => {
+    // This repository's tslab stands for the other checkout's: the project has its own.
+    const dataDir = path.join(temp, 'jupyter-other');
+    writeKernelspec(dataDir, path.join(repoRoot, 'node_modules', 'tslab', 'bin', 'tslab'));
+    const file = path.join(temp, 'other-launcher.ipynb');
+    writeNotebook(file, [...quickStart, "console.log('copies', require('tslab/package.json').version, Object.keys(require.cache).filter((f) => f.endsWith('tslab/dist/jupyter.js')).length);"]);
+    const notebook = await executeNotebook(file, { cwd: project, jupyterDataDir: dataDir, timeoutSeconds: 180 });
+    try {
+      expect(notebook.errors).toEqual([]);
+      // Two tslab copies are loaded: the launcher's and the project's.
+      expect(notebook.text).toMatch(/copies \S+ 2/);
+      expect(torchFlowOutputs(notebook).length).toBeGreaterThan(0);
+      expect(notebook.text).not.toContain('rich output is off');
+    } finally {
+      notebook.cleanup();
+    }
+  }, 600_000);
+
+  it('shows rich output with tslab installed only globally (npm i -g) and campfires local', async () => {
+    const globalPrefix = path.join(temp, 'global');
+    await runOk('npm', ['install', '-g', 'tslab', '--prefix', globalPrefix, '--no-audit', '--no-fund', '--loglevel=error'], {
+      cwd: temp,
+      env: { npm_config_cache: npmCache },
+      timeoutMs: 900_000,
+    });
+    const bare = path.join(temp, 'project-without-tslab');
+    await installProject(bare, [tarball], npmCache);
+    expect(fs.existsSync(path.join(bare, 'node_modules', 'tslab'))).toBe(false);
+    const dataDir = path.join(temp, 'jupyter-global');
+    const env = { JUPYTER_DATA_DIR: dataDir, PATH: `${path.join(globalPrefix, 'bin')}${path.delimiter}${process.env.PATH}`, npm_config_cache: npmCache };
+    await runOk('npx', ['--no', 'cf', 'setup', '--kernel-only'], { cwd: bare, env });
+    const spec = JSON.parse(fs.readFileSync(path.join(dataDir, 'kernels', 'tslab', 'kernel.json'), 'utf8')) as { argv: string[] };
+    expect(spec.argv[1]).toBe(path.join(globalPrefix, 'lib', 'node_modules', 'tslab', 'bin', 'tslab'));
+    const file = path.join(temp, 'global-tslab.ipynb');
+    writeNotebook(file, quickStart);
+    const notebook = await executeNotebook(file, { cwd: bare, jupyterDataDir: dataDir, timeoutSeconds: 180 });
+    try {
+      expect(notebook.errors).toEqual([]);
+      expect(torchFlowOutputs(notebook).length).toBeGreaterThan(0);
+    } finally {
+      notebook.cleanup();
+    }
+  }, 1_200_000);
+
+  it('`cf setup` without tslab anywhere says what to install', async () => {
+    const bare = path.join(temp, 'project-without-tslab');
+    if (!fs.existsSync(bare)) await installProject(bare, [tarball], npmCache);
+    const result = await run('npx', ['--no', 'cf', 'setup'], { cwd: bare, env: { JUPYTER_DATA_DIR: path.join(temp, 'jupyter-none'), PATH: path.dirname(process.execPath), npm_config_cache: npmCache } });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('npm install tslab');
+  }, 900_000);
 });

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { formatTime, systemClock, ValidationError, type Clock } from '../core';
 import { createTorch, type Torch, type TorchInput } from '../messages';
 import type { PartyBox } from '../partybox';
@@ -97,6 +98,16 @@ export abstract class Camper {
     this.name = checkName('camper', name);
     this.partyBox = options.partyBox ?? null;
     this.clock = options.clock ?? systemClock;
+  }
+
+  /** What answers at this camper, in a few words: a deterministic tool, or a model and its provider. */
+  describeBackend(): string {
+    return this.backend === 'tool' ? 'tool, deterministic' : `model via ${this.backend}`;
+  }
+
+  /** One line for a notebook cell: the kind of camper, its name and what answers. */
+  [inspect.custom](): string {
+    return `${this.constructor.name} "${this.name}" (${this.describeBackend()})`;
   }
 
   /** Turns a prompt into this camper's answer: the method a subclass implements. */

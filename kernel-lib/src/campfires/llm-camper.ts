@@ -116,6 +116,10 @@ export class LLMCamper<S extends z.ZodType = typeof llmTorchAnswerSchema> extend
     return { ...(base.path || base.url ? {} : pointer), ...base, metadata };
   }
 
+  override describeBackend(): string {
+    return `model ${this.model.modelId} via ${this.model.provider}`;
+  }
+
   /** Claim and confidence from the model; the refined torch's small metadata is kept so later campers still find it. */
   private defaultTorch(value: LLMTorchAnswer, context: CamperContext): TorchInput {
     return {

@@ -1,6 +1,8 @@
+import { inspect } from 'node:util';
 import { z } from 'zod';
 import { CampfiresError, ValidationError, validate } from '../core';
 import { messageSchema, type Message } from '../messages';
+import { display, tableBundle, type MimeBundle } from '../notebook';
 
 const envelopeSchema = messageSchema.extend({ payload: z.unknown() });
 const envelopeKeys = new Set(Object.keys(envelopeSchema.shape));
@@ -160,6 +162,30 @@ export class MemoryChannelBus implements ChannelBus {
   drain(): Promise<void> {
     if (this.pending === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Each channel with a listener, and who listens. */
+  channels(): Array<{ channel: string; subscribers: string[] }> {
+    return [...this.subscriptions.entries()]
+      .filter(([, list]) => list.length > 0)
+      .map(([channel, list]) => ({ channel, subscribers: list.map((subscription) => subscription.subscriber) }));
+  }
+
+  /** One line for a notebook cell: the channels with listeners and what is still being delivered. */
+  [inspect.custom](): string {
+    const channels = this.channels();
+    const listed = channels.map(({ channel, subscribers }) => `${channel} → ${subscribers.join(', ')}`).join('; ');
+    return `MemoryChannelBus (in process${this.closed ? ', closed' : ''}): ${channels.length} channel${channels.length === 1 ? '' : 's'} with listeners${listed ? ` (${listed})` : ''}, ${this.pending} message${this.pending === 1 ? '' : 's'} in delivery`;
+  }
+
+  /** The channels and their listeners as a table. */
+  toMimeBundle(): MimeBundle {
+    return tableBundle(inspect(this), ['channel', 'listeners'], this.channels().map(({ channel, subscribers }) => [channel, subscribers.join(', ')]));
+  }
+
+  /** Displays the channels and their listeners in the notebook. */
+  show(): Promise<void> {
+    return display(this);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 export * from './payloads';
 export { inKernel } from './tslab-bridge';
 export * from './display';
+export { tableBundle } from './table-bundle';
 export * from './live-display';
 export * from './torch-flow-from-events';
 export { torchFlowVegaSpec, torchLine } from './torch-flow-chart';

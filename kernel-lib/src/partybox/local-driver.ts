@@ -1,11 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { inspect } from 'node:util';
 import { createReadStream, existsSync, mkdirSync } from 'node:fs';
 import { readdir, readFile, rename, stat, unlink, utimes, writeFile, open } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { ASSET_MAX_BYTES, NotFoundError, systemClock, type Clock } from '../core';
+import { ASSET_MAX_BYTES, formatBytes, NotFoundError, systemClock, type Clock } from '../core';
 import { ASSET_CATEGORIES, assetCategory, assetExtension, assetHashPattern, checkAssetHash, checkedAssetBytes } from './asset-names';
 import type { Asset, AssetInfo, BoxDriver } from './box-driver';
 import { deleteStoredBefore } from './expire-assets';
+import { showDriver } from './asset-table';
 
 /** Options of a `LocalDriver`. */
 export interface LocalDriverOptions {
@@ -133,6 +135,16 @@ export class LocalDriver implements BoxDriver {
     } catch {
       return false;
     }
+  }
+
+  /** One line for a notebook cell: where the box is and how large an asset may be. */
+  [inspect.custom](): string {
+    return `LocalDriver(${this.displayRoot}, up to ${formatBytes(this.maxBytes)} per asset${this.durable ? ', durable writes' : ''})`;
+  }
+
+  /** Displays the stored assets as a table. */
+  show(): Promise<void> {
+    return showDriver(this);
   }
 
   async list(): Promise<AssetInfo[]> {

@@ -4,6 +4,7 @@ import { assetHashPattern } from './asset-names';
 import type { Asset, AssetInfo, BoxDriver } from './box-driver';
 import { display, type MimeBundle } from '../notebook';
 import { LocalDriver } from './local-driver';
+import { assetTableBundle } from './asset-table';
 
 /** What a torch carries to point at an asset: a local `path` or a remote `url`. */
 export type AssetPointer = { path: string } | { url: string };
@@ -104,15 +105,7 @@ export class PartyBox {
 
   /** The assets in the box as an HTML table and text. */
   async toMimeBundle(): Promise<MimeBundle> {
-    const assets = await this.list();
-    const escape = (text: unknown) => String(text).replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
-    const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
-    const title = `${inspect(this)}: ${assets.length} asset${assets.length === 1 ? '' : 's'}`;
-    const rows = assets.map((asset) => `<tr><td>${escape(asset.location)}</td><td>${escape(asset.category)}</td><td>${asset.size}</td><td>${when(asset.storedAt)}</td></tr>`).join('');
-    return {
-      'text/html': `<div><b>${escape(title)}</b><table><thead><tr><th>location</th><th>category</th><th>bytes</th><th>stored (UTC)</th></tr></thead><tbody>${rows}</tbody></table></div>`,
-      'text/plain': [title, ...assets.map((asset) => `  ${asset.location}  ${asset.size} B  ${when(asset.storedAt)}`)].join('\n'),
-    };
+    return assetTableBundle(this, await this.list());
   }
 
   /** Displays the box's assets in the notebook. */

@@ -7,6 +7,7 @@ import { assetCategory, assetExtension, checkAssetHash, checkedAssetBytes } from
 import type { Asset, AssetInfo, BoxDriver } from './box-driver';
 import { deleteStoredBefore } from './expire-assets';
 import { assetHash } from './local-driver';
+import { showDriver } from './asset-table';
 
 /** Options of a `RedisDriver`. */
 export interface RedisDriverOptions {
@@ -143,6 +144,11 @@ export class RedisDriver implements BoxDriver {
   }
 
   /** One line, for notebooks. */
+  /** Displays the stored assets as a table. */
+  show(): Promise<void> {
+    return showDriver(this);
+  }
+
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `RedisDriver(${this.url}, prefix ${this.prefix}, assets expire after ${this.maxAgeMs > 0 ? formatDuration(this.maxAgeMs) : 'never'})`;
   }

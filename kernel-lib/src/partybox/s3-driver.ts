@@ -6,6 +6,7 @@ import { ASSET_CATEGORIES, assetCategory, assetExtension, checkAssetHash, checke
 import type { Asset, AssetInfo, BoxDriver } from './box-driver';
 import { deleteStoredBefore } from './expire-assets';
 import { assetHash } from './local-driver';
+import { showDriver } from './asset-table';
 
 /** Options of an `S3Driver`; credentials and region default to the usual AWS environment variables. */
 export interface S3DriverOptions {
@@ -159,6 +160,11 @@ export class S3Driver implements BoxDriver {
   }
 
   /** One line, for notebooks. */
+  /** Displays the stored assets as a table. */
+  show(): Promise<void> {
+    return showDriver(this);
+  }
+
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `S3Driver(s3://${this.bucket}/${this.prefix}, endpoint ${this.endpoint})`;
   }

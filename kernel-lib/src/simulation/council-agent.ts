@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import type { JsonValue } from '../messages';
 import type { RunLog } from '../runlog';
 import { ACTION_EFFECTS, ACTION_TYPES, type Action, type ActionType, type AgentState, type Persona, type RoundSummary, type WorldState } from './models';
@@ -85,6 +86,12 @@ export abstract class BaseCouncilAgent implements CouncilAgent {
 
   get name(): string {
     return this.persona.name;
+  }
+
+  /** One line for a notebook cell: who the member is and what decides for them. */
+  [inspect.custom](): string {
+    const last = this.internalState.last_action;
+    return `${this.constructor.name} ${this.name} (${this.policy})${this.council.length > 0 ? `, seated with ${this.others.join(', ')}` : ''}${last ? `, last action ${last}` : ''}`;
   }
 
   seat(council: readonly string[], historyDepth: number): void {

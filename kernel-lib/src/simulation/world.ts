@@ -1,3 +1,5 @@
+import { inspect } from 'node:util';
+import { display, tableBundle, type MimeBundle } from '../notebook';
 import { ACTION_TYPES, type Action, type WorldState } from './models';
 
 /** Effect sizes of the phase-1 actions. */
@@ -66,6 +68,23 @@ export class World {
   /** The current state: a frozen snapshot that later actions do not change. */
   get state(): Readonly<WorldState> {
     return this.current;
+  }
+
+  /** One line for a notebook cell: the turn, the state and who sits on the council. */
+  [inspect.custom](): string {
+    const { turn, ...rest } = this.current;
+    const state = Object.entries(rest).map(([key, value]) => `${key} ${value}`).join(', ');
+    return `World at turn ${turn}: ${state}; council of ${this.members.length} (${this.members.join(', ')})`;
+  }
+
+  /** The state and the council as a table. */
+  toMimeBundle(): MimeBundle {
+    return tableBundle(inspect(this), ['', 'value'], [...Object.entries(this.current).map(([key, value]): [string, string | number] => [key, value]), ['council', this.members.join(', ')]]);
+  }
+
+  /** Displays the state and the council in the notebook. */
+  show(): Promise<void> {
+    return display(this);
   }
 
   /** A read-only snapshot of the state as one agent sees it. */

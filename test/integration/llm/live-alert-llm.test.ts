@@ -75,6 +75,27 @@ describe('live-alert demo in LLM mode', () => {
     expect(result.code).toBe(0);
   }, 60_000);
 
+  it.each([
+    ['a refused request (400)', { status: 400, error: 'invalid option: num_ctx' }, /invalid option: num_ctx/],
+    ['a missing model (404)', { status: 404, error: 'model "llama3.1:8b" not found, try pulling it first' }, /has no model "llama3\.1:8b". Pull it/],
+    ['an error inside a 200 body', { errorInBody: 'llama runner process has terminated' }, /llama runner process has terminated/],
+  ])('reports a failed summary camper (%s) as a failure with its fix and exit code 1, never as an alert', async (_case, failure, reason) => {
+    ollama.reply(
+      { text: '{"claim":"Panic rising, 80% negative","confidence":0.8}' },
+      { text: '{"claim":"Camera: dark lights, stopped cars, rain","confidence":0.7,"caption":"dark junction"}' },
+      failure as never,
+      failure as never,
+      failure as never,
+      failure as never,
+    );
+    const result = await runDemo(['--model', 'ollama'], { OLLAMA_HOST: ollama.url });
+    expect(result.stdout).not.toMatch(/^ALERT:/m);
+    expect(result.stdout).toMatch(/^FAILED: no alert\. The summary campfire's camper "alert-llm" failed \(\w+\):$/m);
+    expect(result.stdout).toMatch(reason);
+    expect(result.stdout).toMatch(/^ {3}Fix: .+; or run offline: npm run demo\.$/m);
+    expect(result.code).toBe(1);
+  }, 90_000);
+
   it('records the model answers to a cassette once and replays them with no model running', async () => {
     const cassette = join(dir, 'live-alert.jsonl');
     ollama.reply(
