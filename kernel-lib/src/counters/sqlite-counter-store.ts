@@ -13,7 +13,7 @@ import { counterSchema } from './counter-migrations';
  * @example const counters = SqliteCounterStore.open('torch_log.db');
  */
 export class SqliteCounterStore implements CounterStore {
-  private readonly takeInWindow: (key: string, windowStart: number, limit: number, windowEnd: number) => { taken: boolean; count: number };
+  private readonly takeInWindow: (key: string, windowStart: number, limit: number) => { taken: boolean; count: number };
   private readonly giveBack: Database.Statement;
   private readonly read: Database.Statement;
   /** Whether `close` closes the connection: only one this store opened itself. */
@@ -51,7 +51,7 @@ export class SqliteCounterStore implements CounterStore {
 
   async take(key: string, window: CounterWindow): Promise<CounterTake> {
     const { windowStart, windowEnd } = windowBounds(window.windowMs, window.now);
-    const { taken, count } = this.takeInWindow(key, windowStart, window.limit, windowEnd);
+    const { taken, count } = this.takeInWindow(key, windowStart, window.limit);
     return counterTake({ taken, count, limit: window.limit, windowStart, windowEnd, now: window.now }, async () => {
       if (this.db.open) this.giveBack.run(key, windowStart);
     });

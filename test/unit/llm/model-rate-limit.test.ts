@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManualClock, MemoryCounterStore, RateLimitedError, RateLimiter, SqliteRunLog, modelRateLimit } from 'campfires';
+import { createServer } from 'node:net';
+import { ManualClock, MemoryCounterStore, RateLimitedError, RateLimiter, SqliteRunLog, createOllamaModel, modelRateLimit } from 'campfires';
 
 describe('model rate limits', () => {
   it('allow the per-minute count, refuse the next with retryAt at the window end, and allow again after it', async () => {
@@ -57,5 +58,22 @@ describe('model rate limits', () => {
     expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(4);
     expect(outcomes.filter((outcome) => outcome.status === 'rejected' && outcome.reason instanceof RateLimitedError)).toHaveLength(6);
     log.close();
+  });
+
+  it('give a request back when nobody answered: a model that is down does not use the budget', async () => {
+    // A port that was free a moment ago: connecting is refused.
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const address = server.address() as { port: number };
+        server.close(() => resolve(address.port));
+      });
+    });
+    const counters = new MemoryCounterStore();
+    const clock = new ManualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+    const model = createOllamaModel({ host: `http://127.0.0.1:${port}`, rateLimit: { perMinute: 1 }, counters, clock, retries: 0 });
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      await expect(model.generate({ messages: [{ role: 'user', content: 'hello' }] })).rejects.toMatchObject({ code: 'model_unreachable' });
+    }
+    expect(await counters.count('ratelimit:ollama:minute', { windowMs: 60_000, now: clock.now() })).toBe(0);
   });
 });
