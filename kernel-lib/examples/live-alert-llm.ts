@@ -21,6 +21,7 @@ import {
   type LiveAlertCampers,
   type LiveAlertData,
   type RunLog,
+  type SqliteRunLog,
 } from '../src';
 
 /** The backends the demo's `--model` takes. */
@@ -47,7 +48,7 @@ export function llmFixtures(): string {
  * With `cassette`, answers are replayed from that JSONL file and misses recorded to it,
  * so a run recorded once with a real model replays later with no model at all.
  */
-export function liveAlertModels(backend: string, runLog: RunLog | null, cassette?: string): { text: LanguageModel; vision: LanguageModel } {
+export function liveAlertModels(backend: string, runLog: SqliteRunLog | null, cassette?: string): { text: LanguageModel; vision: LanguageModel } {
   const wrap = (model: LanguageModel): LanguageModel => (cassette ? new CassetteModel({ path: cassette, model, mode: 'auto' }) : model);
   if (backend === 'ollama') {
     return {

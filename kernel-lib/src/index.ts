@@ -7,6 +7,21 @@ export * from './messages';
 export * from './channels';
 export * from './partybox';
 export * from './runlog';
+export {
+  MemoryCounterStore,
+  RateLimiter,
+  RedisCounterStore,
+  SqliteCounterStore,
+  type CounterSource,
+  type CounterStore,
+  type CounterTake,
+  type CounterWindow,
+  type RateLimitGrant,
+  type RateLimitRefusal,
+  type RateLimitRequest,
+  type RateLimitRule,
+  type RedisCounterStoreOptions,
+} from './counters';
 export * from './llm';
 export * from './campfires';
 export * from './conventions';

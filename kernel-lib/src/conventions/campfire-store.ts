@@ -4,9 +4,10 @@ import { dirname, join, resolve } from 'node:path';
 import { inspect } from 'node:util';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { CampfiresError, NotFoundError, ValidationError, parseJson, validate } from '../core';
+import { NotFoundError, ValidationError, parseJson, validate } from '../core';
 import { channelNameSchema, generateSigningKeys, jsonValueSchema, messageSchema, type Message, type SigningKeys } from '../messages';
-import { storeMigrations } from './store-migrations';
+import { migrateSqlite } from '../sqlite';
+import { campfireStoreSchema } from './store-migrations';
 
 /** A named signing identity kept in the store. */
 export interface IdentityRecord extends SigningKeys {
@@ -58,8 +59,9 @@ const openStores = new Map<string, CampfireStore>();
 const tagsSchema = z.array(z.string());
 
 /**
- * The SQLite store of campfires, identities, members, messages and rate-limit counters.
- * One instance per file per process, so every executor in the process shares its counters;
+ * The SQLite store of campfires, identities, members and messages; convention rate-limit
+ * counts are kept in the same file by default (a `SqliteCounterStore` on `database`).
+ * One instance per file per process, so every executor in the process shares one connection;
  * several processes may share the file (WAL), which is how separate `cf` commands talk.
  * @example const store = CampfireStore.open(); const me = store.identity();
  */
@@ -74,7 +76,12 @@ export class CampfireStore {
     this.db.pragma('busy_timeout = 10000');
     if (path !== ':memory:') this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    this.migrate();
+    migrateSqlite(this.db, path, campfireStoreSchema);
+  }
+
+  /** The underlying connection, for modules that keep their own tables in the same file (the counter store). */
+  get database(): Database.Database {
+    return this.db;
   }
 
   /** Opens (or returns this process's already open) store at `path`, default `defaultStorePath()`. */
@@ -196,20 +203,6 @@ export class CampfireStore {
     return (this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM messages').get() as { seq: number }).seq;
   }
 
-  /** Adds `by` to a counter for a window and returns the new total. */
-  increment(key: string, windowStart: number, by = 1): number {
-    const row = this.db
-      .prepare('INSERT INTO counters (key, window_start, count) VALUES (?, ?, ?) ON CONFLICT(key, window_start) DO UPDATE SET count = count + excluded.count RETURNING count')
-      .get(key, windowStart, by) as { count: number };
-    return row.count;
-  }
-
-  /** The count of a counter for a window (0 when never counted). */
-  count(key: string, windowStart: number): number {
-    const row = this.db.prepare('SELECT count FROM counters WHERE key = ? AND window_start = ?').get(key, windowStart) as { count: number } | undefined;
-    return row?.count ?? 0;
-  }
-
   /** Closes the file; the next `open` of the same path reopens it. */
   close(): void {
     if (this.db.open) this.db.close();
@@ -218,20 +211,6 @@ export class CampfireStore {
 
   [inspect.custom](): string {
     return this.db.open ? `CampfireStore ${this.path} (${this.campfires().length} campfires, ${this.lastSeq()} messages)` : `CampfireStore ${this.path} (closed)`;
-  }
-
-  private migrate(): void {
-    const current = this.db.pragma('user_version', { simple: true }) as number;
-    if (current > storeMigrations.length) {
-      throw new CampfiresError({ code: 'store_too_new', message: `campfire store ${this.path} is at schema version ${current}, newer than this library knows (${storeMigrations.length})` });
-    }
-    for (let version = current; version < storeMigrations.length; version += 1) {
-      this.db.transaction(() => {
-        if ((this.db.pragma('user_version', { simple: true }) as number) > version) return;
-        this.db.exec(storeMigrations[version] as string);
-        this.db.pragma(`user_version = ${version + 1}`);
-      }).immediate();
-    }
   }
 }
 

@@ -1,9 +1,10 @@
 import { PermissionError, ValidationError, formatDuration, parseDuration, systemClock, type Clock } from '../core';
 import { hasTag, type JsonValue, type Message } from '../messages';
 import { resolveArgs } from './args';
+import { RateLimiter, type CounterSource } from '../counters';
 import type { CampfireClient } from './campfire-client';
+import { conventionRateLimit } from './convention-rate-limit';
 import { operationTag, type ParsedDeclaration } from './declaration';
-import { ConventionRateLimiter } from './rate-limiter';
 import { composeTags } from './tags';
 
 /** How a call ended: `ok`/`error` (a fulfilment came back), `timeout`, `dispatched` (async or not awaited), `sent` (no reply expected). */
@@ -23,6 +24,17 @@ export interface ExecutionResult {
   elapsedMs: number;
 }
 
+/** How an executor is built: its clock, and where rate-limit counts are kept. */
+export interface ConventionExecutorOptions {
+  clock?: Clock;
+  /**
+   * Where `rate_limit` counts are kept (default: the campfire store's file, so every
+   * executor and `cf` process on the store shares them). A `RedisCounterStore` shares
+   * them across machines.
+   */
+  counters?: CounterSource;
+}
+
 /** Per-call options: skip waiting, or wait a different time than the declaration says. */
 export interface ExecuteOptions {
   /** False sends and returns at once (`--no-wait`). */
@@ -34,22 +46,23 @@ export interface ExecuteOptions {
 /**
  * Runs convention operations for one client: provenance, args, tags, antecedents,
  * rate limit, then send (and wait for the fulfilment of an explicit sync operation).
- * Nothing is sent when any step fails.
+ * Nothing is sent when any step fails. The rate limit is taken in one atomic step just
+ * before sending and given back when the send fails, so concurrent calls never exceed it.
  * @example const result = await new ConventionExecutor(client).execute(parsed, 'tasks', { task_id, result: 'done', status: 'ok' });
  */
 export class ConventionExecutor {
   private readonly clock: Clock;
-  private readonly limiter: ConventionRateLimiter;
+  private readonly limiter: RateLimiter;
 
   constructor(
     readonly client: CampfireClient,
-    options: { clock?: Clock } = {},
+    options: ConventionExecutorOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
-    this.limiter = new ConventionRateLimiter(client.store, this.clock);
+    this.limiter = new RateLimiter({ counters: options.counters ?? client.store, clock: this.clock });
   }
 
-  /** Validates everything and builds the signed message, without sending it. */
+  /** Validates everything and builds the signed message, without sending it or counting it against the rate limit. */
   prepare(parsed: ParsedDeclaration, campfireName: string, input: Record<string, unknown>): { message: Message; args: Record<string, JsonValue> } {
     const { declaration } = parsed;
     const campfire = this.client.campfire(campfireName);
@@ -76,7 +89,6 @@ export class ConventionExecutor {
     const tags = composeTags(parsed, args);
     if (parsed.response.mode === 'sync' && parsed.response.explicit) tags.push('future');
     const antecedents = this.antecedents(parsed, campfire.name, args);
-    this.limiter.check(parsed, this.client.identity.publicKey, campfire.id);
     const message = this.client.compose({
       campfire: campfire.name,
       tags,
@@ -94,22 +106,34 @@ export class ConventionExecutor {
     const campfire = this.client.campfire(campfireName);
     const base = { operation: parsed.declaration.operation, campfire: campfire.name, messageId: message.id, tags: message.tags, args };
     const awaitsReply = parsed.response.mode === 'sync' && parsed.response.explicit && options.wait !== false;
+    const timeoutMs = awaitsReply ? this.timeoutOf(parsed, options.waitTimeout) : 0;
+    const limit = conventionRateLimit(parsed, this.client.identity.publicKey, campfire.id);
+    const grant = limit ? await this.limiter.take(limit) : null;
+    /** Runs a step before the message is out; when it fails, the call does not use the budget. */
+    const beforeSent = async <T>(step: () => Promise<T>): Promise<T> => {
+      try {
+        return await step();
+      } catch (error) {
+        await grant?.release();
+        throw error;
+      }
+    };
+    const send = (): Promise<void> => beforeSent(() => this.client.publish(message));
     if (!awaitsReply) {
-      await this.client.publish(message);
-      this.limiter.record(parsed, this.client.identity.publicKey, campfire.id);
+      await send();
       const status: ExecutionStatus = parsed.response.mode === 'async' || (parsed.response.mode === 'sync' && parsed.response.explicit) ? 'dispatched' : 'sent';
       return { ...base, status, elapsedMs: this.clock.now() - started };
     }
-    const timeoutMs = this.timeoutOf(parsed, options.waitTimeout);
     let finish: (reply: Message | null) => void = () => undefined;
     const replied = new Promise<Message | null>((resolve) => (finish = resolve));
-    const subscription = await this.client.subscribe(campfire.name, `executor:${message.id}`, (candidate) => {
-      if (hasTag(candidate, 'fulfills') && candidate.antecedents.includes(message.id)) finish(candidate);
-    });
+    const subscription = await beforeSent(() =>
+      this.client.subscribe(campfire.name, `executor:${message.id}`, (candidate) => {
+        if (hasTag(candidate, 'fulfills') && candidate.antecedents.includes(message.id)) finish(candidate);
+      }),
+    );
     const timer = setTimeout(() => finish(null), timeoutMs);
     try {
-      await this.client.publish(message);
-      this.limiter.record(parsed, this.client.identity.publicKey, campfire.id);
+      await send();
       const reply = await replied;
       const elapsedMs = this.clock.now() - started;
       if (!reply) return { ...base, status: 'timeout', elapsedMs };

@@ -8,7 +8,7 @@ export * from './tags';
 export * from './campfire-store';
 export * from './store-channel-bus';
 export * from './campfire-client';
-export * from './rate-limiter';
+export * from './convention-rate-limit';
 export * from './executor';
 export * from './server';
 export * from './registry';

@@ -1,3 +1,5 @@
+import type { SqliteSchema } from '../sqlite';
+
 /** Numbered schema migrations of the campfire store; `PRAGMA user_version` records the last applied. */
 export const storeMigrations: readonly string[] = [
   // 1: identities, campfires, members, messages, counters
@@ -17,4 +19,16 @@ export const storeMigrations: readonly string[] = [
   CREATE INDEX messages_sender ON messages(sender, seq);
   CREATE TABLE counters (key TEXT NOT NULL, window_start INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (key, window_start));
   `,
+  // 2: rate-limit counts move to the counter store's table in the same file (the counter
+  // store the executor uses by default), so counts survive the upgrade.
+  `
+  CREATE TABLE IF NOT EXISTS counter_windows (key TEXT NOT NULL, window_start INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (key, window_start));
+  INSERT INTO counter_windows (key, window_start, count)
+    SELECT key, window_start, count FROM counters WHERE true
+    ON CONFLICT(key, window_start) DO UPDATE SET count = counter_windows.count + excluded.count;
+  DROP TABLE counters;
+  `,
 ];
+
+/** The campfire store's schema, for the shared migration runner. */
+export const campfireStoreSchema: SqliteSchema = { name: 'campfire store', tooNewCode: 'store_too_new', migrations: storeMigrations };

@@ -1,10 +1,10 @@
 import { CampfiresError, ValidationError } from '../core';
+import type { CounterSource } from '../counters';
 import { OllamaModel, type OllamaModelSettings } from './create-ollama-model';
 import { createOpenRouterModel, type OpenRouterModelSettings } from './create-openrouter-model';
 import type { LanguageModel } from './language-model';
 import { modelNotFoundError } from './model-failures';
 import { displayHost } from './model-host';
-import type { RateLimitCounters } from './rate-limiter';
 
 /** Which backend to use: `auto` tries Ollama, then OpenRouter, then offline. */
 export type ModelPreference = 'auto' | 'ollama' | 'openrouter' | 'offline';
@@ -17,8 +17,8 @@ export interface ChooseDefaultModelOptions {
   openRouter?: OpenRouterModelSettings;
   /** How long to wait for Ollama's `/api/tags` (default 2 s). */
   probeTimeoutMs?: number;
-  /** Where rate-limit counts are kept (the run log), for both providers. */
-  counters?: RateLimitCounters;
+  /** Where rate-limit counts are kept (the run log, or any `CounterStore`), for both providers. */
+  counters?: CounterSource;
   /** Print the one-line choice (default `console.log`); `false` to stay quiet. */
   print?: boolean | ((line: string) => void);
 }

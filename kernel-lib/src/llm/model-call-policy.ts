@@ -1,5 +1,6 @@
 import { CampfiresError, systemClock, type Clock } from '../core';
-import { RateLimiter, type RateLimit, type RateLimitCounters } from './rate-limiter';
+import { RateLimiter, type CounterSource, type RateLimitRequest } from '../counters';
+import { modelRateLimit, type RateLimit } from './model-rate-limit';
 import { DEFAULT_MODEL_TIMEOUT_MS, RequestDeadline } from './request-deadline';
 
 /** Settings every HTTP adapter shares: timeout, backoff on 429/5xx, rate limits. */
@@ -14,8 +15,11 @@ export interface ModelCallSettings {
   maxRetryWaitMs?: number;
   /** Requests per minute and per day for this provider. */
   rateLimit?: RateLimit;
-  /** Where rate-limit counts are kept; pass the run log so a restart keeps them. */
-  counters?: RateLimitCounters;
+  /**
+   * Where rate-limit counts are kept: a `CounterStore`, or the run log (its file keeps them,
+   * so a restart keeps them). Default: in memory, for this model only.
+   */
+  counters?: CounterSource;
   clock?: Clock;
 }
 
@@ -29,13 +33,15 @@ export interface OpenedCall<T> {
 export class ModelCallPolicy {
   readonly clock: Clock;
   private readonly limiter: RateLimiter | undefined;
+  private readonly limit: RateLimitRequest | undefined;
 
   constructor(
     readonly provider: string,
     private readonly settings: ModelCallSettings,
   ) {
     this.clock = settings.clock ?? systemClock;
-    this.limiter = settings.rateLimit ? new RateLimiter(provider, settings.rateLimit, settings.counters, this.clock) : undefined;
+    this.limiter = settings.rateLimit ? new RateLimiter({ counters: settings.counters, clock: this.clock }) : undefined;
+    this.limit = settings.rateLimit ? modelRateLimit(provider, settings.rateLimit) : undefined;
   }
 
   /** The timeout a request gets: its own, else the adapter's, else 30 s. */
@@ -59,13 +65,16 @@ export class ModelCallPolicy {
     const maxWait = this.settings.maxRetryWaitMs ?? 60_000;
     let reconnected = false;
     for (let retry = 0; ; retry += 1) {
-      this.limiter?.take();
+      // Every request the provider sees counts, retries included, as the provider counts them.
+      const grant = this.limiter && this.limit ? await this.limiter.take(this.limit) : undefined;
       const deadline = new RequestDeadline(this.timeoutFor(options.timeoutMs), options.signal);
       try {
         return { value: await options.attempt(deadline), deadline };
       } catch (error) {
         deadline.clear();
         const mapped = error instanceof CampfiresError ? error : options.mapError(error, deadline);
+        // Nobody answered, so the provider counted nothing: neither do we.
+        if (mapped.code === 'model_unreachable') await grant?.release();
         if (mapped.code === 'model_unreachable' && mapped.details.retryable === true && !reconnected) {
           reconnected = true; // the server dropped an idle connection: ask again at once, once
           retry -= 1;

@@ -1,6 +1,6 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { CampfiresError, ValidationError } from '../core';
+import { CampfiresError, RateLimitedError, ValidationError } from '../core';
 import { ConventionExecutor, clashingOperations, listOperations, toolFromDeclaration, type CampfireClient, type ExecutionResult, type ParsedDeclaration, type ToolDefinition } from '../conventions';
 import type { JsonValue } from '../messages';
 
@@ -19,6 +19,7 @@ export const TOOL_GUIDES: Record<string, string> = {
   timeout: 'No reply within the timeout; the request stands. Check later with campfire_read for a fulfills message naming message_id.',
   error: 'The handler refused or failed the request; read error, fix the request and call again.',
   invalid: 'Nothing was sent; fix the listed arguments and call again.',
+  rate_limited: 'Nothing was sent: the operation\'s rate limit is used up; call again after retry_at.',
 };
 
 const BASE_TOOLS: ToolDefinition[] = [
@@ -77,6 +78,10 @@ function outcome(execution: ExecutionResult): CallToolResult {
 }
 
 function failure(error: unknown): CallToolResult {
+  if (error instanceof RateLimitedError) {
+    const retryAt = error.retryAt;
+    return result({ status: 'rate_limited', error: error.message, code: error.code, retry_at: retryAt === undefined ? undefined : new Date(retryAt).toISOString(), guide: TOOL_GUIDES.rate_limited }, true);
+  }
   const body = error instanceof CampfiresError ? error.toJSON() : { name: 'Error', message: (error as Error)?.message ?? String(error) };
   const problems = error instanceof ValidationError ? error.issues.map((issue) => issue.message) : undefined;
   return result({ status: 'invalid', error: body.message, code: (body as { code?: string }).code, problems, guide: TOOL_GUIDES.invalid }, true);

@@ -1,3 +1,5 @@
+import type { SqliteSchema } from '../sqlite';
+
 /**
  * Numbered schema migrations of the run log; `PRAGMA user_version` records the last
  * applied. Append new ones at the end; never edit one that has shipped.
@@ -39,4 +41,22 @@ export const migrations: readonly string[] = [
   `
   DROP INDEX IF EXISTS events_kind;
   `,
+  // 3: the run log is runs and events only. Rate-limit counts move to the counter store's
+  // table in the same file (the counter store opens it by default), so a day's count
+  // survives the upgrade.
+  `
+  CREATE TABLE IF NOT EXISTS counter_windows (
+    key TEXT NOT NULL,
+    window_start INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (key, window_start)
+  );
+  INSERT INTO counter_windows (key, window_start, count)
+    SELECT key, window_start, count FROM counters WHERE true
+    ON CONFLICT(key, window_start) DO UPDATE SET count = counter_windows.count + excluded.count;
+  DROP TABLE counters;
+  `,
 ];
+
+/** The run log's schema, for the shared migration runner. */
+export const runLogSchema: SqliteSchema = { name: 'run log', tooNewCode: 'runlog_too_new', migrations };

@@ -46,8 +46,9 @@ export interface RunEventQuery {
 }
 
 /**
- * The run log: an append-only record of every run, replayable in order. The
- * embedded (and only) adapter is SQLite; several processes may append to one file.
+ * The run log: an append-only record of every run, replayable in order: runs and events
+ * only (rate-limit counts live in a `CounterStore`). The embedded (and only) adapter is
+ * SQLite; several processes may append to one file.
  */
 export interface RunLog {
   readonly path: string;
@@ -59,11 +60,5 @@ export interface RunLog {
   run(runId: string): RunInfo;
   runs(filter?: { kind?: string; name?: string }): RunInfo[];
   events(runId: string, query?: RunEventQuery): RunEvent[];
-  /** Adds `by` to a named counter for a window and returns the new total (rate limits). */
-  increment(key: string, windowStart: number, by?: number): number;
-  /** The count of a named counter for a window (0 when never counted). */
-  count(key: string, windowStart: number): number;
-  /** Sum of a counter over windows starting at or after `since`. */
-  countSince(key: string, since: number): number;
   close(): void;
 }

@@ -1,9 +1,10 @@
 import { inspect } from 'node:util';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { CampfiresError, NotFoundError, ValidationError, newId, parseJson, validate } from '../core';
+import { NotFoundError, ValidationError, newId, parseJson, validate } from '../core';
 import { jsonValueSchema, type JsonValue } from '../messages';
-import { migrations } from './migrations';
+import { migrateSqlite, schemaVersion } from '../sqlite';
+import { runLogSchema } from './migrations';
 import type { MimeBundle } from '../notebook';
 import type { RunEvent, RunEventInit, RunEventQuery, RunInfo, RunLog } from './run-log';
 import { runLogBundle, runLogSummary, showRunLog } from './run-log-view';
@@ -92,7 +93,9 @@ export class SqliteRunLog implements RunLog {
     // Checkpoint the WAL every ~40 MB rather than every ~4 MB: appends are the hot path and
     // the run log's tail pages are rewritten by every batch; crash safety does not change.
     this.db.pragma('wal_autocheckpoint = 10000');
-    this.migrate();
+    // The events table declares run_id REFERENCES runs(id); `appendMany` checks it once per
+    // run instead of SQLite checking it on every row (foreign_keys stays off: the hot path).
+    migrateSqlite(this.db, path, runLogSchema);
     this.writeEvents = this.db.transaction((runId: string, items: RunEventInit[]) => this.insertEvents(runId, items));
   }
 
@@ -103,10 +106,10 @@ export class SqliteRunLog implements RunLog {
 
   /** The schema version this file is at. */
   get schemaVersion(): number {
-    return this.db.pragma('user_version', { simple: true }) as number;
+    return schemaVersion(this.db, runLogSchema);
   }
 
-  /** The underlying connection, for modules that keep their own tables in the same file. */
+  /** The underlying connection, for modules that keep their own tables in the same file (the counter store). */
   get database(): Database.Database {
     return this.db;
   }
@@ -238,25 +241,6 @@ export class SqliteRunLog implements RunLog {
     }));
   }
 
-  increment(key: string, windowStart: number, by = 1): number {
-    const row = this
-      .statement(
-        'INSERT INTO counters (key, window_start, count) VALUES (?, ?, ?) ON CONFLICT(key, window_start) DO UPDATE SET count = count + excluded.count RETURNING count',
-      )
-      .get(key, windowStart, by) as { count: number };
-    return row.count;
-  }
-
-  count(key: string, windowStart: number): number {
-    const row = this.statement('SELECT count FROM counters WHERE key = ? AND window_start = ?').get(key, windowStart) as { count: number } | undefined;
-    return row?.count ?? 0;
-  }
-
-  countSince(key: string, since: number): number {
-    const row = this.statement('SELECT COALESCE(SUM(count), 0) AS total FROM counters WHERE key = ? AND window_start >= ?').get(key, since) as { total: number };
-    return row.total;
-  }
-
   close(): void {
     if (this.db.open) this.db.close();
   }
@@ -274,27 +258,6 @@ export class SqliteRunLog implements RunLog {
   /** Displays the newest runs in the notebook. */
   show(): Promise<void> {
     return showRunLog(this, this.schemaVersion);
-  }
-
-  private migrate(): void {
-    const current = this.schemaVersion;
-    if (current > migrations.length) {
-      throw new CampfiresError({
-        code: 'runlog_too_new',
-        message: `run log ${this.path} is at schema version ${current}, newer than this library knows (${migrations.length}); upgrade campfires to read it`,
-        details: { path: this.path, version: current, known: migrations.length },
-      });
-    }
-    // The events table declares run_id REFERENCES runs(id); `appendMany` checks it once per
-    // run instead of SQLite checking it on every row (foreign_keys stays off: the hot path).
-    for (let version = current; version < migrations.length; version += 1) {
-      this.db.transaction(() => {
-        // Another process may have migrated between our read and this transaction.
-        if ((this.db.pragma('user_version', { simple: true }) as number) > version) return;
-        this.db.exec(migrations[version] as string);
-        this.db.pragma(`user_version = ${version + 1}`);
-      }).immediate();
-    }
   }
 
   private toRun(row: RunRow): RunInfo {

@@ -46,18 +46,6 @@ export class BufferedRunLog implements RunLog {
     return this.inner.events(runId, query);
   }
 
-  increment(key: string, windowStart: number, by?: number): number {
-    return this.inner.increment(key, windowStart, by);
-  }
-
-  count(key: string, windowStart: number): number {
-    return this.inner.count(key, windowStart);
-  }
-
-  countSince(key: string, since: number): number {
-    return this.inner.countSince(key, since);
-  }
-
   close(): void {
     // The simulation does not own the log it writes to.
   }

@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteRunLog, migrations } from 'campfires';
+import Database from 'better-sqlite3';
+import { ManualClock, RateLimiter, SqliteRunLog, migrations, modelRateLimit } from 'campfires';
 
 describe('SqliteRunLog', () => {
   it('appends events to a run and reads them back in order', () => {
@@ -24,16 +25,37 @@ describe('SqliteRunLog', () => {
     expect(() => log.append('run_missing', { kind: 'x' })).toThrow(/no run "run_missing"/);
   });
 
-  it('keeps counters across reopening the file', () => {
+  it('opens a run log written before counts moved out: runs replay and their counts carry on in the counter store', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'runlog-')), 'torch_log.db');
-    const first = SqliteRunLog.open(file);
-    first.increment('openrouter:day', 1000);
-    first.increment('openrouter:day', 1000, 2);
-    first.close();
-    const second = SqliteRunLog.open(file);
-    expect(second.count('openrouter:day', 1000)).toBe(3);
-    expect(second.schemaVersion).toBe(migrations.length);
-    second.close();
+    // A file as the previous version left it: schema 2, with its own counters table.
+    const old = new Database(file);
+    old.exec(migrations[0] as string);
+    old.exec(migrations[1] as string);
+    old.pragma('user_version = 2');
+    old.prepare("INSERT INTO runs (id, kind, name, status, started_at, meta) VALUES ('run_old', 'simulation', 'harvest', 'interrupted', 1000, '{}')").run();
+    old.prepare("INSERT INTO events (run_id, ts, kind, data) VALUES ('run_old', 1001, 'turn-end', '{\"turn\":1}')").run();
+    const minute = Date.UTC(2026, 0, 1, 9, 0, 0);
+    old.prepare('INSERT INTO counters (key, window_start, count) VALUES (?, ?, ?)').run('ratelimit:openrouter:minute', minute, 3);
+    old.close();
+
+    const log = SqliteRunLog.open(file);
+    expect(log.schemaVersion).toBe(migrations.length);
+    expect(log.run('run_old').status).toBe('interrupted');
+    expect(log.events('run_old').map((event) => [event.kind, event.data])).toEqual([['turn-end', { turn: 1 }]]);
+    expect(log.database.prepare("SELECT name FROM sqlite_master WHERE name = 'counters'").get()).toBeUndefined();
+    const limiter = new RateLimiter({ counters: log, clock: new ManualClock(minute + 5_000) });
+    await expect(limiter.take(modelRateLimit('openrouter', { perMinute: 3 }))).rejects.toThrow('the limit of 3 requests per minute is used up');
+    // Appending to the old run goes on where it stopped.
+    expect(log.append('run_old', { kind: 'turn-end', data: { turn: 2 } }).seq).toBe(2);
+    log.close();
+  });
+
+  it('refuses a file written by a newer library, naming both versions', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'runlog-')), 'torch_log.db');
+    const newer = new Database(file);
+    newer.pragma(`user_version = ${migrations.length + 1}`);
+    newer.close();
+    expect(() => SqliteRunLog.open(file)).toThrow(`run log ${file} is at schema version ${migrations.length + 1}, newer than this library knows (${migrations.length}); upgrade campfires to read it`);
   });
 
   it('reads back what it wrote, and names an event or run whose JSON was changed outside it', () => {

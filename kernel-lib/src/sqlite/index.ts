@@ -1,0 +1,1 @@
+export { migrateSqlite, schemaVersion, type SqliteSchema } from './sqlite-migrations';
