@@ -1,6 +1,6 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { CampfiresError, ValidationError } from '../core';
+import { CampfiresError, ValidationError, errorToJson } from '../core';
 import { ConventionExecutor, clashingOperations, listOperations, toolFromDeclaration, type CampfireClient, type ExecutionResult, type ParsedDeclaration, type ToolDefinition } from '../conventions';
 import type { JsonValue } from '../messages';
 
@@ -77,9 +77,9 @@ function outcome(execution: ExecutionResult): CallToolResult {
 }
 
 function failure(error: unknown): CallToolResult {
-  const body = error instanceof CampfiresError ? error.toJSON() : { name: 'Error', message: (error as Error)?.message ?? String(error) };
+  const body = errorToJson(error);
   const problems = error instanceof ValidationError ? error.issues.map((issue) => issue.message) : undefined;
-  return result({ status: 'invalid', error: body.message, code: (body as { code?: string }).code, problems, guide: TOOL_GUIDES.invalid }, true);
+  return result({ status: 'invalid', error: body.message, code: body.code, problems, guide: TOOL_GUIDES.invalid }, true);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { ASSET_MAX_AGE_MS, formatDuration, systemClock, ValidationError, type Clock } from '../core';
+import { ASSET_MAX_AGE_MS, escapeHtml as escape, formatDuration, systemClock, ValidationError, type Clock } from '../core';
 import { assetHashPattern } from './asset-names';
 import type { Asset, AssetInfo, BoxDriver } from './box-driver';
 import { display, type MimeBundle } from '../notebook';
@@ -105,7 +105,6 @@ export class PartyBox {
   /** The assets in the box as an HTML table and text. */
   async toMimeBundle(): Promise<MimeBundle> {
     const assets = await this.list();
-    const escape = (text: unknown) => String(text).replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
     const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
     const title = `${inspect(this)}: ${assets.length} asset${assets.length === 1 ? '' : 's'}`;
     const rows = assets.map((asset) => `<tr><td>${escape(asset.location)}</td><td>${escape(asset.category)}</td><td>${asset.size}</td><td>${when(asset.storedAt)}</td></tr>`).join('');

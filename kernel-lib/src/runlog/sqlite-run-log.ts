@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { CampfiresError, NotFoundError, ValidationError, newId, parseJson, validate } from '../core';
+import { CampfiresError, NotFoundError, ValidationError, newId, parseJson, runStatusSchema, validate } from '../core';
 import { jsonValueSchema, type JsonValue } from '../messages';
 import { migrations } from './migrations';
 import type { MimeBundle } from '../notebook';
@@ -14,7 +14,6 @@ const INSERT_CHUNK = 64;
 /** The default run log file name, as in the Campfires document. */
 export const DEFAULT_RUN_LOG_PATH = 'torch_log.db';
 
-const runStatusSchema = z.enum(['running', 'completed', 'failed', 'interrupted']);
 const metaSchema = z.record(z.string(), jsonValueSchema);
 
 /** The path of the first number JSON.parse turned into Infinity (too large for a double), or null. */
