@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import OpenAI, { APIError } from 'openai';
+import OpenAI, { APIError, APIUserAbortError } from 'openai';
 import type { ChatCompletionCreateParamsBase, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { z } from 'zod';
 import { CampfiresError, ModelError } from '../core';
@@ -212,7 +212,8 @@ export class OpenAICompatibleModel implements LanguageModel {
       const now = this.policy.clock.now();
       return httpError(this.target, error.status, detail, { now, retryAfterMs: retryAfterMs(error.headers?.get('retry-after'), now) });
     }
-    if ((error as Error | undefined)?.name === 'APIUserAbortError') {
+    // The client's abort error keeps the plain name `Error`, so it is known by its class.
+    if (error instanceof APIUserAbortError) {
       return new ModelError({ code: 'model_aborted', message: `the call to ${this.provider} model ${this.modelId} was cancelled`, details: { ...this.target, retryable: false } });
     }
     const reason = networkReason(error);
