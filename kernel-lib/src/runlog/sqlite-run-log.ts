@@ -120,7 +120,7 @@ export class SqliteRunLog implements RunLog {
   }
 
   endRun(runId: string, status: RunInfo['status'], ts = Date.now()): RunInfo {
-    const result = this.statement('UPDATE runs SET status = ?, ended_at = ? WHERE id = ?').run(runStatusSchema.parse(status), ts, runId);
+    const result = this.statement('UPDATE runs SET status = ?, ended_at = ? WHERE id = ?').run(validate(runStatusSchema, status, { what: `status of run ${runId}`, field: 'status' }), ts, runId);
     if (result.changes === 0) throw this.noRun(runId);
     return this.run(runId);
   }
