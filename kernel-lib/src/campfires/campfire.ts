@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { z } from 'zod';
-import { CampfiresError, newId, systemClock, validate, ValidationError, type Clock } from '../core';
+import { errorToJson, newId, systemClock, validate, ValidationError, type Clock } from '../core';
 import { TORCH_TAG, channelNameSchema, createErrorTorch, isErrorTorch, type JsonValue, type Message, type Torch } from '../messages';
 import type { ChannelBus } from '../channels';
 import type { PartyBox } from '../partybox';
@@ -55,11 +55,6 @@ const optionsSchema = z.object({
   output: channelNameSchema.nullable().default(null),
   strategy: z.enum(['refine', 'best-of']).default('refine'),
 });
-
-function errorJson(error: unknown): JsonValue {
-  if (error instanceof CampfiresError) return JSON.parse(JSON.stringify(error.toJSON())) as JsonValue;
-  return { name: (error as Error)?.name ?? 'Error', message: (error as Error)?.message ?? String(error) };
-}
 
 const ignore = (): undefined => undefined;
 
@@ -237,7 +232,7 @@ export class Campfire implements TorchPublisher {
         } catch (error) {
           errors += 1;
           this.failures += 1;
-          this.record(PIPELINE_EVENT.camperError, { cycle, error: errorJson(error) }, camper.name);
+          this.record(PIPELINE_EVENT.camperError, { cycle, error: errorToJson(error) as unknown as JsonValue }, camper.name);
           torch = createErrorTorch(error, camper.name);
         }
         if (!torch) continue;

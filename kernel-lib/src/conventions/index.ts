@@ -2,7 +2,6 @@ export * from './declaration';
 export * from './pattern-safety';
 export * from './tag-denylist';
 export * from './lint';
-export * from './lint-extras';
 export * from './args';
 export * from './tags';
 export * from './campfire-store';

@@ -1,12 +1,10 @@
 import { inspect } from 'node:util';
-import { formatDuration } from '../core';
+import { escapeHtml, formatDuration } from '../core';
 import { describeArgType } from './args';
 import { camelName, kebabName, type ParsedDeclaration } from './declaration';
 
 /** A MIME bundle (as the notebook module displays it). */
 type Bundle = Record<string, unknown>;
-
-const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
 /** How an operation answers, in words: `sync, waits up to 10s` / `async, returns the message id`. */
 export function describeResponse(parsed: ParsedDeclaration): string {

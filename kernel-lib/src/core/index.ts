@@ -4,3 +4,6 @@ export * from './clock';
 export * from './durations';
 export * from './sizes';
 export * from './ids';
+export * from './error-json';
+export * from './escape-html';
+export * from './run-status';

@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { dirname } from 'node:path';
 import { inspect } from 'node:util';
 import { z } from 'zod';
-import { NotFoundError, ValidationError, parseJson, validate } from '../core';
+import { ModelError, NotFoundError, ValidationError, parseJson, validate } from '../core';
 import type { LanguageModel, ModelMessage, ModelRequest, ModelResponse } from './language-model';
 import { redactDeep } from './redact-secrets';
 
@@ -126,6 +126,9 @@ export class CassetteModel implements LanguageModel {
   }
 
   async generate(request: ModelRequest): Promise<ModelResponse> {
+    if (request.signal?.aborted) {
+      throw new ModelError({ code: 'model_aborted', message: `the call to cassette model ${this.modelId} was cancelled`, details: { provider: this.provider, model: this.modelId, retryable: false } });
+    }
     const key = cassetteKey(this.modelId, request);
     const recorded = this.mode === 'record' ? undefined : this.next(key);
     if (recorded) {

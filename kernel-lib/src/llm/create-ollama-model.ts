@@ -14,6 +14,7 @@ import {
   type CallTarget,
 } from './model-failures';
 import { displayHost, resolveOllamaHost } from './model-host';
+import { accumulateStream, streamText, type ModelStreamPart } from './model-stream';
 import { guardNdjson, type NdjsonGuardReport } from './ndjson-guard';
 import type { RequestDeadline } from './request-deadline';
 
@@ -65,7 +66,7 @@ export class OllamaModel implements LanguageModel {
   }
 
   async generate(request: ModelRequest): Promise<ModelResponse> {
-    if (this.settings.stream || request.onText) return this.generateStreaming(request);
+    if (this.settings.stream || request.onText) return accumulateStream(this.streamParts(request), request, this.modelId);
     const started = performance.now();
     const raw = await this.policy.call<unknown>({
       timeoutMs: request.timeoutMs,
@@ -93,8 +94,8 @@ export class OllamaModel implements LanguageModel {
     };
   }
 
-  async *stream(request: ModelRequest): AsyncIterable<string> {
-    for await (const part of this.streamParts(request)) if (part.text) yield part.text;
+  stream(request: ModelRequest): AsyncIterable<string> {
+    return streamText(this.streamParts(request));
   }
 
   /** The model names Ollama has pulled (`/api/tags`). */
@@ -119,25 +120,7 @@ export class OllamaModel implements LanguageModel {
     return `OllamaModel ${this.modelId} at ${displayHost(this.host)}`;
   }
 
-  private async generateStreaming(request: ModelRequest): Promise<ModelResponse> {
-    const started = performance.now();
-    let text = '';
-    let usage: ModelUsage | undefined;
-    let model = this.modelId;
-    for await (const part of this.streamParts(request)) {
-      if (part.text) {
-        text += part.text;
-        request.onText?.(part.text);
-      }
-      if (part.done) {
-        usage = part.usage;
-        model = part.model ?? model;
-      }
-    }
-    return { text, usage, latencyMs: Math.round(performance.now() - started), model };
-  }
-
-  private async *streamParts(request: ModelRequest): AsyncGenerator<{ text: string; done: boolean; usage?: ModelUsage; model?: string }> {
+  private async *streamParts(request: ModelRequest): AsyncGenerator<ModelStreamPart> {
     const report: NdjsonGuardReport = { malformedLines: 0, endedMidLine: false };
     const opened = await this.policy.open({
       timeoutMs: request.timeoutMs,
@@ -156,7 +139,7 @@ export class OllamaModel implements LanguageModel {
       for await (const part of opened.value as AsyncIterable<ChatResponse>) {
         const text = typeof part.message?.content === 'string' ? part.message.content : '';
         received += text.length;
-        yield { text, done: part.done === true, usage: part.done ? usageOf(part) : undefined, model: part.model };
+        yield { text, usage: part.done ? usageOf(part) : undefined, model: part.model };
       }
     } catch (error) {
       if (opened.deadline.timedOut) throw opened.deadline.timeoutError('ollama', this.modelId, this.target.host);

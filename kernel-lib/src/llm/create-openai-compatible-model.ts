@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import OpenAI, { APIError } from 'openai';
+import OpenAI, { APIError, APIUserAbortError } from 'openai';
 import type { ChatCompletionCreateParamsBase, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { z } from 'zod';
 import { CampfiresError, ModelError } from '../core';
@@ -17,6 +17,7 @@ import {
   type CallTarget,
 } from './model-failures';
 import { displayHost } from './model-host';
+import { accumulateStream, streamText, type ModelStreamPart } from './model-stream';
 import { redactError } from './redact-secrets';
 import type { RequestDeadline } from './request-deadline';
 
@@ -81,7 +82,7 @@ export class OpenAICompatibleModel implements LanguageModel {
   }
 
   async generate(request: ModelRequest): Promise<ModelResponse> {
-    if (this.settings.stream || request.onText) return this.generateStreaming(request);
+    if (this.settings.stream || request.onText) return accumulateStream(this.streamParts(request), request, this.modelId);
     const started = performance.now();
     const raw = await this.withFallbackFormats(() =>
       this.policy.call<unknown>({
@@ -109,8 +110,8 @@ export class OpenAICompatibleModel implements LanguageModel {
     };
   }
 
-  async *stream(request: ModelRequest): AsyncIterable<string> {
-    for await (const part of this.streamParts(request)) if (part.text) yield part.text;
+  stream(request: ModelRequest): AsyncIterable<string> {
+    return streamText(this.streamParts(request));
   }
 
   [inspect.custom](): string {
@@ -126,23 +127,7 @@ export class OpenAICompatibleModel implements LanguageModel {
     return { provider: this.provider, modelId: this.modelId, baseURL: displayHost(this.baseURL) };
   }
 
-  private async generateStreaming(request: ModelRequest): Promise<ModelResponse> {
-    const started = performance.now();
-    let text = '';
-    let usage: ModelUsage | undefined;
-    let model = this.modelId;
-    for await (const part of this.streamParts(request)) {
-      if (part.text) {
-        text += part.text;
-        request.onText?.(part.text);
-      }
-      if (part.usage) usage = part.usage;
-      if (part.model) model = part.model;
-    }
-    return { text, usage, latencyMs: Math.round(performance.now() - started), model };
-  }
-
-  private async *streamParts(request: ModelRequest): AsyncGenerator<{ text: string; usage?: ModelUsage; model?: string }> {
+  private async *streamParts(request: ModelRequest): AsyncGenerator<ModelStreamPart> {
     const opened = await this.withFallbackFormats(() =>
       this.policy.open({
         timeoutMs: request.timeoutMs,
@@ -227,7 +212,8 @@ export class OpenAICompatibleModel implements LanguageModel {
       const now = this.policy.clock.now();
       return httpError(this.target, error.status, detail, { now, retryAfterMs: retryAfterMs(error.headers?.get('retry-after'), now) });
     }
-    if ((error as Error | undefined)?.name === 'APIUserAbortError') {
+    // The client's abort error keeps the plain name `Error`, so it is known by its class.
+    if (error instanceof APIUserAbortError) {
       return new ModelError({ code: 'model_aborted', message: `the call to ${this.provider} model ${this.modelId} was cancelled`, details: { ...this.target, retryable: false } });
     }
     const reason = networkReason(error);

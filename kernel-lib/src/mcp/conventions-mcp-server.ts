@@ -1,6 +1,6 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { CampfiresError, RateLimitedError, ValidationError } from '../core';
+import { CampfiresError, RateLimitedError, ValidationError, errorToJson } from '../core';
 import { ConventionExecutor, clashingOperations, listOperations, toolFromDeclaration, type CampfireClient, type ExecutionResult, type ParsedDeclaration, type ToolDefinition } from '../conventions';
 import type { JsonValue } from '../messages';
 
@@ -82,9 +82,9 @@ function failure(error: unknown): CallToolResult {
     const retryAt = error.retryAt;
     return result({ status: 'rate_limited', error: error.message, code: error.code, retry_at: retryAt === undefined ? undefined : new Date(retryAt).toISOString(), guide: TOOL_GUIDES.rate_limited }, true);
   }
-  const body = error instanceof CampfiresError ? error.toJSON() : { name: 'Error', message: (error as Error)?.message ?? String(error) };
+  const body = errorToJson(error);
   const problems = error instanceof ValidationError ? error.issues.map((issue) => issue.message) : undefined;
-  return result({ status: 'invalid', error: body.message, code: (body as { code?: string }).code, problems, guide: TOOL_GUIDES.invalid }, true);
+  return result({ status: 'invalid', error: body.message, code: body.code, problems, guide: TOOL_GUIDES.invalid }, true);
 }
 
 /**

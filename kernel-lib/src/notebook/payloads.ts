@@ -4,6 +4,10 @@
  * as the subpath `campfires/display` so the extension imports these types.
  */
 import { z } from 'zod';
+// The file itself, not the core index: this module is the browser entry and must load nothing Node-only.
+import { runStatusSchema } from '../core/run-status';
+
+export { runStatusSchema, type RunStatus } from '../core/run-status';
 
 /** A Jupyter MIME bundle: MIME type -> data (string or JSON). */
 export type MimeBundle = Record<string, unknown>;
@@ -14,10 +18,6 @@ export const TORCH_FLOW_MIME_TYPE = 'application/vnd.campfires.torchflow.v1+json
 export const SIMULATION_MIME_TYPE = 'application/vnd.campfires.simulation.v1+json';
 /** MIME type of the vega-lite chart fallback. */
 export const VEGA_LITE_MIME_TYPE = 'application/vnd.vegalite.v5+json';
-
-/** Status of a run as shown in a payload. */
-export const runStatusSchema = z.enum(['running', 'completed', 'failed', 'interrupted']);
-export type RunStatus = z.infer<typeof runStatusSchema>;
 
 /** One campfire node of a torch flow. */
 export const torchFlowCampfireSchema = z.object({

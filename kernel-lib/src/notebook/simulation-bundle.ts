@@ -1,5 +1,4 @@
-import { validate } from '../core';
-import { escapeHtml } from './escape-html';
+import { escapeHtml, validate } from '../core';
 import { SIMULATION_MIME_TYPE, VEGA_LITE_MIME_TYPE, simulationPayloadSchema, type MimeBundle, type SimulationPayload } from './payloads';
 import { simulationVegaLiteSpec } from './simulation-chart';
 import { renderVegaLiteSvg } from './vega-render';

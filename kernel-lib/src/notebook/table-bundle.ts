@@ -1,4 +1,4 @@
-import { escapeHtml } from './escape-html';
+import { escapeHtml } from '../core';
 import type { MimeBundle } from './payloads';
 
 /**

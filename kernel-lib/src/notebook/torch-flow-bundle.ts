@@ -1,5 +1,4 @@
-import { validate } from '../core';
-import { escapeHtml } from './escape-html';
+import { escapeHtml, validate } from '../core';
 import { TORCH_FLOW_MIME_TYPE, torchFlowPayloadSchema, type MimeBundle, type TorchFlowPayload } from './payloads';
 import { TORCH_LIST_LIMIT, plural, torchFlowVegaSpec, torchLine } from './torch-flow-chart';
 import { renderVegaSvg } from './vega-render';

@@ -1,9 +1,6 @@
+import { escapeHtml as escape } from '../core';
 import { display, type MimeBundle } from '../notebook';
 import type { RunInfo, RunLog } from './run-log';
-
-function escape(text: unknown): string {
-  return String(text).replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
-}
 
 function counts(runs: readonly RunInfo[]): string {
   const byKind = new Map<string, number>();

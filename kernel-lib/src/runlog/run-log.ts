@@ -1,3 +1,4 @@
+import type { RunStatus } from '../core';
 import type { JsonValue } from '../messages';
 
 /** One run: a pipeline run, a simulation, a convention session, a model session. */
@@ -6,7 +7,7 @@ export interface RunInfo {
   /** What kind of run: `pipeline`, `simulation`, `conventions`, `model`... */
   kind: string;
   name: string;
-  status: 'running' | 'completed' | 'failed' | 'interrupted';
+  status: RunStatus;
   startedAt: number;
   endedAt: number | null;
   meta: { [key: string]: JsonValue };

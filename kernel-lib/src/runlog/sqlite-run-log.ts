@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { NotFoundError, ValidationError, newId, parseJson, validate } from '../core';
+import { CampfiresError, NotFoundError, ValidationError, newId, parseJson, runStatusSchema, validate } from '../core';
 import { jsonValueSchema, type JsonValue } from '../messages';
 import { migrateSqlite, schemaVersion } from '../sqlite';
 import { runLogSchema } from './migrations';
@@ -15,7 +15,6 @@ const INSERT_CHUNK = 64;
 /** The default run log file name, as in the Campfires document. */
 export const DEFAULT_RUN_LOG_PATH = 'torch_log.db';
 
-const runStatusSchema = z.enum(['running', 'completed', 'failed', 'interrupted']);
 const metaSchema = z.record(z.string(), jsonValueSchema);
 
 /** The path of the first number JSON.parse turned into Infinity (too large for a double), or null. */
@@ -124,7 +123,7 @@ export class SqliteRunLog implements RunLog {
   }
 
   endRun(runId: string, status: RunInfo['status'], ts = Date.now()): RunInfo {
-    const result = this.statement('UPDATE runs SET status = ?, ended_at = ? WHERE id = ?').run(runStatusSchema.parse(status), ts, runId);
+    const result = this.statement('UPDATE runs SET status = ?, ended_at = ? WHERE id = ?').run(validate(runStatusSchema, status, { what: `status of run ${runId}`, field: 'status' }), ts, runId);
     if (result.changes === 0) throw this.noRun(runId);
     return this.run(runId);
   }

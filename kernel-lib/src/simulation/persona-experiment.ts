@@ -1,11 +1,11 @@
 import { inspect } from 'node:util';
+import { escapeHtml as escape } from '../core';
 import type { LanguageModel } from '../llm';
 import { VEGA_LITE_MIME_TYPE, displayBundle, renderVegaLiteSvg, type MimeBundle } from '../notebook';
 import { DEFAULT_RUN_LOG_PATH, SqliteRunLog, type RunLog } from '../runlog';
 import { ACTION_TYPES, type ActionType, type Persona } from './models';
 import { loadPersonas, loadSimulationConfig, simulationConfigFrom, type SimulationConfig } from './simulation-config';
 import type { SimulationEnd } from './simulation-record';
-import { escapeSimulationHtml as escape } from './simulation-views';
 import { Simulation } from './simulation';
 
 /** One arm of an experiment: a persona set and/or model settings, run `repeats` times. */

@@ -1,4 +1,4 @@
-import { CampfiresError, systemClock, type Clock } from '../core';
+import { CampfiresError, errorToJson, systemClock, type Clock } from '../core';
 import type { JsonValue } from '../messages';
 import type { RunEvent, RunEventInit, RunInfo, RunLog } from '../runlog';
 import type { CouncilAgent, DecisionTrace, Observation } from './council-agent';
@@ -389,7 +389,7 @@ export class SimulationController {
 
   private interrupted(error: unknown, turn: number, agent: string, state: WorldState): CampfiresError {
     const runId = (this.runInfo as RunInfo).id;
-    const cause = error instanceof CampfiresError ? error.toJSON() : { name: (error as Error)?.name ?? 'Error', message: (error as Error)?.message ?? String(error) };
+    const cause = errorToJson(error);
     this.append({ kind: 'simulation-interrupted', camper: agent, data: { turn, state, error: JSON.parse(JSON.stringify(cause)) as JsonValue } }, true);
     this.runInfo = this.runLog.endRun(runId, 'interrupted', this.clock.now());
     return new CampfiresError({

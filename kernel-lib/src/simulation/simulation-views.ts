@@ -1,14 +1,8 @@
 import { inspect } from 'node:util';
+import { escapeHtml } from '../core';
 import type { MimeBundle } from '../notebook';
 import type { WorldState } from './models';
 import type { ActionRecord } from './simulation-record';
-
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Text made safe to put inside HTML (model reasons are outside data). */
-export function escapeSimulationHtml(text: unknown): string {
-  return String(text).replace(/[&<>"']/g, (character) => HTML_ESCAPES[character] ?? character);
-}
 
 /** One row of a timeline: who did what, to whom, why, and what the world made of it. */
 export interface TimelineRow {
@@ -44,7 +38,7 @@ function textTable(rows: readonly TimelineRow[]): string {
 
 function htmlTable(rows: readonly TimelineRow[]): string {
   const body = rows
-    .map((row) => `<tr><td>${row.turn}</td><td>${escapeSimulationHtml(row.agent)}</td><td>${escapeSimulationHtml(row.action)}</td><td>${escapeSimulationHtml(row.target)}</td><td>${escapeSimulationHtml(row.outcome)}</td><td>${row.resource_level}</td><td>${row.stability}</td><td>${escapeSimulationHtml(row.reason)}</td></tr>`)
+    .map((row) => `<tr><td>${row.turn}</td><td>${escapeHtml(row.agent)}</td><td>${escapeHtml(row.action)}</td><td>${escapeHtml(row.target)}</td><td>${escapeHtml(row.outcome)}</td><td>${row.resource_level}</td><td>${row.stability}</td><td>${escapeHtml(row.reason)}</td></tr>`)
     .join('');
   return `<table><thead><tr><th>turn</th><th>agent</th><th>action</th><th>target</th><th>outcome</th><th>resources</th><th>stability</th><th>reason</th></tr></thead><tbody>${body}</tbody></table>`;
 }
@@ -63,7 +57,7 @@ export class SimulationTimeline {
 
   /** The rich view: an HTML table and its text. */
   toMimeBundle(): MimeBundle {
-    return { 'text/html': `<p><b>${escapeSimulationHtml(this.title)}</b></p>${htmlTable(this.rows)}`, 'text/plain': this.toString() };
+    return { 'text/html': `<p><b>${escapeHtml(this.title)}</b></p>${htmlTable(this.rows)}`, 'text/plain': this.toString() };
   }
 
   [inspect.custom](): string {
@@ -89,7 +83,7 @@ export class TurnReplay {
   /** The rich view: an HTML table and its text. */
   toMimeBundle(): MimeBundle {
     const head = `turn ${this.turn}: resources ${this.before.resource_level} → ${this.after.resource_level}, stability ${this.before.stability} → ${this.after.stability}`;
-    return { 'text/html': `<p><b>${escapeSimulationHtml(head)}</b></p>${htmlTable(timelineRows(this.actions))}`, 'text/plain': this.toString() };
+    return { 'text/html': `<p><b>${escapeHtml(head)}</b></p>${htmlTable(timelineRows(this.actions))}`, 'text/plain': this.toString() };
   }
 
   [inspect.custom](): string {

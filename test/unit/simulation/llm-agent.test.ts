@@ -1,5 +1,5 @@
-import { LLMAgent, LLM_FALLBACK_REASON, RateLimitedError, type RoundSummary } from 'campfires';
-import { ScriptedModel, persona } from './scripted-model';
+import { LLMAgent, LLM_FALLBACK_REASON, RateLimitedError, type RoundSummary, type ScriptedModel } from 'campfires';
+import { councilModel, persona } from './council-script';
 
 const world = { resource_level: 40, stability: 55, turn: 4 };
 const round = (turn: number): RoundSummary => ({
@@ -16,7 +16,7 @@ function seated(model: ScriptedModel, depth = 2, retries = 3): LLMAgent {
 
 describe('LLMAgent', () => {
   it('builds the prompt from persona, goals, biases, world state, allowed actions with effects and the JSON schema', async () => {
-    const model = new ScriptedModel(() => '{"action": "increase_resource", "target": "world", "reason": "stock up"}');
+    const model = councilModel(() => '{"action": "increase_resource", "target": "world", "reason": "stock up"}');
     const agent = seated(model);
     const action = await agent.decideAction(agent.observe(world));
     expect(action).toEqual({ type: 'increase_resource', target: 'world', reason: 'stock up' });
@@ -39,14 +39,14 @@ describe('LLMAgent', () => {
   });
 
   it('puts only the last history_depth rounds in the prompt', async () => {
-    const model = new ScriptedModel(() => '{"action": "pass", "target": "world", "reason": "wait"}');
+    const model = councilModel(() => '{"action": "pass", "target": "world", "reason": "wait"}');
     const agent = seated(model, 1);
     for (const turn of [1, 2, 3]) agent.remember(round(turn));
     await agent.decideAction(agent.observe(world));
     const prompt = model.requests[0]?.messages[1]?.content ?? '';
     expect(prompt).toContain('Turn 3: Bo oppose_agent Ada → resource_level 43, stability 50');
     expect(prompt).not.toContain('Turn 2:');
-    const deeper = new ScriptedModel(() => '{"action": "pass", "target": "world", "reason": "wait"}');
+    const deeper = councilModel(() => '{"action": "pass", "target": "world", "reason": "wait"}');
     const agent2 = seated(deeper, 2);
     for (const turn of [1, 2, 3]) agent2.remember(round(turn));
     await agent2.decideAction(agent2.observe(world));
@@ -57,20 +57,20 @@ describe('LLMAgent', () => {
   });
 
   it('marks decrease_resource as not allowed when resources are 0', async () => {
-    const model = new ScriptedModel(() => '{"action": "pass", "target": "world", "reason": "wait"}');
+    const model = councilModel(() => '{"action": "pass", "target": "world", "reason": "wait"}');
     const agent = seated(model);
     await agent.decideAction(agent.observe({ ...world, resource_level: 0 }));
     expect(model.requests[0]?.messages[1]?.content).toContain('- decrease_resource: resource_level -10 (floor 0; not allowed when resource_level is 0) [NOT allowed now]');
   });
 
   it('accepts the action key as "type" too', async () => {
-    const agent = seated(new ScriptedModel(() => 'Sure! {"type": "support_agent", "target": "Bo", "reason": "ally"}'));
+    const agent = seated(councilModel(() => 'Sure! {"type": "support_agent", "target": "Bo", "reason": "ally"}'));
     expect(await agent.decideAction(agent.observe(world))).toEqual({ type: 'support_agent', target: 'Bo', reason: 'ally' });
   });
 
   it('retries invalid answers and falls back to pass after 3 attempts, keeping every raw output', async () => {
     const answers = ['not json', '{"action": "dance", "target": "world", "reason": "x"}', new Error('connection refused')];
-    const model = new ScriptedModel((_agent, call) => answers[call - 1] as string | Error);
+    const model = councilModel((_agent, call) => answers[call - 1] as string | Error);
     const agent = seated(model);
     const action = await agent.decideAction(agent.observe(world));
     expect(action).toEqual({ type: 'pass', target: 'world', reason: LLM_FALLBACK_REASON });
@@ -85,14 +85,14 @@ describe('LLMAgent', () => {
   });
 
   it('stops on a rate limit instead of passing, so the run can be resumed', async () => {
-    const agent = seated(new ScriptedModel(() => new RateLimitedError({ code: 'model_rate_limited', message: 'daily limit used up', details: { retryAt: 1 } })));
+    const agent = seated(councilModel(() => new RateLimitedError({ code: 'model_rate_limited', message: 'daily limit used up', details: { retryAt: 1 } })));
     await expect(agent.decideAction(agent.observe(world))).rejects.toThrow('daily limit used up');
   });
 
   it('keeps the answers and trace of decisions asked at the same time apart', async () => {
     // Slow first answer, so the second decision starts while the first waits.
     let calls = 0;
-    const model = new ScriptedModel(() => {
+    const model = councilModel(() => {
       calls += 1;
       return calls === 1 ? 'not json' : `{"action": "pass", "target": "world", "reason": "call ${calls}"}`;
     }, 'script', 5);

@@ -1,16 +1,16 @@
 import { inspect } from 'node:util';
-import { SqliteRunLog, runPersonaExperiment } from 'campfires';
-import { ScriptedModel } from './scripted-model';
+import { SqliteRunLog, runPersonaExperiment, type ModelRequest } from 'campfires';
+import { councilModel } from './council-script';
 
 describe('persona experiments', () => {
   it('runs a scenario over persona sets and model settings and shows them side by side', async () => {
     let inFlight = 0;
     let most = 0;
-    const model = new ScriptedModel(() => '{"action": "increase_resource", "target": "world", "reason": "grow"}', 'grow-bot', 5);
+    const model = councilModel(() => '{"action": "increase_resource", "target": "world", "reason": "grow"}', 'grow-bot', 5);
     const counting = {
       provider: model.provider,
       modelId: model.modelId,
-      generate: async (request: Parameters<ScriptedModel['generate']>[0]) => {
+      generate: async (request: ModelRequest) => {
         inFlight += 1;
         most = Math.max(most, inFlight);
         try {

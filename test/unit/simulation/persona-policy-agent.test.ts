@@ -1,5 +1,5 @@
 import { PERSONA_POLICY_LABEL, PersonaPolicyAgent, leaningsOf } from 'campfires';
-import { persona } from './scripted-model';
+import { persona } from './council-script';
 
 function seated(biases: string[]): PersonaPolicyAgent {
   const agent = new PersonaPolicyAgent(persona('Ada', biases));

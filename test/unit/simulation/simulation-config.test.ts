@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ValidationError, loadSimulationConfig } from 'campfires';
-import { persona } from './scripted-model';
+import { persona } from './council-script';
 
 let dir: string;
 beforeEach(() => {

@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LLMAgent, ManualClock, PersonaPolicyAgent, Simulation, SimulationController, SqliteRunLog, describeRound, simulationConfigFrom, type ModelRequest, type RoundSummary } from 'campfires';
-import { ScriptedModel, persona } from './scripted-model';
+import { LLMAgent, ManualClock, PersonaPolicyAgent, Simulation, SimulationController, SqliteRunLog, describeRound, simulationConfigFrom, type ModelRequest, type RoundSummary, type ScriptedModel } from 'campfires';
+import { councilModel, persona } from './council-script';
 
 let dir: string;
 beforeEach(() => {
@@ -16,7 +16,7 @@ const config = (simulation: Record<string, unknown> = {}, world: Record<string, 
 
 /** Answers by agent: Ada builds, Bo draws, Cy supports Ada; a function can override per call. */
 const scripted = (override?: (agent: string, call: number, request: ModelRequest) => string | undefined) =>
-  new ScriptedModel((agent, call, request) => {
+  councilModel((agent, call, request) => {
     const custom = override?.(agent, call, request);
     if (custom !== undefined) return custom;
     if (agent === 'Ada') return '{"action": "increase_resource", "target": "world", "reason": "build"}';
@@ -151,7 +151,7 @@ describe('SimulationController', () => {
     const seen: number[] = [];
     let controller: SimulationController | undefined;
     // Each answer takes 2 ms; when it comes, the log already holds every action before the one being decided.
-    const model = new ScriptedModel(
+    const model = councilModel(
       (agent) => {
         const run = controller?.currentRun;
         seen.push(run ? runLog.events(run.id, { kinds: ['action-applied'] }).length : -1);
@@ -182,7 +182,7 @@ describe('SimulationController', () => {
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
-    const controller = new SimulationController({ config: config({ max_turns: 3 }), agents: llmAgents(new ScriptedModel(() => '{"action": "pass", "target": "world", "reason": "wait"}', 'script', 1)), runLog: failing, backend: 'scripted', narrate: null });
+    const controller = new SimulationController({ config: config({ max_turns: 3 }), agents: llmAgents(councilModel(() => '{"action": "pass", "target": "world", "reason": "wait"}', 'script', 1)), runLog: failing, backend: 'scripted', narrate: null });
     await expect(controller.run()).rejects.toThrow('disk full');
     const run = controller.currentRun as { id: string };
     const kinds = inner.events(run.id).map((event) => event.kind);

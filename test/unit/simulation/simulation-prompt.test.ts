@@ -1,5 +1,5 @@
 import { PersonaPolicyAgent, actionJsonSchema, buildActionPrompt, describeRound, type Observation, type Persona, type RoundSummary } from 'campfires';
-import { persona } from './scripted-model';
+import { persona } from './council-script';
 
 /** The prompt as one list of lines joined at the end: the reference the kept parts must match. */
 function joinedPrompt(member: Persona, observation: Observation): string {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CampfiresError, RateLimitedError, Simulation, SqliteRunLog, simulationConfigFrom } from 'campfires';
-import { ScriptedModel, persona } from './scripted-model';
+import { councilModel, persona } from './council-script';
 
 let dir: string;
 beforeEach(() => {
@@ -24,9 +24,9 @@ function decide(agent: string, prompt: string): string {
 }
 
 const promptOf = (request: { messages: { content: string }[] }) => request.messages.map((message) => message.content).join('\n');
-const healthy = () => new ScriptedModel((agent, _call, request) => decide(agent, promptOf(request)));
+const healthy = () => councilModel((agent, _call, request) => decide(agent, promptOf(request)));
 const limitedAfter = (calls: number) =>
-  new ScriptedModel((agent, call, request) =>
+  councilModel((agent, call, request) =>
     call > calls ? new RateLimitedError({ code: 'model_rate_limited', message: 'scripted: the limit of 5 requests per day is used up', details: { retryAt: 0, retryable: false } }) : decide(agent, promptOf(request)),
   );
 
@@ -74,7 +74,7 @@ describe('Simulation.resume', () => {
     expect(replayed.payload()).toEqual(live.payload());
     expect(String(replayed)).toBe(String(live));
     expect(String(replayed.replay(2))).toBe(String(live.replay(2)));
-    const again = await Simulation.resume(runLog, live.runId ?? '', { model: new ScriptedModel(() => new Error('must not be asked')) });
+    const again = await Simulation.resume(runLog, live.runId ?? '', { model: councilModel(() => new Error('must not be asked')) });
     expect(again.transcript).toEqual(live.transcript);
   });
 });
