@@ -4,6 +4,7 @@
  */
 export * from './core';
 export * from './messages';
+export { fixturePath, fixturesRoot } from './fixtures';
 export * from './channels';
 export * from './partybox';
 export * from './runlog';

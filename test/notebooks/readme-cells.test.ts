@@ -34,7 +34,8 @@ describe('the READMEs, executed cell by cell in the real tslab kernel', () => {
     });
     try {
       const failures = result.cells
-        .map((cell, index) => ({ index, errors: cell.outputs.filter((output) => output.output_type === 'error' || (output.output_type === 'stream' && output.name === 'stderr' && /error/i.test(String(output.text)))) }))
+        // tslab reports a type error as a stderr line "line:column - message" and runs nothing.
+        .map((cell, index) => ({ index, errors: cell.outputs.filter((output) => output.output_type === 'error' || (output.output_type === 'stream' && output.name === 'stderr' && /^\d+:\d+ - |error/im.test(String(output.text)))) }))
         .filter((cell) => cell.errors.length > 0)
         .map((cell) => `cell ${cell.index + 1}:\n${cells[cell.index]}\n=> ${cell.errors.map((output) => `${output.ename ?? ''} ${output.evalue ?? ''} ${output.text ?? ''}`).join('\n')}`);
       expect(failures).toEqual([]);

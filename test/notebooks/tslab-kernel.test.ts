@@ -45,4 +45,25 @@ describe('the campfires package in a real tslab kernel', () => {
       result.cleanup();
     }
   }, 120_000);
+
+  it('says once, in one line, when no tslab copy has a display writer, and shows text instead', async () => {
+    const file = path.join(dir, 'no-writer.ipynb');
+    writeNotebook(file, [
+      "import { displayBundle } from 'campfires';\nconst copies = Object.keys(require.cache).filter((f) => /tslab[\\\\/]dist[\\\\/]jupyter\\.js$/.test(f)).map((f) => require.cache[f]!.exports);\nconst writers = copies.map((copy) => copy.lastWriteDisplayData);\nfor (const copy of copies) copy.lastWriteDisplayData = null;\ntry {\n  displayBundle({ 'text/html': '<b>first</b>', 'text/plain': 'first as text' });\n  displayBundle({ 'text/html': '<b>second</b>', 'text/plain': 'second as text' });\n} finally {\n  copies.forEach((copy, index) => (copy.lastWriteDisplayData = writers[index]));\n}",
+      "displayBundle({ 'text/html': '<b>rich again</b>', 'text/plain': 'rich again' });",
+    ]);
+    const result = await executeNotebook(file, { cwd: path.resolve(__dirname, '..', '..', 'notebooks') });
+    try {
+      expect(result.errors).toEqual([]);
+      const first = result.cells[0].outputs;
+      const stderr = first.filter((o) => o.name === 'stderr').map((o) => o.text).join('');
+      expect(stderr.match(/rich output is off/g)).toHaveLength(1);
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(first.filter((o) => o.name === 'stdout').map((o) => o.text).join('')).toBe('first as text\nsecond as text\n');
+      expect(first.some((o) => o.output_type === 'display_data')).toBe(false);
+      expect(result.cells[1].outputs).toEqual([expect.objectContaining({ output_type: 'display_data', data: { 'text/html': '<b>rich again</b>', 'text/plain': 'rich again' } })]);
+    } finally {
+      result.cleanup();
+    }
+  }, 120_000);
 });

@@ -24,10 +24,7 @@ const {
   createPipeline,
 } = campfires;
 
-let dir: string;
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'campfires-cell-objects-'));
-});
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'campfires-cell-objects-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const persona = { name: 'Mara', description: 'a cautious fisher', goals: ['keep the harbour open'], behavior_biases: ['cautious'] };

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { NotFoundError, parseJson, validate } from '../core';
+import { fixturesRoot } from '../fixtures';
 
 /** An r/worldnews-style listing. */
 export const headlinesFileSchema = z.object({
@@ -62,15 +63,11 @@ export interface LiveAlertData {
 
 const files = { headlines: 'worldnews.json', comments: 'london.json', weather: 'weather.json', traffic: 'traffic.json' } as const;
 
-/** The repository's `fixtures/live-alert`, found by walking up from this file; null when not in a checkout. */
+/** The shared `fixtures/live-alert` (the repository's, or the copy shipped in the package); null when not found. */
 export function defaultLiveAlertFixtures(): string | null {
-  let directory = __dirname;
-  for (let depth = 0; depth < 6; depth += 1) {
-    const candidate = join(directory, 'fixtures', 'live-alert');
-    if (existsSync(join(candidate, files.headlines))) return candidate;
-    directory = dirname(directory);
-  }
-  return null;
+  const root = fixturesRoot();
+  const candidate = root === null ? null : join(root, 'live-alert');
+  return candidate !== null && existsSync(join(candidate, files.headlines)) ? candidate : null;
 }
 
 async function readFixture<S extends z.ZodType>(directory: string, name: string, schema: S): Promise<z.output<S>> {

@@ -2,12 +2,14 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-/** The built `cf` (npm test builds before jest runs). */
-export const CF = resolve(__dirname, '../../../kernel-lib/dist/src/cli/main.js');
+/** `cf` as npm linked it from the package's `bin` (npm test builds before jest runs). */
+export const CF = resolve(__dirname, '../../../node_modules/.bin/cf');
+const BUILT = resolve(__dirname, '../../../kernel-lib/dist/src/cli/main.js');
 
-/** Fails loudly when the build is missing instead of testing stale code paths. */
+/** Fails loudly when the build or the bin link is missing instead of testing stale code paths. */
 export function requireBuiltCf(): void {
-  if (!existsSync(CF)) throw new Error(`${CF} is missing: run npm run build --workspace kernel-lib first`);
+  if (!existsSync(BUILT)) throw new Error(`${BUILT} is missing: run npm run build --workspace kernel-lib first`);
+  if (!existsSync(CF)) throw new Error(`${CF} is missing: run npm ci, which links the package's bin`);
 }
 
 /** Runs `cf` to completion with a store home, returning what a terminal would show. */
