@@ -7,3 +7,4 @@ export * from './ids';
 export * from './error-json';
 export * from './escape-html';
 export * from './run-status';
+export type { RedisConnection } from './redis-connection';

@@ -1,12 +1,13 @@
 import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../core';
 import { counterTake, windowBounds, type CounterStore, type CounterTake, type CounterWindow } from './counter-store';
 
 /** How a `RedisCounterStore` connects; every field has a default. */
 export interface RedisCounterStoreOptions {
   /** `redis://host:port/db` (default `redis://127.0.0.1:6379`); ignored when `redis` is given. */
   url?: string;
-  /** An open connection to use; the store does not close it. */
-  redis?: Redis;
+  /** An open ioredis connection to use; the store does not close it. */
+  redis?: RedisConnection;
   /** Prefix of every key the store writes (default `campfires`); stores with different prefixes never share counts. */
   prefix?: string;
 }
@@ -42,7 +43,7 @@ export class RedisCounterStore implements CounterStore {
     this.prefix = options.prefix ?? 'campfires';
     this.ownsConnection = !options.redis;
     if (options.redis) {
-      this.redis = options.redis;
+      this.redis = options.redis as Redis;
     } else {
       // ioredis is loaded on first use so notebooks that never use Redis do not pay for it.
       // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -8,6 +8,15 @@ import { deleteStoredBefore } from './expire-assets';
 import { assetHash } from './local-driver';
 import { showDriver } from './asset-table';
 
+/**
+ * An AWS SDK v3 `S3Client` (from `@aws-sdk/client-s3`), as the driver's options accept it.
+ * Declared by the one method the driver calls, so a notebook that imports campfires does
+ * not type-check every cell against the whole SDK's declarations.
+ */
+export interface S3ClientLike {
+  send(command: object): Promise<unknown>;
+}
+
 /** Options of an `S3Driver`; credentials and region default to the usual AWS environment variables. */
 export interface S3DriverOptions {
   bucket: string;
@@ -21,8 +30,8 @@ export interface S3DriverOptions {
   forcePathStyle?: boolean;
   /** Explicit credentials; by default the SDK reads `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`, profiles and roles. */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  /** A configured client to use; the driver does not destroy it. */
-  client?: S3Client;
+  /** A configured `S3Client` to use; the driver does not destroy it. */
+  client?: S3ClientLike;
   /** Where `storedAt` and cleanup ages come from. Default: the system clock. */
   clock?: Clock;
   /** Largest asset accepted, in bytes. Default 10 MB. */
@@ -83,7 +92,7 @@ export class S3Driver implements BoxDriver {
     if (credentials) config.credentials = credentials;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     this.sdk = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
-    this.client = client ?? new this.sdk.S3Client(config);
+    this.client = (client as S3Client | undefined) ?? new this.sdk.S3Client(config);
     this.ownsClient = !client;
     this.clock = clock ?? systemClock;
     this.maxBytes = checked.maxBytes ?? ASSET_MAX_BYTES;
