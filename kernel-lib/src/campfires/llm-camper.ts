@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../core';
-import { generateObject, type LanguageModel, type ModelMessage } from '../llm';
+import { generateObject, recordModelCall, type LanguageModel, type ModelMessage } from '../llm';
 import type { JsonValue, Torch, TorchInput } from '../messages';
 import type { RunLog } from '../runlog';
 import { Camper, type CamperAnswer, type CamperContext, type CamperOptions } from './camper';
@@ -102,12 +102,12 @@ export class LLMCamper<S extends z.ZodType = typeof llmTorchAnswerSchema> extend
       retries: this.options.retries,
       temperature: this.options.temperature,
       normalize: this.options.schema ? undefined : normalizeAnswer,
-      runLog: this.options.runLog,
-      runId: typeof this.options.runId === 'function' ? this.options.runId() : this.options.runId,
       label: `${context.campfire}/${this.name}`,
       campfire: context.campfire,
       camper: this.name,
     });
+    const runId = typeof this.options.runId === 'function' ? this.options.runId() : this.options.runId;
+    if (this.options.runLog && runId) recordModelCall(this.options.runLog, runId, result);
     const base: TorchInput = this.options.toTorch ? this.options.toTorch(result.value, context) : this.defaultTorch(result.value as LLMTorchAnswer, context);
     const metadata: Record<string, JsonValue> = { ...(base.metadata ?? {}), model: `${this.model.provider}:${this.model.modelId}` };
     // The torch points at the image looked at, else keeps the asset of the torch it refines.
