@@ -147,20 +147,14 @@ interface ObjectRequest<S extends z.ZodType> {
  */
 export async function generateObject<S extends z.ZodType>(options: GenerateObjectOptions<S>): Promise<GenerateObjectResult<z.output<S>>> {
   const request = startRequest(options);
-  const { model } = options;
   for (let attempt = 1; attempt <= request.retries; attempt += 1) {
-    const prompt = request.conversation;
     const started = performance.now();
+    const answer = ask(request);
+    // The prompt as the attempt's record shows it (images by size and hash, secrets redacted).
+    const prompt = promptForLog(request.conversation);
     let response: ModelResponse;
     try {
-      response = await model.generate({
-        messages: prompt as ModelMessage[],
-        jsonSchema: request.jsonSchema,
-        temperature: options.temperature,
-        maxTokens: options.maxTokens,
-        timeoutMs: options.timeoutMs,
-        signal: options.signal,
-      });
+      response = await answer;
     } catch (error) {
       const failure = callFailed(request, attempt, error, started, prompt);
       // A down host or a bad key will not get better by asking again.
@@ -171,6 +165,23 @@ export async function generateObject<S extends z.ZodType>(options: GenerateObjec
     if (read.success) return { value: read.value, fallback: false, attempts: request.attempts, records: request.records };
   }
   return finish(request);
+}
+
+/** Sends the conversation so far to the model: its answer, or the error the call failed with. */
+function ask<S extends z.ZodType>(request: ObjectRequest<S>): Promise<ModelResponse> {
+  const { options } = request;
+  try {
+    return options.model.generate({
+      messages: request.conversation as ModelMessage[],
+      jsonSchema: request.jsonSchema,
+      temperature: options.temperature,
+      maxTokens: options.maxTokens,
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+    });
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /** The call's state before its first attempt; the schema is stated in a system message unless the caller says not to. */
@@ -198,7 +209,7 @@ function startRequest<S extends z.ZodType>(options: GenerateObjectOptions<S>): O
 }
 
 /** Keeps an attempt and its `model-attempt` record: the prompt it was sent, what came back, why it was not used. */
-function keepAttempt<S extends z.ZodType>(request: ObjectRequest<S>, attempt: ModelAttempt, prompt: readonly ModelMessage[]): void {
+function keepAttempt<S extends z.ZodType>(request: ObjectRequest<S>, attempt: ModelAttempt, prompt: JsonValue): void {
   const { options } = request;
   request.attempts.push(attempt);
   request.records.push({
@@ -213,7 +224,7 @@ function keepAttempt<S extends z.ZodType>(request: ObjectRequest<S>, attempt: Mo
       attempt: attempt.attempt,
       of: request.retries,
       ok: attempt.ok,
-      prompt: promptForLog(prompt),
+      prompt,
       raw: attempt.raw === null ? null : redacted(attempt.raw),
       error: attempt.error,
       latencyMs: attempt.latencyMs,
@@ -228,7 +239,7 @@ function readAnswer<S extends z.ZodType>(
   attempt: number,
   response: ModelResponse,
   started: number,
-  prompt: readonly ModelMessage[],
+  prompt: JsonValue,
 ): { success: true; value: z.output<S> } | { success: false } {
   const { options } = request;
   const { model, schema } = options;
@@ -270,7 +281,7 @@ function readAnswer<S extends z.ZodType>(
 }
 
 /** Keeps a call that failed; the failure as the library's error (the model's own, or one that wraps it). */
-function callFailed<S extends z.ZodType>(request: ObjectRequest<S>, attempt: number, error: unknown, started: number, prompt: readonly ModelMessage[]): CampfiresError {
+function callFailed<S extends z.ZodType>(request: ObjectRequest<S>, attempt: number, error: unknown, started: number, prompt: JsonValue): CampfiresError {
   const { model } = request.options;
   const failure =
     error instanceof CampfiresError

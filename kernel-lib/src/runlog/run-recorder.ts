@@ -139,7 +139,14 @@ export class RunRecorder {
     const batch = this.buffer;
     this.buffer = [];
     const stored = this.signals.size === 0 ? batch : batch.filter((event) => !this.signals.has(event));
-    const events = stored.length === 0 ? [] : this.log ? this.log.appendMany(this.runId, stored) : stored.map((event) => this.local(event));
+    let events: RunEvent[];
+    try {
+      events = stored.length === 0 ? [] : this.log ? this.log.appendMany(this.runId, stored) : stored.map((event) => this.local(event));
+    } catch (error) {
+      // Nothing of the batch was written (one transaction): it is written with the next batch.
+      this.buffer = batch.concat(this.buffer);
+      throw error;
+    }
     this.written += events.length;
     const told = stored === batch ? events : this.interleave(batch, events);
     this.signals.clear();

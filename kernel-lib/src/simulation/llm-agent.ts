@@ -46,7 +46,7 @@ export class LLMAgent extends BaseCouncilAgent {
 
   async decideAction(observation: Observation): Promise<Action> {
     const messages = buildActionPrompt(this.persona, observation);
-    const result = await generateObject({
+    const answer = generateObject({
       model: this.model,
       schema: modelActionSchema,
       messages,
@@ -60,9 +60,11 @@ export class LLMAgent extends BaseCouncilAgent {
       temperature: this.temperature,
       schemaInPrompt: false,
     });
+    const prompt = messages.map((message) => `[${message.role}]\n${message.content}`).join('\n\n');
+    const result = await answer;
     this.records = result.records;
     this.trace = {
-      prompt: messages.map((message) => `[${message.role}]\n${message.content}`).join('\n\n'),
+      prompt,
       attempts: result.attempts.map(answerOf),
       errors: result.attempts.filter((attempt) => attempt.error).map((attempt) => `attempt ${attempt.attempt}: ${attempt.error}`),
       fallback: result.fallback,

@@ -156,7 +156,7 @@ export class SimulationController {
       for (const listener of this.listeners) listener(event);
     });
     this.recorder = recorder;
-    const debug = this.options.debugLogPath ? new JsonlDebugLog(this.options.debugLogPath) : null;
+    const debug = this.options.debugLogPath ? new JsonlDebugLog(this.options.debugLogPath, { writeWhileWaiting: true }) : null;
     this.current = { actions: [], turns: [], end: null };
     const run: RunState = { world, debug, recorded, recordedTurns: new Set(recorded.turns.map((turn) => turn.turn)), replayIndex: 0, streak: 0, round: [], endedAt: 0 };
     let reason = `max_turns (${simulation.max_turns}) reached`;
