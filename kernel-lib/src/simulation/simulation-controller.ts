@@ -253,9 +253,8 @@ export class SimulationController {
     this.current.actions.push(record);
     debug?.write({ event: 'action', ...(record as unknown as { [key: string]: JsonValue }) });
     if (decision.replayed) return;
-    const recorder = this.recorder as RunRecorder;
-    recorder.recordAll(decision.records);
-    recorder.record({ kind: 'action-applied', camper: agent.name, data: record as unknown as JsonValue, ts: appliedAt });
+    (this.recorder as RunRecorder).recordAll(decision.records);
+    this.append({ kind: 'action-applied', camper: agent.name, data: record as unknown as JsonValue, ts: appliedAt });
     this.narrate?.(narrateAction(record));
     if (this.config.simulation.log_level === 'debug') for (const error of trace.errors ?? []) this.narrate?.(`    ${agent.name} ${error}`);
   }
