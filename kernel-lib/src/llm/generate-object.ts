@@ -71,6 +71,14 @@ export interface GenerateObjectResult<T> {
   records: RunEventInit[];
 }
 
+/**
+ * What `tryGenerateObject` gives: the result, or the failure `generateObject` would throw
+ * with the attempts and records of the call, so a caller can record a failed call too.
+ */
+export type GenerateObjectOutcome<T> =
+  | { success: true; data: GenerateObjectResult<T> }
+  | { success: false; error: CampfiresError; attempts: ModelAttempt[]; records: RunEventInit[] };
+
 /** The JSON schema of a zod schema as sent to models (`format` / `response_format`). */
 export function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
   // A schema is converted once, however often it is asked for.
@@ -142,10 +150,22 @@ interface ObjectRequest<S extends z.ZodType> {
  * Asks a model for a value of a zod schema: sends the JSON schema, extracts JSON from the
  * answer (fences, prose), normalizes, validates, and retries telling the model what was
  * wrong. It writes nothing: the result carries every attempt and the run-log records of
- * the call, which the caller writes (`recordModelCall(runLog, runId, result)`).
+ * the call, which the caller writes (`recordModelCall(runLog, runId, result)`). Without a
+ * `fallback`, a call that gets no usable answer throws the last problem.
  * @example const { value, fallback } = await generateObject({ model, schema: z.object({ claim: z.string() }), messages });
  */
 export async function generateObject<S extends z.ZodType>(options: GenerateObjectOptions<S>): Promise<GenerateObjectResult<z.output<S>>> {
+  const outcome = await tryGenerateObject(options);
+  if (outcome.success) return outcome.data;
+  throw outcome.error;
+}
+
+/**
+ * `generateObject` that gives a failed call back rather than throwing it, with the call's
+ * attempts and records, for a caller that records failed calls as well (an LLM camper).
+ * @example const outcome = await tryGenerateObject({ model, schema, messages }); recordModelCall(runLog, runId, outcome.success ? outcome.data : outcome);
+ */
+export async function tryGenerateObject<S extends z.ZodType>(options: GenerateObjectOptions<S>): Promise<GenerateObjectOutcome<z.output<S>>> {
   const request = startRequest(options);
   for (let attempt = 1; attempt <= request.retries; attempt += 1) {
     const started = performance.now();
@@ -162,7 +182,7 @@ export async function generateObject<S extends z.ZodType>(options: GenerateObjec
       continue;
     }
     const read = readAnswer(request, attempt, response, started, prompt);
-    if (read.success) return { value: read.value, fallback: false, attempts: request.attempts, records: request.records };
+    if (read.success) return { success: true, data: { value: read.value, fallback: false, attempts: request.attempts, records: request.records } };
   }
   return finish(request);
 }
@@ -292,11 +312,14 @@ function callFailed<S extends z.ZodType>(request: ObjectRequest<S>, attempt: num
   return failure;
 }
 
-/** After the last attempt: the fallback, flagged and recorded, or the last problem thrown. */
-function finish<S extends z.ZodType>(request: ObjectRequest<S>): GenerateObjectResult<z.output<S>> {
+/** After the last attempt: the fallback, flagged and recorded, or the last problem. */
+function finish<S extends z.ZodType>(request: ObjectRequest<S>): GenerateObjectOutcome<z.output<S>> {
   const { options, lastError, label } = request;
   const { model } = options;
-  if (options.fallback === undefined) throw lastError ?? new ModelError({ code: 'model_output_invalid', message: `${label}: no attempt was made`, details: {} });
+  if (options.fallback === undefined) {
+    const error = lastError ?? new ModelError({ code: 'model_output_invalid', message: `${label}: no attempt was made`, details: {} });
+    return { success: false, error, attempts: request.attempts, records: request.records };
+  }
   const reason = lastError?.message ?? 'no attempt made';
   request.records.push({
     kind: 'model-fallback',
@@ -305,5 +328,5 @@ function finish<S extends z.ZodType>(request: ObjectRequest<S>): GenerateObjectR
     camper: options.camper ?? label,
     data: { label, provider: model.provider, model: model.modelId, reason, value: options.fallback as JsonValue },
   });
-  return { value: options.fallback, fallback: true, attempts: request.attempts, records: request.records };
+  return { success: true, data: { value: options.fallback, fallback: true, attempts: request.attempts, records: request.records } };
 }

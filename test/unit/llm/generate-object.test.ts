@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ModelError, ScriptedModel, SqliteRunLog, acceptActionKeyVariants, generateObject, recordModelCall } from 'campfires';
+import { ModelError, ScriptedModel, SqliteRunLog, acceptActionKeyVariants, generateObject, recordModelCall, tryGenerateObject } from 'campfires';
 
 const actionSchema = z.object({
   action: z.enum(['increase_resource', 'decrease_resource', 'support_agent', 'oppose_agent', 'pass']),
@@ -129,6 +129,18 @@ describe('generateObject', () => {
     await expect(generateObject({ model, schema: actionSchema, messages: [{ role: 'user', content: 'Choose.' }], retries: 2 })).rejects.toThrow(
       'generateObject: scripted model scripted gave no valid answer in 2 attempts; last problem: the answer contains no JSON object',
     );
+  });
+
+  it('gives a failed call back with its attempts, so its caller can record it and throw', async () => {
+    const model = new ScriptedModel(['I would rather not say.', 'Still no.']);
+    const outcome = await tryGenerateObject({ model, schema: actionSchema, messages: [{ role: 'user', content: 'Choose.' }], retries: 2, label: 'alerts/writer' });
+    if (outcome.success) throw new Error('expected the call to fail');
+    expect(outcome.error.message).toBe('alerts/writer: scripted model scripted gave no valid answer in 2 attempts; last problem: the answer contains no JSON object');
+    recordModelCall(log, runId, outcome, { debugLog: false });
+    expect(log.events(runId).map((event) => [event.kind, event.camper, (event.data as { raw: string }).raw])).toEqual([
+      ['model-attempt', 'alerts/writer', 'I would rather not say.'],
+      ['model-attempt', 'alerts/writer', 'Still no.'],
+    ]);
   });
 
   it('stops at once when the model cannot be reached, then falls back', async () => {
