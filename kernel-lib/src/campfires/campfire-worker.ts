@@ -2,10 +2,9 @@ import { inspect } from 'node:util';
 import { systemClock, type Clock } from '../core';
 import { createMessage, torchOf, TORCH_TAG, type JsonValue, type Message, type Torch } from '../messages';
 import type { ChannelBus, Subscription } from '../channels';
-import { loggedAntecedents, PIPELINE_EVENT, type RunInfo, type RunLog } from '../runlog';
+import { loggedAntecedents, PIPELINE_EVENT, RunRecorder, type RunInfo, type RunLog } from '../runlog';
 import type { Campfire, CycleResult } from './campfire';
 import { Pipeline } from './pipeline';
-import { RunRecorder } from './run-recorder';
 
 /** What a `CampfireWorker` needs: the campfire, and the bus and run log it shares with the other processes of the run. */
 export interface CampfireWorkerOptions {

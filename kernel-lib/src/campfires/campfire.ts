@@ -4,12 +4,11 @@ import { errorToJson, newId, systemClock, validate, ValidationError, type Clock 
 import { TORCH_TAG, channelNameSchema, createErrorTorch, isErrorTorch, type JsonValue, type Message, type Torch } from '../messages';
 import type { ChannelBus } from '../channels';
 import type { PartyBox } from '../partybox';
-import { cycleRowData, PIPELINE_EVENT, type LoggedInput, type RunEvent, type RunEventInit } from '../runlog';
+import { cycleRowData, PIPELINE_EVENT, RunRecorder, type LoggedInput, type RunEvent, type RunEventInit, type RunEventListener } from '../runlog';
 import { display, torchFlowBundle, torchFlowFromEvents, type MimeBundle } from '../notebook';
 import { Camper, checkName, type CamperContext, type ReceivedTorch, type SentTorch, type TorchPublisher } from './camper';
 import { CampfireHistory } from './campfire-history';
 import { isThenable } from './is-thenable';
-import { RunRecorder, type RunEventListener } from './run-recorder';
 import { notTorchbearerError, TorchbearerGrant } from './torchbearer';
 
 /** How a campfire's campers collaborate: `refine` (each refines the previous answer, the last is final) or `best-of` (highest confidence wins). */
@@ -123,7 +122,7 @@ export class Campfire implements TorchPublisher {
     this.partyBox = options.partyBox ?? null;
     this.clock = options.clock ?? systemClock;
     this.history = new CampfireHistory(this.name);
-    this.ownRecorder = new RunRecorder(null, `campfire-${this.name}`, this.clock, 1);
+    this.ownRecorder = new RunRecorder(null, `campfire-${this.name}`, this.clock, { batchSize: 1 });
     this.ownRecorder.listen((event) => this.notify(event));
     for (const camper of this.campers) camper.joinCampfire(this, this.partyBox, this.clock);
   }

@@ -2,7 +2,6 @@ export * from './prompt-template';
 export * from './torchbearer';
 export * from './camper';
 export * from './function-camper';
-export * from './run-recorder';
 export * from './campfire';
 export * from './pipeline-graph';
 export * from './pipeline-run';

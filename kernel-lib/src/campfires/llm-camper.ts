@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../core';
-import { generateObject, type LanguageModel, type ModelMessage } from '../llm';
+import { recordModelCall, tryGenerateObject, type LanguageModel, type ModelMessage } from '../llm';
 import type { JsonValue, Torch, TorchInput } from '../messages';
 import type { RunLog } from '../runlog';
 import { Camper, type CamperAnswer, type CamperContext, type CamperOptions } from './camper';
@@ -95,19 +95,22 @@ export class LLMCamper<S extends z.ZodType = typeof llmTorchAnswerSchema> extend
       { role: 'user', content: prompt, ...(images.bytes.length > 0 ? { images: images.bytes } : {}) },
     ];
     const schema = (this.options.schema ?? llmTorchAnswerSchema) as S;
-    const result = await generateObject({
+    const outcome = await tryGenerateObject({
       model: this.model,
       schema,
       messages,
       retries: this.options.retries,
       temperature: this.options.temperature,
       normalize: this.options.schema ? undefined : normalizeAnswer,
-      runLog: this.options.runLog,
-      runId: typeof this.options.runId === 'function' ? this.options.runId() : this.options.runId,
       label: `${context.campfire}/${this.name}`,
       campfire: context.campfire,
       camper: this.name,
     });
+    // The call's attempts are recorded whether or not it gave a usable answer.
+    const runId = typeof this.options.runId === 'function' ? this.options.runId() : this.options.runId;
+    if (this.options.runLog && runId) recordModelCall(this.options.runLog, runId, outcome.success ? outcome.data : outcome);
+    if (!outcome.success) throw outcome.error;
+    const result = outcome.data;
     const base: TorchInput = this.options.toTorch ? this.options.toTorch(result.value, context) : this.defaultTorch(result.value as LLMTorchAnswer, context);
     const metadata: Record<string, JsonValue> = { ...(base.metadata ?? {}), model: `${this.model.provider}:${this.model.modelId}` };
     // The torch points at the image looked at, else keeps the asset of the torch it refines.

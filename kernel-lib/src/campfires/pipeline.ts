@@ -4,13 +4,12 @@ import { CampfiresError, systemClock, validate, type Clock } from '../core';
 import { TORCH_TAG, torchOf, type JsonValue, type Torch } from '../messages';
 import { MemoryChannelBus, type ChannelBus, type Subscription } from '../channels';
 import { PartyBox } from '../partybox';
-import { DEFAULT_RUN_LOG_PATH, PIPELINE_EVENT, SqliteRunLog, type RunEvent, type RunInfo, type RunLog } from '../runlog';
+import { DEFAULT_RUN_LOG_PATH, PIPELINE_EVENT, RunRecorder, SqliteRunLog, type RunEvent, type RunEventListener, type RunInfo, type RunLog } from '../runlog';
 import { display, inKernel, LiveDisplay, torchFlowBundle, torchFlowFromEvents, type MimeBundle } from '../notebook';
 import type { Campfire, CycleResult } from './campfire';
 import { isCheckedTorch } from './camper';
 import { checkPipelineGraph } from './pipeline-graph';
 import { PipelineRun } from './pipeline-run';
-import { RunRecorder, type RunEventListener } from './run-recorder';
 
 /** What a pipeline is wired from. */
 export interface PipelineOptions {

@@ -14,6 +14,7 @@ export * from './read-plain-object';
 export * from './normalize-action-key';
 export * from './model-debug-log';
 export * from './generate-object';
+export * from './record-model-call';
 export * from './scripted-model';
 export * from './cassette-model';
 export * from './choose-default-model';

@@ -1,11 +1,12 @@
 import { dirname, join } from 'node:path';
-import pino from 'pino';
+import type { JsonValue } from '../messages';
+import { JsonlDebugLog } from '../runlog';
 import { redactDeep } from './redact-secrets';
 
 /** Where model attempts are written as JSON lines, for reading after a run goes wrong. */
 export interface ModelDebugLog {
   readonly path: string;
-  write(entry: Record<string, unknown>): void;
+  write(entry: { [key: string]: JsonValue }): void;
 }
 
 /** The debug log file name used beside a run log. */
@@ -14,19 +15,17 @@ export const MODEL_DEBUG_LOG_NAME = 'model-debug.jsonl';
 const open = new Map<string, ModelDebugLog>();
 
 /**
- * A JSONL debug log (pino, synchronous writes so a crash loses nothing); one per path.
+ * The model debug log at `path`, one per path: each line is an entry with its time and its
+ * kind as `message`, secrets redacted, added to what the file holds.
  * @example const debugLog = openModelDebugLog('runs/model-debug.jsonl');
  */
 export function openModelDebugLog(path: string): ModelDebugLog {
   const existing = open.get(path);
   if (existing) return existing;
-  const logger = pino(
-    { base: undefined, timestamp: pino.stdTimeFunctions.isoTime, messageKey: 'message' },
-    pino.destination({ dest: path, sync: true, mkdir: true }),
-  );
+  const file = new JsonlDebugLog(path, { append: true });
   const log: ModelDebugLog = {
     path,
-    write: (entry) => logger.info(redactDeep(entry), String(entry.kind ?? 'model-attempt')),
+    write: (entry) => file.write({ time: new Date().toISOString(), ...redactDeep(entry), message: String(entry.kind ?? 'model-attempt') }),
   };
   open.set(path, log);
   return log;

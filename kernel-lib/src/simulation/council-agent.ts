@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
+import { systemClock, type Clock } from '../core';
 import type { JsonValue } from '../messages';
-import type { RunLog } from '../runlog';
+import type { RunEventInit } from '../runlog';
 import { ACTION_EFFECTS, ACTION_TYPES, type Action, type ActionType, type AgentState, type Persona, type RoundSummary, type WorldState } from './models';
 
 /** What an agent sees before it decides: a read-only world snapshot, the council and its short history. */
@@ -34,8 +35,8 @@ export interface CouncilAgent {
   /** How it decides, shown with every result: `persona-policy (offline)`, `llm ollama:llama3.1:8b`... */
   readonly policy: string;
   readonly internalState: AgentState;
-  /** Takes its seat: the council members in order and how many past rounds it remembers. */
-  seat(council: readonly string[], historyDepth: number): void;
+  /** Takes its seat: the council members in order, how many past rounds it remembers, and the council's clock. */
+  seat(council: readonly string[], historyDepth: number, clock?: Clock): void;
   observe(worldState: Readonly<WorldState>): Observation;
   decideAction(observation: Observation): Promise<Action>;
   /** The trace of the last decision, taken once. */
@@ -44,10 +45,8 @@ export interface CouncilAgent {
   acted(action: Action): void;
   /** Adds a finished round to the short-term history. */
   remember(round: RoundSummary): void;
-  /** Tells the agent which run it plays in, so its model calls are logged there. */
-  attachRun(runLog: RunLog, runId: string): void;
-  /** Writes what its last decision left to log (its model's answer); called before the decision's action is logged. */
-  writeLogs(): void;
+  /** The run-log records its last decision left (its model's attempts), taken once; the controller writes them with the action. */
+  takeRecords(): RunEventInit[];
 }
 
 /** The allowed-action lists an observation can show, one frozen list per case. */
@@ -81,6 +80,9 @@ export abstract class BaseCouncilAgent implements CouncilAgent {
   protected historyDepth = 2;
   protected history: RoundSummary[] = [];
   protected trace: DecisionTrace | undefined;
+  protected records: RunEventInit[] = [];
+  /** The council's clock, which the records of this member's decisions are stamped with. */
+  protected clock: Clock = systemClock;
 
   constructor(readonly persona: Persona) {}
 
@@ -94,7 +96,8 @@ export abstract class BaseCouncilAgent implements CouncilAgent {
     return `${this.constructor.name} ${this.name} (${this.policy})${this.council.length > 0 ? `, seated with ${this.others.join(', ')}` : ''}${last ? `, last action ${last}` : ''}`;
   }
 
-  seat(council: readonly string[], historyDepth: number): void {
+  seat(council: readonly string[], historyDepth: number, clock: Clock = systemClock): void {
+    this.clock = clock;
     this.council = [...council];
     this.others = Object.freeze(this.council.filter((name) => name !== this.name));
     this.historyDepth = historyDepth;
@@ -123,12 +126,10 @@ export abstract class BaseCouncilAgent implements CouncilAgent {
     return trace;
   }
 
-  attachRun(_runLog: RunLog, _runId: string): void {
-    // Agents without model calls have nothing to log.
-  }
-
-  writeLogs(): void {
-    // Nothing is left to log unless a subclass defers it.
+  takeRecords(): RunEventInit[] {
+    const records = this.records;
+    this.records = [];
+    return records;
   }
 
   acted(action: Action): void {

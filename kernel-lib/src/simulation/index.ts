@@ -7,7 +7,6 @@ export * from './llm-agent';
 export * from './simulation-prompt';
 export * from './simulation-record';
 export * from './narrator';
-export * from './debug-log';
 export * from './simulation-controller';
 export * from './simulation-views';
 export * from './simulation';

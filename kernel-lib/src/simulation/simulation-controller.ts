@@ -1,14 +1,12 @@
 import { CampfiresError, errorToJson, systemClock, type Clock } from '../core';
 import type { JsonValue } from '../messages';
-import type { RunEvent, RunEventInit, RunInfo, RunLog } from '../runlog';
-import type { CouncilAgent, DecisionTrace, Observation } from './council-agent';
-import { BufferedRunLog } from './buffered-run-log';
-import { JsonlDebugLog } from './debug-log';
+import { JsonlDebugLog, RunRecorder, type RunEvent, type RunEventInit, type RunInfo, type RunLog } from '../runlog';
+import type { CouncilAgent, DecisionTrace } from './council-agent';
 import { passAction, type Action, type RoundSummary, type WorldState } from './models';
 import { narrateAction, narrateEnd } from './narrator';
 import { checkPersonas, describeStopCondition, stopConditionHolds, type SimulationConfig } from './simulation-config';
 import { SIMULATION_EVENT_KINDS, transcriptFromEvents, type ActionRecord, type SimulationEnd, type SimulationTranscript, type TurnRecord } from './simulation-record';
-import { World, describeChange, type ActionChange, type ActionCheck } from './world';
+import { World, describeChange } from './world';
 import { describeRoundAction, roundLine } from './simulation-prompt';
 
 /** Adapters and options of a controller; the controller wires nothing itself. */
@@ -24,37 +22,28 @@ export interface SimulationControllerOptions {
   narrate?: ((line: string) => void) | null;
   clock?: Clock;
   /**
-   * Events of agents that decide without waiting (offline policies) are written in one
-   * transaction at most this often (default 50 ms), so a fast council is not bound by SQLite
-   * commits; a kill loses at most this much work, which resume redoes. While a model thinks
-   * everything pending is written at once. Writes happen while the next decision is being
-   * made, not between decisions. 0 writes every event on its own.
+   * The run's events are written as soon as the council waits for a model, and otherwise
+   * (agents that decide without waiting) in one transaction at most this long (default
+   * 50 ms) after the first of them, so a fast council is not bound by SQLite commits; a kill
+   * loses at most this much work, which resume redoes. 0 writes every event on its own.
    */
   flushIntervalMs?: number;
 }
 
-/** An applied action, or the end of a turn, whose records are not written yet. */
-type Unwritten =
-  | {
-      turn: number;
-      index: number;
-      agent: CouncilAgent;
-      proposed: Action;
-      action: Action;
-      check: ActionCheck;
-      change: ActionChange;
-      trace: DecisionTrace;
-      appliedAt: number;
-      replayed: boolean;
-      /** The action's entry in its round's summary, frozen when the record is written. */
-      entry: RoundEntry;
-      /** Its round's line parts, where this action's part is put when the record is written. */
-      roundParts: string[];
-    }
-  | { turnEnd: TurnRecord; endedAt: number };
-
 /** One action in a round's summary. */
 type RoundEntry = RoundSummary['actions'][number];
+
+/** A member's decision (or a replayed one) as the controller applies it. */
+interface Decision {
+  agent: CouncilAgent;
+  index: number;
+  turn: number;
+  proposed: Action;
+  trace: DecisionTrace;
+  /** The run-log records the decision left (its model's attempts), written before the action. */
+  records: RunEventInit[];
+  replayed: boolean;
+}
 
 /** What a run in progress keeps between its steps. */
 interface RunState {
@@ -68,11 +57,8 @@ interface RunState {
   streak: number;
   /** What each member did this turn, as the round's summary shows it. */
   round: RoundEntry[];
-  /** Each of this turn's actions as the round's line shows it, made while the next member decides. */
-  roundParts: string[];
   /** When the turn's last action was applied: when the turn ended. */
   endedAt: number;
-  unwritten: Unwritten[];
 }
 
 /** The initial world state a config describes. */
@@ -96,8 +82,8 @@ export class SimulationController {
   private readonly listeners = new Set<(event: RunEvent) => void>();
   private current: SimulationTranscript = { actions: [], turns: [], end: null };
   private runInfo: RunInfo | null = null;
-  private pending: RunEventInit[] = [];
-  private lastFlush = performance.now();
+  /** The run's writer, from the start of `run` or `resume` to the end of the run. */
+  private recorder: RunRecorder | null = null;
 
   constructor(private readonly options: SimulationControllerOptions) {
     this.config = options.config;
@@ -153,80 +139,28 @@ export class SimulationController {
     return this.play(recorded);
   }
 
-  /** The time deferred rows of the model's answer are stamped with while they are written. */
-  private stampAt: number | undefined;
-
+  /** Queues an event of the run; `now` writes it (and everything before it) at once. */
   private append(event: RunEventInit, now = false): void {
-    this.queue(event);
-    if (now || this.options.flushIntervalMs === 0) this.flush();
-  }
-
-  /** Adds an event to the pending batch, stamped with its own time, else `stampAt`, else now. */
-  private queue(event: RunEventInit): RunEventInit {
-    const queued = { ...event, ts: event.ts ?? this.stampAt ?? this.clock.now() };
-    this.pending.push(queued);
-    return queued;
-  }
-
-  /** Set while a write of pending events waits for the thread to be idle. */
-  private writeQueued = false;
-  /** A write that failed while a model was thinking, thrown at the next step of the run. */
-  private writeFailure: { error: unknown } | null = null;
-
-  /**
-   * Writes pending events and debug lines while the agent that was just asked decides: as
-   * soon as the thread would otherwise wait (for a model's answer), so nothing is left to
-   * write between that answer and the next call, nor at the end of the run. Agents that
-   * decide without waiting never leave the thread idle; their events are written in
-   * batches once the flush interval has passed.
-   */
-  private writeBehind(debug: JsonlDebugLog | null): void {
-    if (!this.writeQueued && this.pending.length > 0 && this.options.flushIntervalMs !== 0) {
-      this.writeQueued = true;
-      setImmediate(() => {
-        this.writeQueued = false;
-        try {
-          this.flush();
-          debug?.flush();
-        } catch (error) {
-          this.writeFailure ??= { error };
-        }
-      });
-    }
-    if (performance.now() - this.lastFlush < (this.options.flushIntervalMs ?? 50)) return;
-    this.flush();
-    debug?.flush();
-  }
-
-  /** Throws a write failure that happened while the thread was waiting. */
-  private checkWrites(): void {
-    const failure = this.writeFailure;
-    this.writeFailure = null;
-    if (failure) throw failure.error;
-  }
-
-  private flush(): void {
-    this.lastFlush = performance.now();
-    if (this.pending.length === 0 || !this.runInfo) return;
-    const written = this.runLog.appendMany(this.runInfo.id, this.pending);
-    this.pending = [];
-    for (const event of written) for (const listener of this.listeners) listener(event);
+    const recorder = this.recorder as RunRecorder;
+    recorder.record(event);
+    if (now) recorder.flush();
   }
 
   private async play(recorded: SimulationTranscript): Promise<SimulationTranscript> {
     const { simulation } = this.config;
     const names = this.agents.map((agent) => agent.name);
     const world = new World(initialWorldState(this.config), names);
-    for (const agent of this.agents) agent.seat(names, simulation.history_depth);
-    const buffered = new BufferedRunLog(this.runLog, (event) => this.queue(event));
-    for (const agent of this.agents) agent.attachRun(buffered, (this.runInfo as RunInfo).id);
-    const debug = this.options.debugLogPath ? new JsonlDebugLog(this.options.debugLogPath) : null;
+    for (const agent of this.agents) agent.seat(names, simulation.history_depth, this.clock);
+    const recorder = new RunRecorder(this.runLog, (this.runInfo as RunInfo).id, this.clock, { flushAfterMs: this.options.flushIntervalMs ?? 50, writeWhileWaiting: true });
+    recorder.listen((event) => {
+      for (const listener of this.listeners) listener(event);
+    });
+    this.recorder = recorder;
+    const debug = this.options.debugLogPath ? new JsonlDebugLog(this.options.debugLogPath, { writeWhileWaiting: true }) : null;
     this.current = { actions: [], turns: [], end: null };
-    const run: RunState = { world, debug, recorded, recordedTurns: new Set(recorded.turns.map((turn) => turn.turn)), replayIndex: 0, streak: 0, round: [], roundParts: [], endedAt: 0, unwritten: [] };
+    const run: RunState = { world, debug, recorded, recordedTurns: new Set(recorded.turns.map((turn) => turn.turn)), replayIndex: 0, streak: 0, round: [], endedAt: 0 };
     let reason = `max_turns (${simulation.max_turns}) reached`;
     debug?.write({ event: 'simulation-start', scenario: this.config.name, backend: this.options.backend, agents: this.agents.map((agent) => ({ name: agent.name, policy: agent.policy })), simulation: simulation as unknown as JsonValue, world: world.state });
-    // The loop only waits; each step's work is in small methods, which the engine optimizes
-    // early and on their own rather than as part of one long function.
     try {
       while (world.state.turn < simulation.max_turns) {
         const turn = this.startTurn(run);
@@ -235,19 +169,18 @@ export class SimulationController {
           const observation = agent.observe(world.getView(agent.name));
           const replay = this.replayOf(run, turn, agent);
           if (replay) {
-            this.apply(run, agent, index, turn, replay.proposed, replay.trace, true);
+            this.apply(run, { agent, index, turn, proposed: replay.proposed, trace: replay.trace, records: [], replayed: true });
             continue;
           }
           let proposed: Action;
           try {
-            proposed = await this.ask(run, agent, observation);
+            proposed = await agent.decideAction(observation);
           } catch (error) {
-            this.writeUnwritten(run);
-            agent.writeLogs();
+            // What the model answered before the run had to stop is kept with the stop.
+            recorder.recordAll(agent.takeRecords());
             throw this.interrupted(error, turn, agent.name, world.state);
           }
-          this.checkWrites();
-          this.apply(run, agent, index, turn, proposed, agent.takeTrace() ?? { fallback: false }, false);
+          this.apply(run, { agent, index, turn, proposed, trace: agent.takeTrace() ?? { fallback: false }, records: agent.takeRecords(), replayed: false });
         }
         const stop = this.endTurn(run, turn);
         if (stop !== null) {
@@ -255,8 +188,6 @@ export class SimulationController {
           break;
         }
       }
-      this.writeUnwritten(run);
-      this.checkWrites();
       const end: SimulationEnd = { reason, state: world.state, turns: world.state.turn };
       this.current.end = end;
       debug?.write({ event: 'simulation-end', ...(end as unknown as { [key: string]: JsonValue }) });
@@ -265,16 +196,17 @@ export class SimulationController {
       this.narrate?.(narrateEnd(this.config.name, end));
       return this.current;
     } finally {
-      this.writeUnwritten(run);
-      this.flush();
-      debug?.close();
+      try {
+        recorder.flush();
+      } finally {
+        debug?.close();
+      }
     }
   }
 
   /** Starts the next turn: its number. */
   private startTurn(run: RunState): number {
     run.round = [];
-    run.roundParts = [];
     run.endedAt = 0;
     return run.world.startTurn();
   }
@@ -287,104 +219,63 @@ export class SimulationController {
     return replay;
   }
 
-  /** Asks `agent` for its action and, while it decides (a model thinks), writes what is due. */
-  private ask(run: RunState, agent: CouncilAgent, observation: Observation): Promise<Action> {
-    const decision = agent.decideAction(observation);
-    this.writeUnwritten(run);
-    this.writeBehind(run.debug);
-    return decision;
-  }
-
-  /** Applies a decided (or replayed) action, an invalid one as `pass`; its records are written after the next call goes out. */
-  private apply(run: RunState, agent: CouncilAgent, index: number, turn: number, proposed: Action, trace: DecisionTrace, replayed: boolean): void {
-    const { world } = run;
-    const check = world.checkAction(agent.name, proposed);
-    const action = check.valid ? proposed : passAction(`replaced by pass: ${check.reason}`);
-    // The sentence saying what changed is made with the record, after the next call goes out.
+  /**
+   * Applies a decided (or replayed) action, an invalid one as `pass`, and records it: the
+   * transcript and debug file always; for a new decision also the run log — the model's
+   * attempts first, then the action, stamped when it was applied — and the narrative.
+   */
+  private apply(run: RunState, decision: Decision): void {
+    const { world, debug } = run;
+    const { agent, trace } = decision;
+    const check = world.checkAction(agent.name, decision.proposed);
+    const action = check.valid ? decision.proposed : passAction(`replaced by pass: ${check.reason}`);
     const change = world.change(agent.name, action);
     agent.acted(action);
-    // A replayed decision asked no model, so the previous records are written here.
-    this.writeUnwritten(run);
-    // Frozen with the record, off the way to the next call, or at the turn's end for its last action.
-    const entry = { agent: agent.name, type: action.type, target: action.target, reason: action.reason, success: change.success };
-    run.round.push(entry);
-    // Stamped now: the log says when the action was applied, not when its row was written.
     const appliedAt = this.clock.now();
     run.endedAt = appliedAt;
-    run.unwritten.push({ turn, index, agent, proposed, action, check, change, trace, appliedAt, replayed, entry, roundParts: run.roundParts });
+    // Frozen: the prompts of later members show this entry, and the round's line is made from it.
+    run.round.push(Object.freeze({ agent: agent.name, type: action.type, target: action.target, reason: action.reason, success: change.success }));
+    const record: ActionRecord = {
+      turn: decision.turn,
+      index: decision.index,
+      agent: agent.name,
+      policy: agent.policy,
+      proposed: decision.proposed,
+      action,
+      valid: check.valid,
+      invalidReason: check.valid ? null : check.reason,
+      success: change.success,
+      message: describeChange(agent.name, action, change),
+      fallback: trace.fallback || !check.valid,
+      state: change.after,
+      trace,
+    };
+    this.current.actions.push(record);
+    debug?.write({ event: 'action', ...(record as unknown as { [key: string]: JsonValue }) });
+    if (decision.replayed) return;
+    (this.recorder as RunRecorder).recordAll(decision.records);
+    this.append({ kind: 'action-applied', camper: agent.name, data: record as unknown as JsonValue, ts: appliedAt });
+    this.narrate?.(narrateAction(record));
+    if (this.config.simulation.log_level === 'debug') for (const error of trace.errors ?? []) this.narrate?.(`    ${agent.name} ${error}`);
   }
 
-  /** Ends a turn: every member remembers it; the reason to stop here, or null to go on. */
+  /** Ends a turn: every member remembers it, and it is recorded; the reason to stop here, or null to go on. */
   private endTurn(run: RunState, turn: number): string | null {
-    const { world, round } = run;
+    const { world, round, debug } = run;
     const { simulation } = this.config;
-    // Frozen, so the prompt keeps the text it makes of this round for every member and both turns it is shown.
-    Object.freeze(round[round.length - 1]);
-    // The round's line, from its actions' parts made while later members decided: the next
-    // member's prompt shows it, so only the last part is made on the way to that call.
-    const parts = run.roundParts;
-    for (let index = 0; index < round.length; index += 1) parts[index] ??= describeRoundAction(round[index] as RoundEntry);
-    const line = roundLine(turn, parts, world.state);
+    const line = roundLine(turn, round.map(describeRoundAction), world.state);
     const summary: RoundSummary = Object.freeze({ turn, actions: Object.freeze(round), state: world.state, line }) as RoundSummary;
     for (const agent of this.agents) agent.remember(summary);
     const allPass = round.every((entry) => entry.type === 'pass');
     run.streak = allPass ? run.streak + 1 : 0;
-    run.unwritten.push({ turnEnd: { turn, state: world.state, allPass, allPassStreak: run.streak }, endedAt: run.endedAt });
+    const turnRecord: TurnRecord = { turn, state: world.state, allPass, allPassStreak: run.streak };
+    this.current.turns.push(turnRecord);
+    debug?.write({ event: 'turn-end', ...(turnRecord as unknown as { [key: string]: JsonValue }) });
+    // The turn ended when its last action was applied.
+    if (!run.recordedTurns.has(turn)) this.append({ kind: 'turn-end', data: turnRecord as unknown as JsonValue, ts: run.endedAt });
     if (run.streak >= simulation.stop_after_all_pass_rounds) return `every agent passed ${run.streak} rounds in a row`;
     const condition = simulation.stop_when.find((entry) => stopConditionHolds(entry, world.state));
     return condition ? `terminal condition: ${describeStopCondition(condition)}` : null;
-  }
-
-  /**
-   * Writes the records of what happened since the last write — transcript, debug and run
-   * log, narrative — in order. They wait until the next member's model call has gone out:
-   * the world has moved on already, and nothing the next member sees depends on them.
-   */
-  private writeUnwritten(run: RunState): void {
-    if (run.unwritten.length === 0) return;
-    const { debug, recordedTurns } = run;
-    const { simulation } = this.config;
-    // Taken off the list before writing, so a write that throws is not repeated by the next.
-    const items = run.unwritten;
-    run.unwritten = [];
-    for (const item of items) {
-      if ('turnEnd' in item) {
-        const turnRecord = item.turnEnd;
-        this.current.turns.push(turnRecord);
-        debug?.write({ event: 'turn-end', ...(turnRecord as unknown as { [key: string]: JsonValue }) });
-        if (!recordedTurns.has(turnRecord.turn)) this.append({ kind: 'turn-end', data: turnRecord as unknown as JsonValue, ts: item.endedAt });
-        continue;
-      }
-      const { agent, check, change, trace } = item;
-      Object.freeze(item.entry);
-      item.roundParts[item.index] ??= describeRoundAction(item.entry);
-      const record: ActionRecord = {
-        turn: item.turn,
-        index: item.index,
-        agent: agent.name,
-        policy: agent.policy,
-        proposed: item.proposed,
-        action: item.action,
-        valid: check.valid,
-        invalidReason: check.valid ? null : check.reason,
-        success: change.success,
-        message: describeChange(agent.name, item.action, change),
-        fallback: trace.fallback || !check.valid,
-        state: change.after,
-        trace,
-      };
-      // The model's answer first, stamped as when it came (the action followed at once).
-      this.stampAt = item.appliedAt;
-      agent.writeLogs();
-      this.stampAt = undefined;
-      this.current.actions.push(record);
-      debug?.write({ event: 'action', ...(record as unknown as { [key: string]: JsonValue }) });
-      if (!item.replayed) {
-        this.append({ kind: 'action-applied', camper: agent.name, data: record as unknown as JsonValue, ts: item.appliedAt });
-        this.narrate?.(narrateAction(record));
-        if (simulation.log_level === 'debug') for (const error of trace.errors ?? []) this.narrate?.(`    ${agent.name} ${error}`);
-      }
-    }
   }
 
   private interrupted(error: unknown, turn: number, agent: string, state: WorldState): CampfiresError {

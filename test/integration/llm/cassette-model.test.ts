@@ -21,13 +21,13 @@ describe('CassetteModel', () => {
     const server = await startOllamaProtocolServer();
     server.reply({ text: '{"claim":"80% negative","confidence":0.8}', usage: { input: 20, output: 9 } });
     const recorder = new CassetteModel({ path, model: createOllamaModel({ host: server.url }) });
-    const recorded = await generateObject({ model: recorder, schema: torchSchema, messages: ask('How do Londoners feel?'), debugLog: false });
+    const recorded = await generateObject({ model: recorder, schema: torchSchema, messages: ask('How do Londoners feel?') });
     await server.close();
     expect(recorder.mode).toBe('auto');
 
     const replay = new CassetteModel({ path });
     expect(replay.modelId).toBe('llama3.1:8b');
-    const replayed = await generateObject({ model: replay, schema: torchSchema, messages: ask('How do Londoners feel?'), debugLog: false });
+    const replayed = await generateObject({ model: replay, schema: torchSchema, messages: ask('How do Londoners feel?') });
     expect(replayed.value).toEqual(recorded.value);
     expect(replayed.attempts[0]!.usage).toEqual({ inputTokens: 20, outputTokens: 9 });
     const lines = readFileSync(path, 'utf8').trim().split('\n');

@@ -20,8 +20,8 @@ describe('the model layer from notebook cells in a real tslab kernel', () => {
     // variable: it throws "model is not defined". Cells write { model: model }.
     writeNotebook(file, [
       `import { createOllamaModel, chooseDefaultModel, generateObject } from 'campfires';\nimport { z } from 'zod';\nconst model = createOllamaModel({ host: '${ollama.url}' });`,
-      `const answer = await generateObject({ model: model, schema: z.object({ claim: z.string(), confidence: z.number() }), messages: [{ role: 'user', content: 'What happened?' }], debugLog: false });\nconsole.log('claim:', answer.value.claim, 'fallback:', answer.fallback);`,
-      `const pass = { claim: 'no answer', confidence: 0 };\nconst fallen = await generateObject({ model: model, schema: z.object({ claim: z.string(), confidence: z.number() }), messages: [{ role: 'user', content: 'again' }], fallback: pass, debugLog: false });\nconsole.log('fallback:', fallen.fallback, fallen.attempts.length, fallen.attempts[0].error);`,
+      `const answer = await generateObject({ model: model, schema: z.object({ claim: z.string(), confidence: z.number() }), messages: [{ role: 'user', content: 'What happened?' }] });\nconsole.log('claim:', answer.value.claim, 'fallback:', answer.fallback);`,
+      `const pass = { claim: 'no answer', confidence: 0 };\nconst fallen = await generateObject({ model: model, schema: z.object({ claim: z.string(), confidence: z.number() }), messages: [{ role: 'user', content: 'again' }], fallback: pass });\nconsole.log('fallback:', fallen.fallback, fallen.attempts.length, fallen.attempts[0].error);`,
       `const choice = await chooseDefaultModel({ ollama: { host: '${ollama.url}' } });`,
       `try { await createOllamaModel({ host: 'http://127.0.0.1:${closed.port}' }).generate({ messages: [{ role: 'user', content: 'hi' }] }); } catch (error) { console.log((error as Error).message); }`,
       'model',

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { z } from 'zod';
-import { ModelError, RateLimitedError, SqliteRunLog, createOpenAICompatibleModel, createOpenRouterModel, generateObject, type Clock } from 'campfires';
+import { ModelError, RateLimitedError, SqliteRunLog, createOpenAICompatibleModel, createOpenRouterModel, generateObject, recordModelCall, type Clock } from 'campfires';
 import { listen } from '../../helpers/ollama-protocol-server';
 import { startOpenAIProtocolServer, type OpenAIProtocolServer } from '../../helpers/openai-protocol-server';
 
@@ -86,8 +86,8 @@ describe('OpenAI-compatible adapter through the openai client', () => {
       const log = SqliteRunLog.open(join(dir, 'torch_log.db'));
       const runId = log.startRun({ kind: 'pipeline', name: 'keys' }).id;
       server.reply({ text: `{"claim":"key is ${KEY}"}` }, { status: 400, error: `key ${KEY} rejected` });
-      await generateObject({ model: openrouter(), schema: z.object({ claim: z.string() }), messages: user('hi'), runLog: log, runId });
-      await generateObject({ model: openrouter(), schema: z.object({ claim: z.string() }), messages: user('hi'), runLog: log, runId, fallback: { claim: 'none' } });
+      recordModelCall(log, runId, await generateObject({ model: openrouter(), schema: z.object({ claim: z.string() }), messages: user('hi') }));
+      recordModelCall(log, runId, await generateObject({ model: openrouter(), schema: z.object({ claim: z.string() }), messages: user('hi'), fallback: { claim: 'none' } }));
       const logged = JSON.stringify(log.events(runId)) + readFileSync(join(dir, 'model-debug.jsonl'), 'utf8');
       log.close();
       expect(logged).toContain('key is [redacted]');

@@ -12,7 +12,7 @@ const headline = [{ role: 'user' as const, content: 'Headline: "London blackout 
 
 function sharedCases(make: () => LanguageModel, makeMissing: () => LanguageModel) {
   it('returns validated structured output', async () => {
-    const result = await generateObject({ model: make(), schema: torchSchema, messages: headline, debugLog: false });
+    const result = await generateObject({ model: make(), schema: torchSchema, messages: headline });
     expect(result.fallback).toBe(false);
     expect(result.value.claim.length).toBeGreaterThan(0);
   }, 180_000);
@@ -23,7 +23,6 @@ function sharedCases(make: () => LanguageModel, makeMissing: () => LanguageModel
       schema: actionSchema,
       normalize: acceptActionKeyVariants(),
       messages: [{ role: 'user', content: 'You are a farmer on a council; resources are low. Choose one action for the world.' }],
-      debugLog: false,
     });
     expect(actionSchema.shape.action.options).toContain(result.value.action);
   }, 180_000);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ModelError, SqliteRunLog, acceptActionKeyVariants, createOllamaModel, createOpenRouterModel, generateObject, type LanguageModel } from 'campfires';
+import { ModelError, SqliteRunLog, acceptActionKeyVariants, createOllamaModel, createOpenRouterModel, generateObject, recordModelCall, type LanguageModel } from 'campfires';
 import { startOllamaProtocolServer, type ProtocolServer } from '../../helpers/ollama-protocol-server';
 import { startOpenAIProtocolServer } from '../../helpers/openai-protocol-server';
 
@@ -37,8 +37,11 @@ describe.each(providers)('structured output through the $name client', (provider
     await server.close();
   });
 
-  const ask = (model: LanguageModel) =>
-    generateObject({ model, schema: actionSchema, messages, normalize: acceptActionKeyVariants(), fallback: pass, runLog: log, runId, label: 'agent:Farmer' });
+  const ask = async (model: LanguageModel) => {
+    const result = await generateObject({ model, schema: actionSchema, messages, normalize: acceptActionKeyVariants(), fallback: pass, label: 'agent:Farmer' });
+    recordModelCall(log, runId, result);
+    return result;
+  };
 
   it.each([
     ['valid JSON', good],
@@ -96,10 +99,10 @@ describe('structured output when the provider is missing', () => {
     const server = await startOllamaProtocolServer();
     await server.close();
     const model = createOllamaModel({ host: server.url });
-    const result = await generateObject({ model, schema: actionSchema, messages, fallback: pass, debugLog: false });
+    const result = await generateObject({ model, schema: actionSchema, messages, fallback: pass });
     expect(result.fallback).toBe(true);
     expect(result.attempts).toHaveLength(1);
-    const error = (await generateObject({ model, schema: actionSchema, messages, debugLog: false }).catch((caught: unknown) => caught)) as ModelError;
+    const error = (await generateObject({ model, schema: actionSchema, messages }).catch((caught: unknown) => caught)) as ModelError;
     expect(error.code).toBe('model_unreachable');
   });
 });

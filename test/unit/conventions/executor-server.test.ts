@@ -98,7 +98,7 @@ describe('executor and server: response modes', () => {
     const verdictSchema = z.object({ accepted: z.boolean(), note: z.string() });
     const model = new ScriptedModel(['```json\n{"accepted": true, "note": "looks complete"}\n```']);
     const server = await serve(async (request) => {
-      const { value } = await generateObject({ model, schema: verdictSchema, messages: [{ role: 'user', content: `Judge this result: ${request.args.result}` }], debugLog: false });
+      const { value } = await generateObject({ model, schema: verdictSchema, messages: [{ role: 'user', content: `Judge this result: ${request.args.result}` }] });
       return { payload: value };
     });
     const executor = new ConventionExecutor(world.worker);

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LLMAgent, ManualClock, PersonaPolicyAgent, Simulation, SimulationController, SqliteRunLog, describeRound, simulationConfigFrom, type ModelRequest, type RoundSummary, type ScriptedModel } from 'campfires';
+import { LLMAgent, ManualClock, PersonaPolicyAgent, RateLimitedError, Simulation, SimulationController, SqliteRunLog, describeRound, simulationConfigFrom, type ModelRequest, type RoundSummary, type ScriptedModel } from 'campfires';
 import { councilModel, persona } from './council-script';
 
 let dir: string;
@@ -144,6 +144,48 @@ describe('SimulationController', () => {
       'action-applied Cy +42',
       'turn-end  +42',
     ]);
+  });
+
+  it('records a decision\'s model attempts, each at the time its answer came, before the action they led to', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const model = scripted((agent, call) => {
+      clock.advance(7);
+      return agent === 'Bo' && call === 2 ? 'no idea' : undefined;
+    });
+    const runLog = SqliteRunLog.open(':memory:');
+    const controller = new SimulationController({ config: config({ max_turns: 1 }), agents: llmAgents(model), runLog, backend: 'scripted', clock, narrate: null });
+    await controller.run();
+    const start = Date.UTC(2026, 0, 1);
+    const events = runLog.events((controller.currentRun as { id: string }).id);
+    expect(events.map((event) => `${event.kind} ${event.camper ?? ''} +${event.ts - start} ${(event.data as { ok?: boolean }).ok ?? ''}`)).toEqual([
+      'model-attempt agent:Ada +7 true',
+      'action-applied Ada +7 ',
+      'model-attempt agent:Bo +14 false',
+      'model-attempt agent:Bo +21 true',
+      'action-applied Bo +21 ',
+      'model-attempt agent:Cy +28 true',
+      'action-applied Cy +28 ',
+      'turn-end  +28 ',
+      'simulation-end  +28 ',
+    ]);
+  });
+
+  it('keeps the attempts of a decision stopped by a rate limit in the run log before the interruption', async () => {
+    const limit = new RateLimitedError({ code: 'model_rate_limited', message: 'scripted: 2 requests per day used up', details: { retryAt: 0, retryable: false } });
+    const runLog = SqliteRunLog.open(':memory:');
+    const controller = new SimulationController({ config: config({ max_turns: 2 }), agents: llmAgents(councilModel((_agent, call) => (call === 3 ? limit : '{"action": "pass", "target": "world", "reason": "wait"}'))), runLog, backend: 'scripted', narrate: null });
+    await expect(controller.run()).rejects.toThrow('stopped at turn 1 while Cy was deciding (scripted: 2 requests per day used up)');
+    const events = runLog.events((controller.currentRun as { id: string }).id);
+    expect(events.map((event) => `${event.kind} ${event.camper}`)).toEqual([
+      'model-attempt agent:Ada',
+      'action-applied Ada',
+      'model-attempt agent:Bo',
+      'action-applied Bo',
+      'model-attempt agent:Cy',
+      'model-fallback agent:Cy',
+      'simulation-interrupted Cy',
+    ]);
+    expect((events[4]?.data as { error: string }).error).toBe('scripted: 2 requests per day used up');
   });
 
   it('writes the records of every earlier action to the run log while a model thinks', async () => {
