@@ -1,6 +1,20 @@
-export * from './campfires-error';
-export * from './validate';
-export * from './clock';
-export * from './durations';
-export * from './sizes';
-export * from './ids';
+export {
+  type ErrorDetails,
+  type CampfiresErrorInit,
+  CampfiresError,
+  type ValidationIssue,
+  ValidationError,
+  TorchTooLargeError,
+  AssetTooLargeError,
+  RateLimitedError,
+  ModelError,
+  LintError,
+  PermissionError,
+  NotFoundError,
+} from './campfires-error';
+export { issuesFromZod, formatIssues, validate, parseJson } from './validate';
+export { formatTime, type Clock, systemClock, ManualClock } from './clock';
+export { parseDuration, formatDuration, durationPattern } from './durations';
+export { byteLength, formatBytes, TORCH_MAX_BYTES, ASSET_MAX_BYTES, ASSET_MAX_AGE_MS } from './sizes';
+export { newId } from './ids';
+export { redisUrlForDisplay } from './redis-url';

@@ -1,19 +1,50 @@
-export * from './language-model';
-export * from './redact-secrets';
-export * from './request-deadline';
-export * from './rate-limiter';
-export * from './model-call-policy';
-export * from './model-failures';
-export * from './model-host';
-export * from './create-ollama-model';
-export * from './image-data-url';
-export * from './create-openai-compatible-model';
-export * from './create-openrouter-model';
-export * from './extract-json';
-export * from './read-plain-object';
-export * from './normalize-action-key';
-export * from './model-debug-log';
-export * from './generate-object';
-export * from './scripted-model';
-export * from './cassette-model';
-export * from './choose-default-model';
+export {
+  type ModelMessage,
+  type ModelRequest,
+  type ModelUsage,
+  type ModelResponse,
+  type LanguageModel,
+} from './language-model';
+export { redactSecrets } from './redact-secrets';
+export { type RateLimit, MemoryRateLimitCounters, RateLimiter } from './rate-limiter';
+export { retryAfterMs } from './model-call-policy';
+export { networkReason, modelNotFoundError } from './model-failures';
+export { resolveOllamaHost, displayHost } from './model-host';
+export {
+  createOllamaModel,
+  DEFAULT_OLLAMA_MODEL,
+  DEFAULT_OLLAMA_VISION_MODEL,
+  type OllamaModelSettings,
+  OllamaModel,
+} from './create-ollama-model';
+export { imageMediaType } from './image-data-url';
+export {
+  createOpenAICompatibleModel,
+  type StructuredOutputMode,
+  type OpenAICompatibleModelSettings,
+  OpenAICompatibleModel,
+} from './create-openai-compatible-model';
+export {
+  createOpenRouterModel,
+  DEFAULT_OPENROUTER_MODEL,
+  DEFAULT_OPENROUTER_VISION_MODEL,
+  type OpenRouterModelSettings,
+} from './create-openrouter-model';
+export { extractJson } from './extract-json';
+export { readPlainObject } from './read-plain-object';
+export { acceptActionKeyVariants } from './normalize-action-key';
+export {
+  generateObject,
+  type ModelAttempt,
+  type GenerateObjectOptions,
+  type ModelCallResult,
+  type GenerateObjectResult,
+} from './generate-object';
+export { type ScriptedAnswer, ScriptedModel } from './scripted-model';
+export { cassetteKey, type CassetteMode, type CassetteModelOptions, CassetteModel } from './cassette-model';
+export {
+  chooseDefaultModel,
+  type ModelPreference,
+  type ChooseDefaultModelOptions,
+  type DefaultModelChoice,
+} from './choose-default-model';

@@ -1,4 +1,21 @@
-export * from './json-value';
-export * from './message';
-export * from './torch';
-export * from './signing';
+export { type JsonValue, jsonValueSchema } from './json-value';
+export {
+  createMessage,
+  hasTag,
+  channelNameSchema,
+  messageSchema,
+  type Message,
+  type MessageInit,
+} from './message';
+export {
+  createTorch,
+  createErrorTorch,
+  isErrorTorch,
+  torchOf,
+  TORCH_TAG,
+  TORCH_VERSION,
+  torchSchema,
+  type Torch,
+  type TorchInput,
+} from './torch';
+export { isPublicKeyHex, generateSigningKeys, signMessage, verifyMessage, type SigningKeys } from './signing';

@@ -1,7 +1,6 @@
-export * from './box-driver';
-export * from './asset-names';
-export * from './local-driver';
-export * from './party-box';
-export * from './redis-driver';
-export * from './s3-driver';
-export * from './create-box-driver';
+export { type AssetInfo, type Asset, type BoxDriver } from './box-driver';
+export { type LocalDriverOptions, LocalDriver } from './local-driver';
+export { hashOfLocation, assetPointer, type AssetPointer, type PartyBoxOptions, PartyBox } from './party-box';
+export { type RedisDriverOptions, RedisDriver } from './redis-driver';
+export { type S3DriverOptions, S3Driver } from './s3-driver';
+export { createBoxDriver } from './create-box-driver';

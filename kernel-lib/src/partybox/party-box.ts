@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { ASSET_MAX_AGE_MS, formatDuration, systemClock, ValidationError, type Clock } from '../core';
 import { assetHashPattern } from './asset-names';
 import type { Asset, AssetInfo, BoxDriver } from './box-driver';
-import { display, type MimeBundle } from '../notebook';
+import { display, type MimeBundle } from '../display';
 import { LocalDriver } from './local-driver';
 
 /** What a torch carries to point at an asset: a local `path` or a remote `url`. */

@@ -1,5 +1,13 @@
-export * from './run-log';
-export * from './migrations';
-export * from './sqlite-run-log';
-export * from './run-log-view';
-export * from './pipeline-events';
+export { type RunInfo, type RunEvent, type RunEventInit, type RunEventQuery, type RunLog } from './run-log';
+export { migrations } from './migrations';
+export { DEFAULT_RUN_LOG_PATH, SqliteRunLog } from './sqlite-run-log';
+export {
+  loggedInputs,
+  loggedAntecedents,
+  loggedHandoffs,
+  loggedCycle,
+  cycleRowData,
+  PIPELINE_EVENT,
+  type LoggedInput,
+  type LoggedHandoff,
+} from './pipeline-events';

@@ -1,4 +1,4 @@
-import { display, type MimeBundle } from '../notebook';
+import { display, type MimeBundle } from '../display';
 import type { RunInfo, RunLog } from './run-log';
 
 function escape(text: unknown): string {

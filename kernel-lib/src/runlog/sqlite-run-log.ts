@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { CampfiresError, NotFoundError, ValidationError, newId, parseJson, validate } from '../core';
 import { jsonValueSchema, type JsonValue } from '../messages';
 import { migrations } from './migrations';
-import type { MimeBundle } from '../notebook';
+import type { MimeBundle } from '../display';
 import type { RunEvent, RunEventInit, RunEventQuery, RunInfo, RunLog } from './run-log';
 import { runLogBundle, runLogSummary, showRunLog } from './run-log-view';
 

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import type { MimeBundle } from '../notebook';
+import type { MimeBundle } from '../display';
 import type { WorldState } from './models';
 import type { ActionRecord } from './simulation-record';
 

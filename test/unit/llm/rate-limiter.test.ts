@@ -1,4 +1,5 @@
-import { ManualClock, MemoryRateLimitCounters, RateLimitedError, RateLimiter, SqliteRunLog } from 'campfires';
+import { ManualClock, RateLimitedError, RateLimiter, SqliteRunLog } from 'campfires';
+import { MemoryRateLimitCounters } from 'campfires/llm';
 
 describe('RateLimiter', () => {
   it('allows the per-minute count, refuses the next with retryAt at the window end, and allows again after it', () => {

@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteRunLog, migrations } from 'campfires';
+import { SqliteRunLog } from 'campfires';
+import { migrations } from 'campfires/runlog';
 
 describe('SqliteRunLog', () => {
   it('appends events to a run and reads them back in order', () => {

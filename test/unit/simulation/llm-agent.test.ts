@@ -1,4 +1,5 @@
-import { LLMAgent, LLM_FALLBACK_REASON, RateLimitedError, type RoundSummary } from 'campfires';
+import { LLMAgent, RateLimitedError, type RoundSummary } from 'campfires';
+import { LLM_FALLBACK_REASON } from 'campfires/simulation';
 import { ScriptedModel, persona } from './scripted-model';
 
 const world = { resource_level: 40, stability: 55, turn: 4 };

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LLMAgent, ManualClock, PersonaPolicyAgent, Simulation, SimulationController, SqliteRunLog, describeRound, simulationConfigFrom, type ModelRequest, type RoundSummary } from 'campfires';
+import { LLMAgent, ManualClock, PersonaPolicyAgent, Simulation, SqliteRunLog, simulationConfigFrom, type ModelRequest, type RoundSummary } from 'campfires';
+import { SimulationController, describeRound } from 'campfires/simulation';
 import { ScriptedModel, persona } from './scripted-model';
 
 let dir: string;
