@@ -55,7 +55,7 @@ describe('the npm pack tarball of campfires', () => {
   });
 
   it('ships the built CommonJS, its type declarations and the display subpath, but no sources or tests', () => {
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/display.js', 'dist/src/display.d.ts', 'scripts/install-kernelspec.js']));
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/display/payloads.js', 'dist/src/display/payloads.d.ts', 'scripts/install-kernelspec.js']));
     expect(files.filter((file) => file.startsWith('src/') || file.startsWith('test/') || /\.test\.[jt]s$/.test(file))).toEqual([]);
   });
 

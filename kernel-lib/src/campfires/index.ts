@@ -1,3 +1,4 @@
+/** The campfires area: campers, campfires, pipelines, replay, the live-alert campfires and the torch-flow view. Other areas import from here only. */
 export { renderTemplate } from './prompt-template';
 export { TorchbearerGrant } from './torchbearer';
 export {

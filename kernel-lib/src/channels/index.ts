@@ -1,3 +1,4 @@
+/** The channels area: the ChannelBus port and its in-memory and Redis Streams adapters. Other areas import from here only. */
 export { type MessageHandler, type Subscription, type ChannelBus } from './channel-bus';
 export { MemoryChannelBus } from './memory-channel-bus';
 export {

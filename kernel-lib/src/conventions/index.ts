@@ -1,3 +1,4 @@
+/** The conventions area: declarations, lint, args, the executor and server, the store, the registry and the digital twin. Other areas import from here only. */
 export {
   camelName,
   kebabName,

@@ -1,3 +1,4 @@
+/** The core area: errors, validation, clocks, durations, sizes and ids; no I/O. Other areas import from here only. */
 export {
   type ErrorDetails,
   type CampfiresErrorInit,

@@ -1,3 +1,4 @@
+/** The llm area: the LanguageModel port, its Ollama, OpenAI-compatible, cassette and scripted adapters, and structured output. Other areas import from here only. */
 export {
   type ModelMessage,
   type ModelRequest,

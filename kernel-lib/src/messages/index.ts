@@ -1,3 +1,4 @@
+/** The messages area: the Message and Torch schemas, tags and Ed25519 signing. Other areas import from here only. */
 export { type JsonValue, jsonValueSchema } from './json-value';
 export {
   createMessage,

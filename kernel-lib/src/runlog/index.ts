@@ -1,3 +1,4 @@
+/** The runlog area: the RunLog port, the SQLite run log, its migrations and the pipeline event contract. Other areas import from here only. */
 export { type RunInfo, type RunEvent, type RunEventInit, type RunEventQuery, type RunLog } from './run-log';
 export { migrations } from './migrations';
 export { DEFAULT_RUN_LOG_PATH, SqliteRunLog } from './sqlite-run-log';

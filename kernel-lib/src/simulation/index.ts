@@ -1,3 +1,4 @@
+/** The simulation area: council simulations: world, agents, controller, config, persona experiments and their view. Other areas import from here only. */
 export {
   quickParseModelAction,
   quickReadModelAction,
