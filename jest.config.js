@@ -4,6 +4,8 @@ const transform = {
 };
 const moduleNameMapper = {
   '^campfires$': '<rootDir>/kernel-lib/src/index.ts',
+  // campfires/display is the browser-safe payloads module, not the whole display area.
+  '^campfires/display$': '<rootDir>/kernel-lib/src/display/payloads.ts',
   '^campfires/(.*)$': '<rootDir>/kernel-lib/src/$1',
 };
 const project = (name, extra = {}) => ({

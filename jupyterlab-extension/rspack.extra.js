@@ -12,7 +12,7 @@ module.exports = {
     // Browser shims the builder injects (process/browser) come from the lab's tools too.
     modules: ['node_modules', path.resolve(__dirname, 'lab/node_modules')],
     alias: {
-      'campfires/display$': path.resolve(__dirname, '../kernel-lib/dist/src/notebook/payloads.js'),
+      'campfires/display$': path.resolve(__dirname, '../kernel-lib/dist/src/display/payloads.js'),
     },
   },
 };

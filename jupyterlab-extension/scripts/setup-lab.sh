@@ -22,8 +22,8 @@ if ! stamp_matches "$tools_stamp" "$lock_hash"; then
   echo "$lock_hash" > "$tools_stamp"
 fi
 
-payloads="$repo_dir/kernel-lib/src/notebook/payloads.ts"
-if [ ! -f "$repo_dir/kernel-lib/dist/src/notebook/payloads.js" ] || [ "$payloads" -nt "$repo_dir/kernel-lib/dist/src/notebook/payloads.js" ]; then
+payloads="$repo_dir/kernel-lib/src/display/payloads.ts"
+if [ ! -f "$repo_dir/kernel-lib/dist/src/display/payloads.js" ] || [ "$payloads" -nt "$repo_dir/kernel-lib/dist/src/display/payloads.js" ]; then
   echo "setup-lab: building kernel-lib (the extension bundles its payload schemas)"
   (cd "$repo_dir" && npm run build --silent --workspace kernel-lib)
 fi

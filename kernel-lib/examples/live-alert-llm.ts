@@ -12,8 +12,6 @@ import {
   LLMCamper,
   OllamaModel,
   ValidationError,
-  displayHost,
-  modelNotFoundError,
   createOllamaModel,
   createOpenRouterModel,
   createToolCamper,
@@ -23,6 +21,7 @@ import {
   type RunLog,
   type SqliteRunLog,
 } from '../src';
+import { displayHost, modelNotFoundError } from '../src/llm';
 
 /** The backends the demo's `--model` takes. */
 export const LIVE_ALERT_MODEL_BACKENDS = ['ollama', 'openrouter'] as const;

@@ -16,12 +16,11 @@ import {
   liveAlertCampfires,
   liveAlertToolCampers,
   loadLiveAlertData,
-  parseJson,
   startSharedRun,
   torchSchema,
-  validate,
   type Torch,
 } from '../src';
+import { parseJson, validate } from '../src/core';
 
 /** The environment variable that carries a worker's settings (JSON) from the coordinator. */
 export const LIVE_ALERT_WORKER_ENV = 'CAMPFIRES_LIVE_ALERT_WORKER';

@@ -1,13 +1,134 @@
 /**
- * Campfires for notebooks: the public API. Every line here is an API decision;
- * each area is one module whose own index.ts decides what it exports.
+ * Campfires for notebooks: the public API, what a cell author, a `cf` user or a test
+ * author needs. Every line here is an API decision, checked against `api/campfires.api.txt`.
+ * Other entry points: `campfires/display` (browser-safe payload schemas),
+ * `campfires/mcp` (the MCP server) and `campfires/testing` (scripted models, the
+ * manual clock, wire-protocol test servers).
  */
-export * from './core';
-export * from './messages';
+
+// Errors and the clock
+export {
+  CampfiresError,
+  ValidationError,
+  TorchTooLargeError,
+  AssetTooLargeError,
+  RateLimitedError,
+  ModelError,
+  LintError,
+  PermissionError,
+  NotFoundError,
+  type ErrorDetails,
+  type CampfiresErrorInit,
+  type ValidationIssue,
+  type Clock,
+  systemClock,
+  ManualClock,
+  errorToJson,
+  type ErrorJson,
+  type RedisConnection,
+} from './core';
+
+// The shared sample data, wherever campfires is installed
 export { fixturePath, fixturesRoot } from './fixtures';
-export * from './channels';
-export * from './partybox';
-export * from './runlog';
+
+// Messages, torches and signing
+export {
+  type JsonValue,
+  type Message,
+  type MessageInit,
+  messageSchema,
+  createMessage,
+  hasTag,
+  type Torch,
+  type TorchInput,
+  torchSchema,
+  createTorch,
+  isErrorTorch,
+  TORCH_VERSION,
+  type SigningKeys,
+  generateSigningKeys,
+  signMessage,
+  verifyMessage,
+} from './messages';
+
+// Showing things in a notebook: display(), live displays, MIME payloads
+export {
+  type MimeBundle,
+  type RunStatus,
+  runStatusSchema,
+  display,
+  displayBundle,
+  type Displayable,
+  inKernel,
+  tableBundle,
+  LiveDisplay,
+  type LiveDisplayOptions,
+  TORCH_FLOW_MIME_TYPE,
+  SIMULATION_MIME_TYPE,
+  VEGA_LITE_MIME_TYPE,
+  torchFlowPayloadSchema,
+  type TorchFlowPayload,
+  type TorchFlowTorch,
+  type TorchFlowCampfire,
+  type TorchFlowChannel,
+  simulationPayloadSchema,
+  type SimulationPayload,
+  type SimulationAgent,
+  type SimulationTurn,
+  type SimulationAction,
+} from './display';
+
+// Channels
+export {
+  type ChannelBus,
+  type Subscription,
+  type MessageHandler,
+  MemoryChannelBus,
+  RedisChannelBus,
+  type RedisChannelBusOptions,
+  createChannelBus,
+} from './channels';
+
+// The Party Box and its drivers
+export {
+  type BoxDriver,
+  type Asset,
+  type AssetInfo,
+  LocalDriver,
+  type LocalDriverOptions,
+  RedisDriver,
+  type RedisDriverOptions,
+  S3Driver,
+  type S3DriverOptions,
+  type S3ClientLike,
+  createBoxDriver,
+  PartyBox,
+  type PartyBoxOptions,
+  type AssetPointer,
+  assetPointer,
+} from './partybox';
+
+// The run log
+export {
+  type RunLog,
+  type RunInfo,
+  type RunEvent,
+  type RunEventInit,
+  type RunEventQuery,
+  SqliteRunLog,
+  DEFAULT_RUN_LOG_PATH,
+  loggedInputs,
+  loggedHandoffs,
+  loggedAntecedents,
+  type LoggedInput,
+  type LoggedHandoff,
+  RunRecorder,
+  type RunRecorderOptions,
+  type RunEventListener,
+  JsonlDebugLog,
+} from './runlog';
+
+// Counters for rate limits and caps, shared by model caps and convention limits
 export {
   MemoryCounterStore,
   RateLimiter,
@@ -23,8 +144,169 @@ export {
   type RateLimitRule,
   type RedisCounterStoreOptions,
 } from './counters';
-export * from './llm';
-export * from './campfires';
-export * from './conventions';
-export * from './simulation';
-export * from './notebook';
+
+// Language models and structured output
+export {
+  type LanguageModel,
+  type ModelMessage,
+  type ModelRequest,
+  type ModelResponse,
+  type ModelUsage,
+  createOllamaModel,
+  OllamaModel,
+  type OllamaModelSettings,
+  DEFAULT_OLLAMA_MODEL,
+  DEFAULT_OLLAMA_VISION_MODEL,
+  createOpenAICompatibleModel,
+  OpenAICompatibleModel,
+  type OpenAICompatibleModelSettings,
+  type StructuredOutputMode,
+  createOpenRouterModel,
+  type OpenRouterModelSettings,
+  DEFAULT_OPENROUTER_MODEL,
+  DEFAULT_OPENROUTER_VISION_MODEL,
+  CassetteModel,
+  type CassetteModelOptions,
+  type CassetteMode,
+  ScriptedModel,
+  type ScriptedAnswer,
+  chooseDefaultModel,
+  type ChooseDefaultModelOptions,
+  type DefaultModelChoice,
+  type ModelPreference,
+  generateObject,
+  type GenerateObjectOptions,
+  type GenerateObjectResult,
+  type ModelAttempt,
+  tryGenerateObject,
+  type GenerateObjectOutcome,
+  recordModelCall,
+  modelRateLimit,
+  type RateLimit,
+  type ScriptedModelOptions,
+  type ScriptedResponder,
+  acceptActionKeyVariants,
+} from './llm';
+
+// Campfires, campers, pipelines and replay
+export {
+  Camper,
+  type CamperContext,
+  type CamperAnswer,
+  type CamperOptions,
+  type ReceivedTorch,
+  type SentTorch,
+  createToolCamper,
+  createRelayCamper,
+  FunctionCamper,
+  type ToolCamperFunction,
+  type ToolCamperInput,
+  LLMCamper,
+  type LLMCamperOptions,
+  Campfire,
+  type CampfireOptions,
+  type CampfireStrategy,
+  type CycleResult,
+  TorchbearerGrant,
+  Pipeline,
+  createPipeline,
+  type PipelineOptions,
+  type PipelineRunOptions,
+  PipelineRun,
+  type PipelineRunSummary,
+  replayRun,
+  latestPipelineRun,
+  Replay,
+  comparableHandoffs,
+  type Handoff,
+  type RecordedTorch,
+  createLiveAlertPipeline,
+  type LiveAlertOptions,
+  loadLiveAlertData,
+  type LiveAlertData,
+  type LiveAlertCampers,
+  crisisHeadlines,
+  CampfireWorker,
+  type CampfireWorkerOptions,
+  startSharedRun,
+  torchFlowFromRunLog,
+  torchFlowFromEvents,
+  torchFlowBundle,
+  liveAlertCampfires,
+  liveAlertToolCampers,
+} from './campfires';
+
+// Conventions: declarations, lint, executor, server, registry
+export {
+  type Declaration,
+  type ParsedDeclaration,
+  parseDeclaration,
+  lintDeclaration,
+  type LintResult,
+  type LintFinding,
+  LINT_CHECKS,
+  type LintCheck,
+  CampfireStore,
+  CampfireClient,
+  ConventionExecutor,
+  type ExecutionResult,
+  type ExecutionStatus,
+  type ExecuteOptions,
+  ConventionServer,
+  type ConventionHandler,
+  type ConventionRequest,
+  type ConventionResponse,
+  listOperations,
+  promoteDeclaration,
+  revokeDeclaration,
+  type RegisteredOperation,
+  type PromoteResult,
+  toolFromDeclaration,
+  type ToolDefinition,
+  OperationHelp,
+  joinCampfire,
+  CampfireSession,
+  type JoinOptions,
+  type Operations,
+  type OperationFunction,
+  generateTypes,
+  testDeclaration,
+  testDeclarationPath,
+  type TwinResult,
+  type TwinStep,
+} from './conventions';
+
+// Council simulations
+export {
+  World,
+  type Action,
+  type ActionType,
+  type WorldState,
+  type AgentState,
+  type Persona,
+  type RoundSummary,
+  type ActionOutcome,
+  Simulation,
+  type SimulationOptions,
+  type CouncilAgent,
+  BaseCouncilAgent,
+  type Observation,
+  type DecisionTrace,
+  PersonaPolicyAgent,
+  leaningsOf,
+  type Leaning,
+  LLMAgent,
+  type LLMAgentOptions,
+  loadSimulationConfig,
+  simulationConfigFrom,
+  loadPersonas,
+  type SimulationConfig,
+  type StopCondition,
+  runPersonaExperiment,
+  PersonaExperiment,
+  type PersonaExperimentOptions,
+  type ExperimentVariant,
+  type ExperimentOutcome,
+  SimulationTimeline,
+  TurnReplay,
+} from './simulation';

@@ -5,7 +5,9 @@ import { TORCH_TAG, channelNameSchema, createErrorTorch, isErrorTorch, type Json
 import type { ChannelBus } from '../channels';
 import type { PartyBox } from '../partybox';
 import { cycleRowData, PIPELINE_EVENT, RunRecorder, type LoggedInput, type RunEvent, type RunEventInit, type RunEventListener } from '../runlog';
-import { display, torchFlowBundle, torchFlowFromEvents, type MimeBundle } from '../notebook';
+import { display, type MimeBundle } from '../display';
+import { torchFlowBundle } from './torch-flow-bundle';
+import { torchFlowFromEvents } from './torch-flow-from-events';
 import { Camper, checkName, type CamperContext, type ReceivedTorch, type SentTorch, type TorchPublisher } from './camper';
 import { CampfireHistory } from './campfire-history';
 import { isThenable } from './is-thenable';

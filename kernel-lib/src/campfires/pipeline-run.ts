@@ -1,7 +1,9 @@
 import { inspect } from 'node:util';
 import type { Torch } from '../messages';
 import type { RunEvent, RunInfo, RunLog } from '../runlog';
-import { display, torchFlowBundle, torchFlowFromEvents, type MimeBundle, type TorchFlowPayload } from '../notebook';
+import { display, type MimeBundle, type TorchFlowPayload } from '../display';
+import { torchFlowBundle } from './torch-flow-bundle';
+import { torchFlowFromEvents } from './torch-flow-from-events';
 
 /** Counts and final torches of a finished run, as `Pipeline.run` returns them. */
 export interface PipelineRunSummary {

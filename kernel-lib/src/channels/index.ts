@@ -1,4 +1,8 @@
-export * from './channel-bus';
-export * from './memory-channel-bus';
-export * from './redis-channel-bus';
-export * from './create-channel-bus';
+/** The channels area: the ChannelBus port and its in-memory and Redis Streams adapters. Other areas import from here only. */
+export { type MessageHandler, type Subscription, type ChannelBus } from './channel-bus';
+export { MemoryChannelBus } from './memory-channel-bus';
+export {
+  type RedisChannelBusOptions,
+  RedisChannelBus,
+} from './redis-channel-bus';
+export { createChannelBus } from './create-channel-bus';

@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { z } from 'zod';
 import { CampfiresError, ValidationError, validate } from '../core';
 import { messageSchema, type Message } from '../messages';
-import { display, tableBundle, type MimeBundle } from '../notebook';
+import { display, tableBundle, type MimeBundle } from '../display';
 
 const envelopeSchema = messageSchema.extend({ payload: z.unknown() });
 const envelopeKeys = new Set(Object.keys(envelopeSchema.shape));

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { CampfiresError, validate } from '../core';
+import { CampfiresError, redisUrlForDisplay, validate } from '../core';
 import { messageSchema, type Message } from '../messages';
 import type { ChannelBus, MessageHandler, Subscription } from './channel-bus';
 import type { DeliveryErrorHandler } from './memory-channel-bus';
@@ -56,18 +56,6 @@ export function loadRedis(url: string): Redis {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
   return new RedisClient(url);
-}
-
-/** Where a Redis URL points, without its password (for summaries and asset locations). */
-export function redisUrlForDisplay(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.password = '';
-    parsed.username = '';
-    return parsed.toString().replace(/\/$/, '');
-  } catch {
-    return 'redis://(invalid url)';
-  }
 }
 
 /**

@@ -1,18 +1,51 @@
-export * from './declaration';
-export * from './pattern-safety';
-export * from './tag-denylist';
-export * from './lint';
-export * from './args';
-export * from './tags';
-export * from './campfire-store';
-export * from './store-channel-bus';
-export * from './campfire-client';
-export * from './convention-rate-limit';
-export * from './executor';
-export * from './server';
-export * from './registry';
-export * from './tool-definition';
-export * from './operation-help';
-export * from './campfire-session';
-export * from './type-generator';
-export * from './digital-twin';
+/** The conventions area: declarations, lint, args, the executor and server, the store, the registry and the digital twin. Other areas import from here only. */
+export {
+  camelName,
+  kebabName,
+  type ArgDescriptor,
+  type Declaration,
+  type ParsedDeclaration,
+} from './declaration';
+export { patternProblem } from './pattern-safety';
+export { LINT_CHECKS, lintDeclaration, parseDeclaration, type LintCheck, type LintContext, type LintFinding, type LintResult } from './lint';
+export { conventionRateLimit, conventionRateLimitKey } from './convention-rate-limit';
+export { describeArgType, resolveArgs } from './args';
+export { filterTags, composeTags } from './tags';
+export { defaultStorePath, CampfireStore } from './campfire-store';
+export { CampfireClient } from './campfire-client';
+export {
+  type ExecutionStatus,
+  type ExecutionResult,
+  type ExecuteOptions,
+  ConventionExecutor,
+} from './executor';
+export {
+  type ConventionRequest,
+  type ConventionResponse,
+  type ConventionHandler,
+  ConventionServer,
+} from './server';
+export {
+  listOperations,
+  promoteDeclaration,
+  revokeDeclaration,
+  type RegisteredOperation,
+  type PromoteResult,
+} from './registry';
+export { toolFromDeclaration, clashingOperations, type ToolDefinition } from './tool-definition';
+export { describeResponse, OperationHelp } from './operation-help';
+export {
+  joinCampfire,
+  type OperationFunction,
+  type Operations,
+  type JoinOptions,
+  CampfireSession,
+} from './campfire-session';
+export { generateTypes } from './type-generator';
+export {
+  declarationFiles,
+  testDeclaration,
+  testDeclarationPath,
+  type TwinStep,
+  type TwinResult,
+} from './digital-twin';

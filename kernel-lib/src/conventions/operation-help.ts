@@ -80,6 +80,6 @@ export class OperationHelp {
 /** Sends a bundle to the notebook; loaded lazily so the `cf` CLI never loads the display code. */
 export function showBundle(bundle: Bundle): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { displayBundle } = require('../notebook') as typeof import('../notebook');
+  const { displayBundle } = require('../display') as typeof import('../display');
   displayBundle(bundle);
 }

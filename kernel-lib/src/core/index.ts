@@ -1,10 +1,24 @@
-export * from './campfires-error';
-export * from './validate';
-export * from './clock';
-export * from './durations';
-export * from './sizes';
-export * from './ids';
-export * from './error-json';
-export * from './escape-html';
-export * from './run-status';
+/** The core area: errors, validation, clocks, durations, sizes and ids; no I/O. Other areas import from here only. */
+export {
+  type ErrorDetails,
+  type CampfiresErrorInit,
+  CampfiresError,
+  type ValidationIssue,
+  ValidationError,
+  TorchTooLargeError,
+  AssetTooLargeError,
+  RateLimitedError,
+  ModelError,
+  LintError,
+  PermissionError,
+  NotFoundError,
+} from './campfires-error';
+export { issuesFromZod, formatIssues, validate, parseJson } from './validate';
+export { formatTime, type Clock, systemClock, ManualClock } from './clock';
+export { parseDuration, formatDuration, durationPattern } from './durations';
+export { byteLength, formatBytes, TORCH_MAX_BYTES, ASSET_MAX_BYTES, ASSET_MAX_AGE_MS } from './sizes';
+export { newId } from './ids';
+export { redisUrlForDisplay } from './redis-url';
+export { errorToJson, type ErrorJson } from './error-json';
+export { escapeHtml } from './escape-html';
 export type { RedisConnection } from './redis-connection';

@@ -1,20 +1,55 @@
-export * from './language-model';
-export * from './redact-secrets';
-export * from './request-deadline';
-export * from './model-rate-limit';
-export * from './model-call-policy';
-export * from './model-failures';
-export * from './model-host';
-export * from './create-ollama-model';
-export * from './image-data-url';
-export * from './create-openai-compatible-model';
-export * from './create-openrouter-model';
-export * from './extract-json';
-export * from './read-plain-object';
-export * from './normalize-action-key';
-export * from './model-debug-log';
-export * from './generate-object';
-export * from './record-model-call';
-export * from './scripted-model';
-export * from './cassette-model';
-export * from './choose-default-model';
+/** The llm area: the LanguageModel port, its Ollama, OpenAI-compatible, cassette and scripted adapters, and structured output. Other areas import from here only. */
+export {
+  type ModelMessage,
+  type ModelRequest,
+  type ModelUsage,
+  type ModelResponse,
+  type LanguageModel,
+} from './language-model';
+export { redactSecrets } from './redact-secrets';
+export { type RateLimit, modelRateLimit } from './model-rate-limit';
+export { retryAfterMs } from './model-call-policy';
+export { networkReason, modelNotFoundError } from './model-failures';
+export { resolveOllamaHost, displayHost } from './model-host';
+export {
+  createOllamaModel,
+  DEFAULT_OLLAMA_MODEL,
+  DEFAULT_OLLAMA_VISION_MODEL,
+  type OllamaModelSettings,
+  OllamaModel,
+} from './create-ollama-model';
+export { imageMediaType } from './image-data-url';
+export {
+  createOpenAICompatibleModel,
+  type StructuredOutputMode,
+  type OpenAICompatibleModelSettings,
+  OpenAICompatibleModel,
+} from './create-openai-compatible-model';
+export {
+  createOpenRouterModel,
+  DEFAULT_OPENROUTER_MODEL,
+  DEFAULT_OPENROUTER_VISION_MODEL,
+  type OpenRouterModelSettings,
+} from './create-openrouter-model';
+export { extractJson } from './extract-json';
+export { readPlainObject } from './read-plain-object';
+export { acceptActionKeyVariants } from './normalize-action-key';
+export {
+  generateObject,
+  type ModelAttempt,
+  type GenerateObjectOptions,
+  type GenerateObjectOutcome,
+  tryGenerateObject,
+  jsonSchemaOf,
+  type GenerateObjectResult,
+} from './generate-object';
+export { type ScriptedAnswer, type ScriptedResponder, type ScriptedModelOptions, ScriptedModel } from './scripted-model';
+export { recordModelCall } from './record-model-call';
+export { type ModelDebugLog, MODEL_DEBUG_LOG_NAME, openModelDebugLog, defaultModelDebugLog } from './model-debug-log';
+export { cassetteKey, type CassetteMode, type CassetteModelOptions, CassetteModel } from './cassette-model';
+export {
+  chooseDefaultModel,
+  type ModelPreference,
+  type ChooseDefaultModelOptions,
+  type DefaultModelChoice,
+} from './choose-default-model';

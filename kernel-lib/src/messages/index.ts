@@ -1,4 +1,22 @@
-export * from './json-value';
-export * from './message';
-export * from './torch';
-export * from './signing';
+/** The messages area: the Message and Torch schemas, tags and Ed25519 signing. Other areas import from here only. */
+export { type JsonValue, jsonValueSchema } from './json-value';
+export {
+  createMessage,
+  hasTag,
+  channelNameSchema,
+  messageSchema,
+  type Message,
+  type MessageInit,
+} from './message';
+export {
+  createTorch,
+  createErrorTorch,
+  isErrorTorch,
+  torchOf,
+  TORCH_TAG,
+  TORCH_VERSION,
+  torchSchema,
+  type Torch,
+  type TorchInput,
+} from './torch';
+export { isPublicKeyHex, generateSigningKeys, signMessage, verifyMessage, type SigningKeys } from './signing';

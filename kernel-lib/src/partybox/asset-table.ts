@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { display, tableBundle, type MimeBundle } from '../notebook';
+import { display, tableBundle, type MimeBundle } from '../display';
 import type { AssetInfo, BoxDriver } from './box-driver';
 
 const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);

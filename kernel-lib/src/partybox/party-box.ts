@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { ASSET_MAX_AGE_MS, escapeHtml as escape, formatDuration, systemClock, ValidationError, type Clock } from '../core';
 import { assetHashPattern } from './asset-names';
 import type { Asset, AssetInfo, BoxDriver } from './box-driver';
-import { display, type MimeBundle } from '../notebook';
+import { display, type MimeBundle } from '../display';
 import { LocalDriver } from './local-driver';
 import { assetTableBundle } from './asset-table';
 

@@ -1,13 +1,19 @@
 import { Readable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { ASSET_MAX_AGE_MS, ASSET_MAX_BYTES, NotFoundError, formatDuration, systemClock, validate, type Clock } from '../core';
-import { loadRedis, redisUrlForDisplay } from '../channels';
+import { ASSET_MAX_AGE_MS, ASSET_MAX_BYTES, NotFoundError, formatDuration, redisUrlForDisplay, systemClock, validate, type Clock } from '../core';
 import { assetCategory, assetExtension, checkAssetHash, checkedAssetBytes } from './asset-names';
 import type { Asset, AssetInfo, BoxDriver } from './box-driver';
 import { deleteStoredBefore } from './expire-assets';
 import { assetHash } from './local-driver';
 import { showDriver } from './asset-table';
+
+/** Opens a Redis connection; ioredis is loaded only when a Redis box is asked for. */
+function connectRedis(url: string): Redis {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
+  return new RedisClient(url);
+}
 
 /** Options of a `RedisDriver`. */
 export interface RedisDriverOptions {
@@ -70,7 +76,7 @@ export class RedisDriver implements BoxDriver {
     const { redis, clock, ...rest } = options;
     const checked = validate(optionsSchema, rest, { what: 'RedisDriver options', code: 'box_options_invalid' });
     const url = checked.url ?? 'redis://127.0.0.1:6379';
-    this.redis = redis ?? loadRedis(url);
+    this.redis = redis ?? connectRedis(url);
     this.ownsConnection = !redis;
     if (!redis) this.redis.on('error', () => undefined); // failed commands carry the error to the caller
     this.redis.defineCommand('campfiresBoxPut', { numberOfKeys: 3, lua: putScript });

@@ -1,7 +1,16 @@
-export * from './run-log';
-export * from './migrations';
-export * from './sqlite-run-log';
-export * from './run-log-view';
-export * from './pipeline-events';
-export * from './run-recorder';
-export * from './jsonl-debug-log';
+/** The runlog area: the RunLog port, the SQLite run log, its migrations and the pipeline event contract. Other areas import from here only. */
+export { type RunInfo, type RunEvent, type RunEventInit, type RunEventQuery, type RunLog } from './run-log';
+export { migrations, runLogSchema } from './migrations';
+export { DEFAULT_RUN_LOG_PATH, SqliteRunLog } from './sqlite-run-log';
+export {
+  loggedInputs,
+  loggedAntecedents,
+  loggedHandoffs,
+  loggedCycle,
+  cycleRowData,
+  PIPELINE_EVENT,
+  type LoggedInput,
+  type LoggedHandoff,
+} from './pipeline-events';
+export { RunRecorder, type RunEventListener, type RunRecorderOptions } from './run-recorder';
+export { JsonlDebugLog, type JsonlDebugLogOptions } from './jsonl-debug-log';

@@ -1,5 +1,5 @@
 import { escapeHtml as escape } from '../core';
-import { display, type MimeBundle } from '../notebook';
+import { display, type MimeBundle } from '../display';
 import type { RunInfo, RunLog } from './run-log';
 
 function counts(runs: readonly RunInfo[]): string {

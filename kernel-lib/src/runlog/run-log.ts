@@ -1,4 +1,4 @@
-import type { RunStatus } from '../core';
+import type { RunStatus } from '../display';
 import type { JsonValue } from '../messages';
 
 /** One run: a pipeline run, a simulation, a convention session, a model session. */

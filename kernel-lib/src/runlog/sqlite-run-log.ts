@@ -1,11 +1,12 @@
 import { inspect } from 'node:util';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { CampfiresError, NotFoundError, ValidationError, newId, parseJson, runStatusSchema, validate } from '../core';
+import { CampfiresError, NotFoundError, ValidationError, newId, parseJson, validate } from '../core';
+import { runStatusSchema } from '../display';
 import { jsonValueSchema, type JsonValue } from '../messages';
 import { migrateSqlite, schemaVersion } from '../sqlite';
 import { runLogSchema } from './migrations';
-import type { MimeBundle } from '../notebook';
+import type { MimeBundle } from '../display';
 import type { RunEvent, RunEventInit, RunEventQuery, RunInfo, RunLog } from './run-log';
 import { runLogBundle, runLogSummary, showRunLog } from './run-log-view';
 

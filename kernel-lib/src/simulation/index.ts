@@ -1,13 +1,37 @@
-export * from './models';
-export * from './world';
-export * from './simulation-config';
-export * from './council-agent';
-export * from './persona-policy-agent';
-export * from './llm-agent';
-export * from './simulation-prompt';
-export * from './simulation-record';
-export * from './narrator';
-export * from './simulation-controller';
-export * from './simulation-views';
-export * from './simulation';
-export * from './persona-experiment';
+/** The simulation area: council simulations: world, agents, controller, config, persona experiments and their view. Other areas import from here only. */
+export {
+  quickParseModelAction,
+  quickReadModelAction,
+  normalizeModelAction,
+  type ActionType,
+  type WorldState,
+  type AgentState,
+  actionSchema,
+  type Action,
+  modelActionSchema,
+  type Persona,
+  type RoundSummary,
+} from './models';
+export { describeChange, type ActionOutcome, World } from './world';
+export {
+  simulationConfigFrom,
+  loadSimulationConfig,
+  loadPersonas,
+  type StopCondition,
+  type SimulationConfig,
+} from './simulation-config';
+export { type Observation, type DecisionTrace, type CouncilAgent, BaseCouncilAgent } from './council-agent';
+export { leaningsOf, PERSONA_POLICY_LABEL, type Leaning, PersonaPolicyAgent } from './persona-policy-agent';
+export { LLM_FALLBACK_REASON, type LLMAgentOptions, LLMAgent } from './llm-agent';
+export { actionJsonSchema, describeRound, buildActionPrompt } from './simulation-prompt';
+export { SimulationController } from './simulation-controller';
+export { SimulationTimeline, TurnReplay } from './simulation-views';
+export { type SimulationOptions, Simulation } from './simulation';
+export {
+  runPersonaExperiment,
+  type ExperimentVariant,
+  type PersonaExperimentOptions,
+  type ExperimentOutcome,
+  PersonaExperiment,
+} from './persona-experiment';
+export { simulationBundle } from './simulation-bundle';

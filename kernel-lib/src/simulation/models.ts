@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { readPlainObject } from '../llm/read-plain-object';
+import { readPlainObject } from '../llm';
 
 /** The phase-1 discrete action set, in the order prompts and charts list it. */
 export const ACTION_TYPES = ['increase_resource', 'decrease_resource', 'support_agent', 'oppose_agent', 'pass'] as const;

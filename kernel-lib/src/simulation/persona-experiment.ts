@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { escapeHtml as escape } from '../core';
 import type { LanguageModel } from '../llm';
-import { VEGA_LITE_MIME_TYPE, displayBundle, renderVegaLiteSvg, type MimeBundle } from '../notebook';
+import { VEGA_LITE_MIME_TYPE, displayBundle, renderVegaLiteSvg, type MimeBundle } from '../display';
 import { DEFAULT_RUN_LOG_PATH, SqliteRunLog, type RunLog } from '../runlog';
 import { ACTION_TYPES, type ActionType, type Persona } from './models';
 import { loadPersonas, loadSimulationConfig, simulationConfigFrom, type SimulationConfig } from './simulation-config';

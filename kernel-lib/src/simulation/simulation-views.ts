@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { escapeHtml } from '../core';
-import type { MimeBundle } from '../notebook';
+import type { MimeBundle } from '../display';
 import type { WorldState } from './models';
 import type { ActionRecord } from './simulation-record';
 

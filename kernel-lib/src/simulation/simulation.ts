@@ -1,7 +1,8 @@
 import { inspect } from 'node:util';
 import { CampfiresError, ValidationError, type Clock } from '../core';
 import type { LanguageModel } from '../llm';
-import { LiveDisplay, displayBundle, inKernel, simulationBundle, type MimeBundle, type SimulationPayload } from '../notebook';
+import { LiveDisplay, displayBundle, inKernel, type MimeBundle, type SimulationPayload } from '../display';
+import { simulationBundle } from './simulation-bundle';
 import { DEFAULT_RUN_LOG_PATH, SqliteRunLog, type RunEvent, type RunInfo, type RunLog } from '../runlog';
 import { BaseCouncilAgent, type CouncilAgent } from './council-agent';
 import { LLMAgent } from './llm-agent';

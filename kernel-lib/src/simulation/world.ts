@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { display, tableBundle, type MimeBundle } from '../notebook';
+import { display, tableBundle, type MimeBundle } from '../display';
 import { ACTION_TYPES, type Action, type WorldState } from './models';
 
 /** Effect sizes of the phase-1 actions. */

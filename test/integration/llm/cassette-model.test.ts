@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { CassetteModel, NotFoundError, cassetteKey, createOllamaModel, createOpenRouterModel, generateObject } from 'campfires';
-import { startOllamaProtocolServer } from '../../helpers/ollama-protocol-server';
-import { startOpenAIProtocolServer } from '../../helpers/openai-protocol-server';
+import { CassetteModel, NotFoundError, createOllamaModel, createOpenRouterModel, generateObject } from 'campfires';
+import { cassetteKey } from 'campfires/llm';
+import { startOllamaProtocolServer, startOpenAIProtocolServer } from 'campfires/testing';
 
 const torchSchema = z.object({ claim: z.string(), confidence: z.number() });
 const ask = (text: string) => [{ role: 'user' as const, content: text }];

@@ -1,5 +1,5 @@
 import { ModelError, OllamaModel, OpenAICompatibleModel, chooseDefaultModel } from 'campfires';
-import { startOllamaProtocolServer } from '../../helpers/ollama-protocol-server';
+import { startOllamaProtocolServer } from 'campfires/testing';
 
 describe('chooseDefaultModel', () => {
   const saved = { key: process.env.OPENROUTER_API_KEY, prefer: process.env.CAMPFIRES_MODEL, host: process.env.OLLAMA_HOST };

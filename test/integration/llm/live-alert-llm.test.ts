@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PartyBox, SqliteRunLog, createLiveAlertPipeline, createOllamaModel, loadLiveAlertData, torchSchema } from 'campfires';
 import { liveAlertLlmCampers, liveAlertModels } from '../../../kernel-lib/examples/live-alert-llm';
-import { startOllamaProtocolServer, type OllamaProtocolServer } from '../../helpers/ollama-protocol-server';
+import { startOllamaProtocolServer, type OllamaProtocolServer } from 'campfires/testing';
 
 const still = readFileSync(join(__dirname, '../../../fixtures/llm/traffic-camera.png'));
 

@@ -2,8 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Campfire, LLMCamper, createToolCamper, PartyBox, SqliteRunLog, ValidationError, createOllamaModel, createOpenRouterModel, createTorch, type ReceivedTorch } from 'campfires';
-import { startOllamaProtocolServer, type OllamaProtocolServer } from '../../helpers/ollama-protocol-server';
-import { startOpenAIProtocolServer } from '../../helpers/openai-protocol-server';
+import { startOllamaProtocolServer, type OllamaProtocolServer, startOpenAIProtocolServer } from 'campfires/testing';
 
 const still = readFileSync(join(__dirname, '../../../fixtures/llm/traffic-camera.png'));
 const received = (torch: Parameters<typeof createTorch>[0], from = 'scrape'): ReceivedTorch => ({ channel: from, from, messageId: `msg_${from}`, torch: createTorch(torch) });

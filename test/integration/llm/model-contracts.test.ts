@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CassetteModel, ScriptedModel, createOllamaModel, createOpenAICompatibleModel } from 'campfires';
 import { describeLanguageModel, type ScriptedExchange } from '../../contracts/language-model.contract';
-import { startOllamaProtocolServer, type ScriptedReply } from '../../helpers/ollama-protocol-server';
-import { startOpenAIProtocolServer } from '../../helpers/openai-protocol-server';
+import { startOllamaProtocolServer, startOpenAIProtocolServer, type ScriptedReply } from 'campfires/testing';
 
 /** The protocol servers' replies for a script: a failure is a 500 with the protocol's error body. */
 function replies(script: ScriptedExchange[]): ScriptedReply[] {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { executeNotebook, writeNotebook } from '../../notebooks/execute-notebook';
-import { listen, startOllamaProtocolServer, type OllamaProtocolServer } from '../../helpers/ollama-protocol-server';
+import { listen, startOllamaProtocolServer, type OllamaProtocolServer } from 'campfires/testing';
 
 describe('the model layer from notebook cells in a real tslab kernel', () => {
   let ollama: OllamaProtocolServer;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { Ollama } from 'ollama';
 import { ModelError, RateLimitedError, SqliteRunLog, createOllamaModel, type Clock } from 'campfires';
-import { listen, startOllamaProtocolServer, type OllamaProtocolServer } from '../../helpers/ollama-protocol-server';
+import { listen, startOllamaProtocolServer, type OllamaProtocolServer } from 'campfires/testing';
 
 function recordingClock(): Clock & { sleeps: number[] } {
   const sleeps: number[] = [];

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { z } from 'zod';
 import { ModelError, RateLimitedError, SqliteRunLog, createOpenAICompatibleModel, createOpenRouterModel, generateObject, recordModelCall, type Clock } from 'campfires';
-import { listen } from '../../helpers/ollama-protocol-server';
-import { startOpenAIProtocolServer, type OpenAIProtocolServer } from '../../helpers/openai-protocol-server';
+import { listen, startOpenAIProtocolServer, type OpenAIProtocolServer } from 'campfires/testing';
 
 const KEY = 'sk-or-v1-test0123456789abcdef';
 const user = (content: string) => [{ role: 'user' as const, content }];

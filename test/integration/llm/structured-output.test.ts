@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { ModelError, SqliteRunLog, acceptActionKeyVariants, createOllamaModel, createOpenRouterModel, generateObject, recordModelCall, type LanguageModel } from 'campfires';
-import { startOllamaProtocolServer, type ProtocolServer } from '../../helpers/ollama-protocol-server';
-import { startOpenAIProtocolServer } from '../../helpers/openai-protocol-server';
+import { startOllamaProtocolServer, type ProtocolServer, startOpenAIProtocolServer } from 'campfires/testing';
 
 const actionSchema = z.object({ action: z.enum(['increase_resource', 'decrease_resource', 'support_agent', 'oppose_agent', 'pass']), target: z.string(), reason: z.string() });
 const pass = { action: 'pass' as const, target: 'world', reason: 'LLM failure or invalid output' };

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock, Simulation, SqliteRunLog, createOllamaModel, loadSimulationConfig, simulationConfigFrom, type SimulationConfig } from 'campfires';
-import { startOllamaProtocolServer, type OllamaProtocolServer } from '../../helpers/ollama-protocol-server';
+import { startOllamaProtocolServer, type OllamaProtocolServer } from 'campfires/testing';
 
 const frontier = loadSimulationConfig('fixtures/councils/frontier');
 const threeTurns: SimulationConfig = simulationConfigFrom(

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Camper, Campfire, ManualClock, NotFoundError, PermissionError, ValidationError, createToolCamper, renderTemplate, type CamperContext, type Torch } from 'campfires';
+import { Camper, Campfire, ManualClock, NotFoundError, PermissionError, ValidationError, createToolCamper, type CamperContext, type Torch } from 'campfires';
+import { renderTemplate } from 'campfires/campfires';
 
 let directory: string;
 beforeEach(() => {

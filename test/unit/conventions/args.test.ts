@@ -1,4 +1,5 @@
-import { ValidationError, parseDeclaration, resolveArgs, type ParsedDeclaration } from 'campfires';
+import { ValidationError, parseDeclaration, type ParsedDeclaration } from 'campfires';
+import { resolveArgs } from 'campfires/conventions';
 
 const declare = (args: unknown[]): ParsedDeclaration => parseDeclaration({ convention: 'c', version: '1', operation: 'op', signing: 'member_key', args });
 const issuesOf = (parsed: ParsedDeclaration, input: Record<string, unknown>): string[] => {

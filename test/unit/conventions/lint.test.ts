@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { lintDeclaration, parseDeclaration, patternProblem } from 'campfires';
+import { lintDeclaration, parseDeclaration } from 'campfires';
+import { patternProblem } from 'campfires/conventions';
 
 const fixtures = join(__dirname, '../../../fixtures/conventions');
 const load = (path: string): unknown => JSON.parse(readFileSync(join(fixtures, path), 'utf8'));

@@ -1,4 +1,5 @@
-import { createMessage, generateSigningKeys, isPublicKeyHex, signMessage, verifyMessage } from 'campfires';
+import { createMessage, generateSigningKeys, signMessage, verifyMessage } from 'campfires';
+import { isPublicKeyHex } from 'campfires/messages';
 
 describe('Ed25519 message signing', () => {
   const keys = generateSigningKeys();

@@ -1,4 +1,5 @@
-import { composeTags, filterTags, parseDeclaration, resolveArgs } from 'campfires';
+import { parseDeclaration } from 'campfires';
+import { composeTags, filterTags, resolveArgs } from 'campfires/conventions';
 
 const base = { convention: 'queue', version: '1', operation: 'flag-post', signing: 'member_key' };
 const compose = (declaration: Record<string, unknown>, input: Record<string, unknown>) => {

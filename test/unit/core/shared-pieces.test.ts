@@ -1,4 +1,5 @@
-import { CampfiresError, ModelError, ValidationError, errorToJson, escapeHtml, runStatusSchema } from 'campfires';
+import { CampfiresError, ModelError, ValidationError, errorToJson, runStatusSchema } from 'campfires';
+import { escapeHtml } from 'campfires/core';
 
 describe('errorToJson', () => {
   it('keeps a library error its code and details, as plain JSON', () => {

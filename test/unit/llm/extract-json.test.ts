@@ -1,4 +1,5 @@
-import { acceptActionKeyVariants, extractJson } from 'campfires';
+import { acceptActionKeyVariants } from 'campfires';
+import { extractJson } from 'campfires/llm';
 
 describe('extractJson', () => {
   it.each([

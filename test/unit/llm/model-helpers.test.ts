@@ -1,4 +1,4 @@
-import { displayHost, imageMediaType, networkReason, redactSecrets, resolveOllamaHost, retryAfterMs } from 'campfires';
+import { displayHost, imageMediaType, networkReason, redactSecrets, resolveOllamaHost, retryAfterMs } from 'campfires/llm';
 
 describe('model layer helpers', () => {
   it.each([

@@ -1,4 +1,4 @@
-import { readPlainObject } from 'campfires';
+import { readPlainObject } from 'campfires/llm';
 
 /** A small deterministic generator, so a failure names a text that can be run again. */
 function randomTexts(count: number): string[] {

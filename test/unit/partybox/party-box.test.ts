@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { LocalDriver, ManualClock, NotFoundError, PartyBox, ValidationError, assetPointer, hashOfLocation } from 'campfires';
+import { LocalDriver, ManualClock, NotFoundError, PartyBox, ValidationError, assetPointer } from 'campfires';
+import { hashOfLocation } from 'campfires/partybox';
 
 let root: string;
 beforeEach(() => {

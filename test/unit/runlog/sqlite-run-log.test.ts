@@ -2,7 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { ManualClock, RateLimiter, SqliteRunLog, migrations, modelRateLimit } from 'campfires';
+import { ManualClock, RateLimiter, SqliteRunLog, modelRateLimit } from 'campfires';
+import { migrations } from 'campfires/runlog';
 
 describe('SqliteRunLog', () => {
   it('appends events to a run and reads them back in order', () => {

@@ -1,4 +1,5 @@
-import { LLMAgent, LLM_FALLBACK_REASON, RateLimitedError, type RoundSummary, type ScriptedModel } from 'campfires';
+import { LLMAgent, RateLimitedError, type RoundSummary, type ScriptedModel } from 'campfires';
+import { LLM_FALLBACK_REASON } from 'campfires/simulation';
 import { councilModel, persona } from './council-script';
 
 const world = { resource_level: 40, stability: 55, turn: 4 };

@@ -1,4 +1,5 @@
-import { extractJson, modelActionSchema, normalizeModelAction, quickParseModelAction, quickReadModelAction } from 'campfires';
+import { extractJson } from 'campfires/llm';
+import { modelActionSchema, normalizeModelAction, quickParseModelAction, quickReadModelAction } from 'campfires/simulation';
 
 describe('quickParseModelAction', () => {
   const candidates: unknown[] = [

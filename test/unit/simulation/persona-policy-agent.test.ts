@@ -1,4 +1,5 @@
-import { PERSONA_POLICY_LABEL, PersonaPolicyAgent, leaningsOf } from 'campfires';
+import { PersonaPolicyAgent, leaningsOf } from 'campfires';
+import { PERSONA_POLICY_LABEL } from 'campfires/simulation';
 import { persona } from './council-script';
 
 function seated(biases: string[]): PersonaPolicyAgent {

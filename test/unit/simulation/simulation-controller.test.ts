@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LLMAgent, ManualClock, PersonaPolicyAgent, RateLimitedError, Simulation, SimulationController, SqliteRunLog, describeRound, simulationConfigFrom, type ModelRequest, type RoundSummary, type ScriptedModel } from 'campfires';
+import { LLMAgent, ManualClock, PersonaPolicyAgent, RateLimitedError, Simulation, SqliteRunLog, simulationConfigFrom, type ModelRequest, type RoundSummary, type ScriptedModel } from 'campfires';
+import { SimulationController, describeRound } from 'campfires/simulation';
 import { councilModel, persona } from './council-script';
 
 let dir: string;

@@ -1,4 +1,5 @@
-import { PersonaPolicyAgent, actionJsonSchema, buildActionPrompt, describeRound, type Observation, type Persona, type RoundSummary } from 'campfires';
+import { PersonaPolicyAgent, type Observation, type Persona, type RoundSummary } from 'campfires';
+import { actionJsonSchema, buildActionPrompt, describeRound } from 'campfires/simulation';
 import { persona } from './council-script';
 
 /** The prompt as one list of lines joined at the end: the reference the kept parts must match. */

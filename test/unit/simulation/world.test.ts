@@ -1,4 +1,5 @@
-import { World, describeChange, type Action } from 'campfires';
+import { World, type Action } from 'campfires';
+import { describeChange } from 'campfires/simulation';
 
 const act = (type: Action['type'], target = 'world'): Action => ({ type, target, reason: 'test' });
 const council = ['Ada', 'Bo', 'Cy'];

@@ -1,4 +1,4 @@
-import type { SimulationPayload } from './payloads';
+import type { SimulationPayload } from '../display';
 
 /**
  * A vega-lite v5 spec of a simulation: resource_level and stability per turn above,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { RunEvent, RunInfo, RunLog } from '../runlog';
-import { loggedHandoffs, PIPELINE_EVENT } from '../runlog/pipeline-events';
-import type { TorchFlowCampfire, TorchFlowChannel, TorchFlowPayload, TorchFlowTorch } from './payloads';
+import { loggedHandoffs, PIPELINE_EVENT } from '../runlog';
+import type { TorchFlowCampfire, TorchFlowChannel, TorchFlowPayload, TorchFlowTorch } from '../display';
 
 /** The run meta a pipeline writes (see the run-log contract); read defensively. */
 const pipelineMetaSchema = z.object({

@@ -1,7 +1,7 @@
 import { escapeHtml, validate } from '../core';
-import { TORCH_FLOW_MIME_TYPE, torchFlowPayloadSchema, type MimeBundle, type TorchFlowPayload } from './payloads';
+import { TORCH_FLOW_MIME_TYPE, torchFlowPayloadSchema, type MimeBundle, type TorchFlowPayload } from '../display';
 import { TORCH_LIST_LIMIT, plural, torchFlowVegaSpec, torchLine } from './torch-flow-chart';
-import { renderVegaSvg } from './vega-render';
+import { renderVegaSvg } from '../display';
 
 /** The text/plain form of a torch flow: a summary line, then the newest torches. */
 export function torchFlowText(payload: TorchFlowPayload): string {

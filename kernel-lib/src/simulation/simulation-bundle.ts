@@ -1,7 +1,7 @@
 import { escapeHtml, validate } from '../core';
-import { SIMULATION_MIME_TYPE, VEGA_LITE_MIME_TYPE, simulationPayloadSchema, type MimeBundle, type SimulationPayload } from './payloads';
+import { SIMULATION_MIME_TYPE, VEGA_LITE_MIME_TYPE, simulationPayloadSchema, type MimeBundle, type SimulationPayload } from '../display';
 import { simulationVegaLiteSpec } from './simulation-chart';
-import { renderVegaLiteSvg } from './vega-render';
+import { renderVegaLiteSvg } from '../display';
 
 /** How many actions the HTML and text fallbacks list (the newest). */
 const ACTION_LIST_LIMIT = 40;

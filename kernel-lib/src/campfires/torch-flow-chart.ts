@@ -1,4 +1,4 @@
-import type { TorchFlowPayload, TorchFlowTorch } from './payloads';
+import type { TorchFlowPayload, TorchFlowTorch } from '../display';
 
 const NODE_WIDTH = 160;
 const NODE_HEIGHT = 46;

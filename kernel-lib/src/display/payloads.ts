@@ -5,9 +5,11 @@
  */
 import { z } from 'zod';
 // The file itself, not the core index: this module is the browser entry and must load nothing Node-only.
-import { runStatusSchema } from '../core/run-status';
 
-export { runStatusSchema, type RunStatus } from '../core/run-status';
+/** Where a run stands: still going, finished, failed, or stopped part-way and resumable. */
+export const runStatusSchema = z.enum(['running', 'completed', 'failed', 'interrupted']);
+/** Where a run stands; stored in the run log and shown in every run's payload. */
+export type RunStatus = z.infer<typeof runStatusSchema>;
 
 /** A Jupyter MIME bundle: MIME type -> data (string or JSON). */
 export type MimeBundle = Record<string, unknown>;

@@ -1,5 +1,5 @@
 import { SqliteRunLog, TORCH_FLOW_MIME_TYPE, type RunEvent, ValidationError, torchFlowBundle, torchFlowFromEvents, torchFlowFromRunLog, torchFlowPayloadSchema } from 'campfires';
-import { olderPipelineEvents, pipelineEvents, pipelineRun } from './fixtures';
+import { olderPipelineEvents, pipelineEvents, pipelineRun } from '../display/fixtures';
 
 describe('torchFlowFromEvents', () => {
   it('lists campfires, channels from their inputs and outputs, and torches in order with receivers', () => {

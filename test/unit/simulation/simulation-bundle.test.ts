@@ -1,5 +1,6 @@
-import { SIMULATION_MIME_TYPE, VEGA_LITE_MIME_TYPE, simulationBundle, simulationPayloadSchema } from 'campfires';
-import { simulationPayload } from './fixtures';
+import { SIMULATION_MIME_TYPE, VEGA_LITE_MIME_TYPE, simulationPayloadSchema } from 'campfires';
+import { simulationBundle } from 'campfires/simulation';
+import { simulationPayload } from '../display/fixtures';
 
 describe('simulationBundle', () => {
   it('sends our MIME type, a vega-lite chart of both measures and actions, its SVG, HTML and text', async () => {
