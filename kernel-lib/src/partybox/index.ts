@@ -1,5 +1,6 @@
 export * from './box-driver';
 export * from './asset-names';
+export * from './asset-data';
 export * from './local-driver';
 export * from './party-box';
 export * from './redis-driver';

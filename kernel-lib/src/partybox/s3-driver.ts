@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { ASSET_MAX_BYTES, CampfiresError, NotFoundError, systemClock, validate, type Clock } from '../core';
-import { ASSET_CATEGORIES, assetCategory, assetExtension, checkAssetHash, checkedAssetBytes } from './asset-names';
+import { ASSET_CATEGORIES, assetCategory, assetExtension, checkAssetHash } from './asset-names';
+import { assetBytes, type AssetData } from './asset-data';
 import type { Asset, AssetInfo, BoxDriver } from './box-driver';
 import { deleteStoredBefore } from './expire-assets';
 import { assetHash } from './local-driver';
@@ -89,8 +90,8 @@ export class S3Driver implements BoxDriver {
     this.maxBytes = checked.maxBytes ?? ASSET_MAX_BYTES;
   }
 
-  async put(key: string, data: Buffer | Uint8Array | string): Promise<string> {
-    const bytes = checkedAssetBytes(key, data, this.maxBytes);
+  async put(key: string, data: AssetData): Promise<string> {
+    const bytes = await assetBytes(key, data, this.maxBytes);
     const hash = assetHash(bytes);
     if (await this.find(hash)) return hash;
     const category = assetCategory(key);
