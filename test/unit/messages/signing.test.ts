@@ -1,4 +1,5 @@
-import { createMessage, generateSigningKeys, signMessage, verifyMessage, type Message } from 'campfires';
+import { createMessage, generateSigningKeys, MemoryChannelBus, signMessage, verifyMessage, type Message } from 'campfires';
+import { makeWorld } from '../conventions/helpers';
 
 // The eight points of small order on edwards25519 (canonical encodings), as published
 // with libsodium's and Go's checks and in "Taming the many EdDSAs" (Chalkias et al.).
@@ -77,6 +78,30 @@ describe('verifyMessage refuses weak keys and signatures', () => {
       const signed = signMessage(message(index, keys.publicKey, ''), keys);
       expect(verifyMessage(signed)).toBe(true);
       expect(verifyMessage({ ...signed, payload: { claim: 'altered' } })).toBe(false);
+    }
+  });
+});
+
+describe('CampfireClient.subscribe', () => {
+  it('refuses messages forged under weak keys and delivers the honest one', async () => {
+    const world = makeWorld({ bus: () => new MemoryChannelBus() });
+    try {
+      const listener = world.client('listener');
+      listener.join('tasks');
+      const delivered: string[] = [];
+      const refused: string[] = [];
+      await listener.subscribe('tasks', 'listener', (message) => void delivered.push(message.id), (message) => void refused.push(message.id));
+      const forged = smallOrderKeys.map((key, index) =>
+        createMessage({ channel: 'tasks', sender: key, payload: { claim: `forged ${index}` }, id: `forged-${index}`, signature: `${smallOrderKeys[0]}${ZERO_SCALAR}` }),
+      );
+      for (const message of forged) await listener.bus.publish(message);
+      const honest = world.worker.compose({ campfire: 'tasks', payload: { claim: 'honest' } });
+      await listener.bus.publish(honest);
+      await listener.bus.drain();
+      expect(delivered).toEqual([honest.id]);
+      expect(refused).toEqual(forged.map((message) => message.id));
+    } finally {
+      await world.cleanup();
     }
   });
 });
