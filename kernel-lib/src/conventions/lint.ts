@@ -47,7 +47,7 @@ export const LINT_CHECKS: readonly LintCheck[] = [
 const isError = (finding: LintFinding): boolean => finding.severity === 'error';
 
 /** Deepest nesting of objects and arrays a declaration may have; real ones nest a handful of levels. */
-export const DECLARATION_MAX_DEPTH = 64;
+const DECLARATION_MAX_DEPTH = 64;
 
 /**
  * Where `input` nests deeper than `DECLARATION_MAX_DEPTH`, as a lint finding, or null.
