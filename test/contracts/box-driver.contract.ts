@@ -47,6 +47,8 @@ export function assetKeyShapes(): Array<[string, string]> {
   for (const extension of extensions) shapes.push([`plain${extension}`, `extension ${JSON.stringify(extension)}`]);
   shapes.push(['k'.repeat(255), 'the longest key allowed']);
   shapes.push([`${'é'.repeat(250)}.md`, 'the longest key allowed, in two-byte characters']);
+  shapes.push([`${'火'.repeat(251)}.txt`, 'the longest key allowed, in three-byte characters']);
+  shapes.push([`${'🔥'.repeat(125)}.png`, 'the longest key allowed, in four-byte characters']);
   shapes.push([`${'d/'.repeat(100)}deep.txt`, 'a hundred folders deep']);
   return shapes;
 }
