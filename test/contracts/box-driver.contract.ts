@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { AssetTooLargeError, ManualClock, NotFoundError, ValidationError, type BoxDriver } from 'campfires';
+import { Readable } from 'node:stream';
+import { AssetTooLargeError, CampfiresError, ManualClock, NotFoundError, ValidationError, type BoxDriver } from 'campfires';
 
 /** What a driver factory may return: the driver, plus how to tear it (and its server) down. */
 export interface BoxDriverHarness {
@@ -26,6 +27,30 @@ async function caught(attempt: () => Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error('expected the call to be refused');
+}
+
+/**
+ * Keys of every shape a driver accepts: with and without an extension, unusual and long
+ * extensions, dot files, nested folders, Unicode, spaces and punctuation, the longest key
+ * allowed. Each one must be readable, listed and expired like any other.
+ */
+export function assetKeyShapes(): Array<[string, string]> {
+  const stems = ['a', 'README', 'my file (1)', 'café', '日本語', '🔥', 'time 12:30', 'x%20y', 'quote"s', "it's", 'tab\tand\nnewline', '.env', 'trailing.', '-dash', '#hash?q=1'];
+  const extensions = ['', '.png', '.JPG', '.Mp3', '.json', '.tar.gz', '.verylongextension', '.x', '.123', '.'];
+  const folders = ['', 'maps/', 'a/b/c/', './', 'a\\b/', 'a/./b/'];
+  const shapes: Array<[string, string]> = [];
+  stems.forEach((stem, index) => {
+    const extension = extensions[index % extensions.length] as string;
+    const folder = folders[index % folders.length] as string;
+    shapes.push([`${folder}${stem}${extension}`, `shape ${index}`]);
+  });
+  for (const extension of extensions) shapes.push([`plain${extension}`, `extension ${JSON.stringify(extension)}`]);
+  shapes.push(['k'.repeat(255), 'the longest key allowed']);
+  shapes.push([`${'é'.repeat(250)}.md`, 'the longest key allowed, in two-byte characters']);
+  shapes.push([`${'火'.repeat(251)}.txt`, 'the longest key allowed, in three-byte characters']);
+  shapes.push([`${'🔥'.repeat(125)}.png`, 'the longest key allowed, in four-byte characters']);
+  shapes.push([`${'d/'.repeat(100)}deep.txt`, 'a hundred folders deep']);
+  return shapes;
 }
 
 /**
@@ -165,6 +190,89 @@ export function describeBoxDriver(name: string, create: (clock: ManualClock) => 
       await driver.put('same.txt', 'same');
       clock.advance(2 * MINUTE);
       expect(await driver.cleanup(20 * MINUTE)).toEqual([hash]);
+    });
+
+    it('reads, lists and expires a key of every shape it accepts, and one odd key spoils no other call', async () => {
+      const shapes = assetKeyShapes();
+      const hashes: string[] = [];
+      for (const [key, label] of shapes) {
+        const data = Buffer.from(`bytes of ${label}`);
+        const hash = await driver.put(key, data);
+        hashes.push(hash);
+        const asset = await driver.get(hash);
+        expect({ label, bytes: (await asset.bytes()).toString() }).toEqual({ label, bytes: data.toString() });
+        expect(await driver.has(hash)).toBe(true);
+      }
+      const listed = await driver.list();
+      expect(listed.map((info) => info.hash).sort()).toEqual([...new Set(hashes)].sort());
+      for (const info of listed) expect(info.location).toContain(info.hash);
+      clock.advance(21 * MINUTE);
+      expect((await driver.cleanup(20 * MINUTE)).sort()).toEqual([...new Set(hashes)].sort());
+      expect(await driver.list()).toEqual([]);
+    });
+
+    it('keeps the key given at put in what get and list report', async () => {
+      for (const [key] of assetKeyShapes().slice(0, 12)) {
+        const hash = await driver.put(key, `named ${key}`);
+        expect((await driver.get(hash)).key).toBe(key);
+        expect((await driver.list()).find((info) => info.hash === hash)?.key).toBe(key);
+      }
+    });
+
+    it.each([
+      ['a megabyte-long key', 'k'.repeat(1_000_000)],
+      ['a 256-character key', 'k'.repeat(256)],
+      ['a long key that also escapes', `${'../'.repeat(400)}etc/passwd`],
+    ])('refuses %s, quoting only a bounded prefix of it', async (_label, key) => {
+      const error = await caught(() => driver.put(key, 'x'));
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as Error).message.length).toBeLessThan(400);
+      expect((error as Error).message).toContain(`${key.length} characters`);
+      expect(JSON.stringify((error as ValidationError).toJSON()).length).toBeLessThan(1200);
+      expect(await driver.list()).toEqual([]);
+    });
+
+    it('stores a readable stream, the same as its bytes', async () => {
+      const data = Buffer.alloc(300_000);
+      for (let index = 0; index < data.length; index += 1) data[index] = (index * 31) % 256;
+      const chunks = Array.from({ length: 10 }, (_, index) => data.subarray(index * 30_000, (index + 1) * 30_000));
+      const hash = await driver.put('streamed.bin', Readable.from(chunks));
+      expect(hash).toBe(sha16(data));
+      expect(await (await driver.get(hash)).bytes()).toEqual(data);
+      expect(await driver.put('text-stream.txt', Readable.from(['camp', 'fire']))).toBe(sha16(Buffer.from('campfire')));
+    });
+
+    it('stops reading a stream once it passes the size limit, and stores nothing', async () => {
+      let produced = 0;
+      let destroyed = false;
+      const endless = new Readable({
+        read() {
+          produced += 1024 * 1024;
+          this.push(Buffer.alloc(1024 * 1024, 1));
+        },
+        destroy(error, callback) {
+          destroyed = true;
+          callback(error);
+        },
+      });
+      const error = await caught(() => driver.put('endless.bin', endless));
+      expect(error).toBeInstanceOf(AssetTooLargeError);
+      expect((error as Error).message).toContain('10485760 bytes');
+      expect(destroyed).toBe(true);
+      expect(produced).toBeLessThan(16 * 1024 * 1024);
+      expect(await driver.list()).toEqual([]);
+    });
+
+    it.each([
+      ['a number', 42],
+      ['a plain object', { path: './map.png' }],
+      ['null', null],
+      ['an array of numbers', [1, 2, 3]],
+    ])('refuses %s as data with a CampfiresError saying what to pass', async (_label, data) => {
+      const error = await caught(() => driver.put('map.png', data as unknown as string));
+      expect(error).toBeInstanceOf(CampfiresError);
+      expect((error as Error).message).toMatch(/pass a Buffer, a Uint8Array, a string .* or a readable stream/);
+      expect(await driver.list()).toEqual([]);
     });
 
     it('deletes once: true, then false', async () => {

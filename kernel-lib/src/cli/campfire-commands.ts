@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CampfiresError } from '../core';
@@ -20,8 +21,18 @@ function payloadOf(text: string): JsonValue {
 
 /** Loads a handler module: a function for every operation, or an object keyed by operation name (either spelling). */
 function loadHandlers(file: string): (operation: string) => ConventionHandler | undefined {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const loaded = require(resolve(file)) as unknown;
+  const path = resolve(file);
+  const what = 'a .js module exporting a handler function, or handlers by operation name';
+  if (!existsSync(path)) throw new CampfiresError({ code: 'handler_module_missing', message: `handler module ${file} does not exist (looked for ${path}); pass ${what}`, details: { path } });
+  let loaded: unknown;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    loaded = require(path) as unknown;
+  } catch (error) {
+    // Node's message goes on with the require stack, which is about this CLI, not the handler.
+    const reason = (error as Error).message.split('\n')[0];
+    throw new CampfiresError({ code: 'handler_module_invalid', message: `handler module ${file} could not be loaded: ${reason}; pass ${what}`, details: { path } });
+  }
   const module = (loaded as { default?: unknown }).default ?? loaded;
   if (typeof module === 'function') return () => module as ConventionHandler;
   if (module && typeof module === 'object') {

@@ -1,23 +1,44 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { parseJson } from '../core';
+import { CampfiresError, formatBytes, parseJson } from '../core';
 import { declarationFiles, generateTypes, lintDeclaration, parseDeclaration, promoteDeclaration, revokeDeclaration, testDeclarationPath, type LintResult } from '../conventions';
 import { closeContext, openContext } from './cli-context';
 import { CliExit, EXIT, out, outJson } from './cli-output';
 
-function readInput(path: string): string {
-  return path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8');
+/** Largest declaration file read: a declaration is a page of JSON. */
+const DECLARATION_FILE_MAX_BYTES = 1024 * 1024;
+
+/** The text of a declaration file (or stdin for `-`), with errors that name the file. */
+function readDeclarationFile(path: string): string {
+  if (path === '-') return readFileSync(0, 'utf8');
+  const refuse = (code: string, message: string) => new CampfiresError({ code, message, details: { path } });
+  let facts;
+  try {
+    facts = statSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw refuse('file_unreadable', code === 'ENOENT' ? `${path} does not exist; give the path of a declaration .json file` : `cannot read ${path}: ${(error as Error).message}`);
+  }
+  if (facts.isDirectory()) throw refuse('file_is_directory', `${path} is a directory; give one declaration .json file (cf convention test takes a folder of them)`);
+  if (!facts.isFile()) throw refuse('file_unreadable', `${path} is not a regular file; give the path of a declaration .json file`);
+  if (facts.size > DECLARATION_FILE_MAX_BYTES) {
+    throw refuse('file_too_large', `${path} is ${formatBytes(facts.size)}; a declaration file is at most ${formatBytes(DECLARATION_FILE_MAX_BYTES)}`);
+  }
+  return readFileSync(path, 'utf8');
 }
 
-function lintText(text: string): LintResult {
+function lintText(text: string, file: string): LintResult {
+  const where = file === '-' ? 'standard input' : file;
   let input: unknown;
   try {
     input = JSON.parse(text);
   } catch (error) {
-    const finding = { severity: 'error' as const, code: 'json_invalid', field: '(root)', message: `not valid JSON: ${(error as Error).message}` };
+    const finding = { severity: 'error' as const, code: 'json_invalid', field: '(root)', message: `${where} is not valid JSON: ${(error as Error).message}` };
     return { valid: false, errors: [finding], warnings: [], parsed: null };
   }
-  return lintDeclaration(input);
+  const result = lintDeclaration(input);
+  // A finding about the file as a whole names the file.
+  return { ...result, errors: result.errors.map((finding) => (finding.code === 'json_too_deep' ? { ...finding, message: `${where} is ${finding.message}` } : finding)) };
 }
 
 /** `cf convention lint|test|promote|types|revoke`. */
@@ -30,7 +51,7 @@ export function addConventionCommands(program: Command): void {
     .option('--json', 'print {valid, errors[], warnings[]}')
     .description('run the 11 conformance checks (exit 0 clean, 2 warnings only, 1 errors)')
     .action((file: string, options: { json?: boolean }) => {
-      const result = lintText(readInput(file));
+      const result = lintText(readDeclarationFile(file), file);
       if (options.json) outJson({ valid: result.valid, errors: result.errors, warnings: result.warnings });
       else {
         for (const finding of [...result.errors, ...result.warnings]) out(`${finding.severity} [${finding.field}]: ${finding.message}`);
@@ -73,7 +94,7 @@ export function addConventionCommands(program: Command): void {
         let failed = false;
         for (const file of declarationFiles(path)) {
           try {
-            const result = await promoteDeclaration(context.client, options.registry, parseJson(readFileSync(file, 'utf8'), file), { force: options.force });
+            const result = await promoteDeclaration(context.client, options.registry, parseJson(readDeclarationFile(file), file), { force: options.force });
             results.push({ file, status: result.status, key: result.key, messageId: result.messageId });
             if (!options.json) out(result.status === 'promoted' ? `promoted ${result.key} to ${options.registry} (${result.messageId})` : `skipped ${result.key}: already promoted as ${result.messageId} (use --force to promote again)`);
           } catch (error) {
@@ -109,7 +130,7 @@ export function addConventionCommands(program: Command): void {
     .option('--out <file>', 'write to a file instead of stdout')
     .description('generate TypeScript types for the operations, for completion in notebook cells')
     .action((path: string, options: { out?: string }) => {
-      const declarations = declarationFiles(path).map((file) => parseDeclaration(parseJson(readFileSync(file, 'utf8'), file)));
+      const declarations = declarationFiles(path).map((file) => parseDeclaration(parseJson(readDeclarationFile(file), file)));
       const text = generateTypes(declarations, path);
       if (options.out) {
         writeFileSync(options.out, text);

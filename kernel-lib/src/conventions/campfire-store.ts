@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { NotFoundError, ValidationError, parseJson, validate } from '../core';
 import { channelNameSchema, generateSigningKeys, jsonValueSchema, messageSchema, type Message, type SigningKeys } from '../messages';
-import { migrateSqlite } from '../sqlite';
+import { migrateSqlite, openSqliteFile } from '../sqlite';
 import { campfireStoreSchema } from './store-migrations';
 
 /** A named signing identity kept in the store. */
@@ -72,7 +72,7 @@ export class CampfireStore {
   private constructor(path: string) {
     this.path = path;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
+    this.db = openSqliteFile(path, campfireStoreSchema);
     this.db.pragma('busy_timeout = 10000');
     if (path !== ':memory:') this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');

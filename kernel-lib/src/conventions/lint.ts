@@ -46,6 +46,30 @@ export const LINT_CHECKS: readonly LintCheck[] = [
 
 const isError = (finding: LintFinding): boolean => finding.severity === 'error';
 
+/** Deepest nesting of objects and arrays a declaration may have; real ones nest a handful of levels. */
+const DECLARATION_MAX_DEPTH = 64;
+
+/**
+ * Where `input` nests deeper than `DECLARATION_MAX_DEPTH`, as a lint finding, or null.
+ * Measured without recursion, so a hostile file nested 100,000 levels deep is reported
+ * rather than overflowing the stack in the checks that walk it.
+ */
+function nestingFinding(input: unknown): LintFinding | null {
+  const pending: Array<{ value: unknown; path: string; depth: number }> = [{ value: input, path: '(root)', depth: 0 }];
+  while (pending.length > 0) {
+    const { value, path, depth } = pending.pop() as { value: unknown; path: string; depth: number };
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= DECLARATION_MAX_DEPTH) {
+      return { severity: 'error', code: 'json_too_deep', field: path, message: `nested more than ${DECLARATION_MAX_DEPTH} levels deep at ${path}; a declaration nests at most ${DECLARATION_MAX_DEPTH} levels of objects and arrays` };
+    }
+    for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+      const at = path === '(root)' ? key : Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`;
+      pending.push({ value: child, path: at.length > 120 ? `${at.slice(0, 120)}...` : at, depth: depth + 1 });
+    }
+  }
+  return null;
+}
+
 /** The declaration as the executor uses it; call only once every check has passed. */
 function parsedDeclaration(input: unknown, context: LintContext): ParsedDeclaration {
   const fields = fieldsOf(input);
@@ -69,6 +93,8 @@ function parsedDeclaration(input: unknown, context: LintContext): ParsedDeclarat
  */
 export function lintDeclaration(input: unknown, context: LintContext = {}): LintResult {
   const mode = context.mode ?? 'lint';
+  const tooDeep = nestingFinding(input);
+  if (tooDeep) return { valid: false, errors: [tooDeep], warnings: [], parsed: null };
   const findings: LintFinding[] = [];
   for (const check of LINT_CHECKS) {
     if (check.lintOnly && mode !== 'lint') continue;

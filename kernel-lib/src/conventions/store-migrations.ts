@@ -1,4 +1,4 @@
-import type { SqliteSchema } from '../sqlite';
+import { sqliteFileKinds, type SqliteSchema } from '../sqlite';
 
 /** Numbered schema migrations of the campfire store; `PRAGMA user_version` records the last applied. */
 export const storeMigrations: readonly string[] = [
@@ -31,4 +31,10 @@ export const storeMigrations: readonly string[] = [
 ];
 
 /** The campfire store's schema, for the shared migration runner. */
-export const campfireStoreSchema: SqliteSchema = { name: 'campfire store', tooNewCode: 'store_too_new', migrations: storeMigrations };
+export const campfireStoreSchema: SqliteSchema = {
+  name: 'campfire store',
+  tooNewCode: 'store_too_new',
+  migrations: storeMigrations,
+  applicationId: sqliteFileKinds['campfire store'],
+  tables: ['identities', 'campfires', 'messages'],
+};

@@ -1,4 +1,4 @@
-import type { SqliteSchema } from '../sqlite';
+import { sqliteFileKinds, type SqliteSchema } from '../sqlite';
 
 /**
  * Numbered migrations of the counter store. It is a guest in the file it shares (the run
@@ -8,6 +8,8 @@ export const counterSchema: SqliteSchema = {
   name: 'counter store',
   tooNewCode: 'counter_store_too_new',
   guest: 'counters',
+  applicationId: sqliteFileKinds['counter store'],
+  tables: ['counter_windows'],
   migrations: [
     // 1: one row per key per fixed window. The run log's and the campfire store's own
     // migrations create the same table when they move their old `counters` rows into it,

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { migrateSqlite } from '../sqlite';
+import { migrateSqlite, openSqliteFile } from '../sqlite';
 import { counterTake, windowBounds, type CounterStore, type CounterTake, type CounterWindow } from './counter-store';
 import { counterSchema } from './counter-migrations';
 
@@ -41,7 +41,7 @@ export class SqliteCounterStore implements CounterStore {
   /** Opens its own connection to the file at `path` (created when missing; WAL, so other processes share it). */
   static open(path: string): SqliteCounterStore {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path);
+    const db = openSqliteFile(path, counterSchema);
     db.pragma('busy_timeout = 10000');
     if (path !== ':memory:') db.pragma('journal_mode = WAL');
     const store = new SqliteCounterStore(db);

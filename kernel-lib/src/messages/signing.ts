@@ -1,4 +1,5 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
+import { ed25519 } from '@noble/curves/ed25519';
 import { ValidationError } from '../core';
 import type { JsonValue } from './json-value';
 import type { Message } from './message';
@@ -37,11 +38,7 @@ function checkKey(text: string, field: string): Buffer {
   return Buffer.from(text, 'hex');
 }
 
-function publicKeyObject(publicKey: string): KeyObject {
-  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: checkKey(publicKey, 'publicKey').toString('base64url') }, format: 'jwk' });
-}
-
-function privateKeyObject(keys: SigningKeys): KeyObject {
+function privateKeyObject(keys: SigningKeys) {
   return createPrivateKey({
     key: {
       kty: 'OKP',
@@ -74,12 +71,25 @@ export function signMessage(message: Message, keys: SigningKeys): Message {
   return { ...signed, signature: sign(null, signingBytes(signed), privateKeyObject(keys)).toString('hex') };
 }
 
-/** True when the message carries a valid Ed25519 signature by its sender's key. */
-export function verifyMessage(message: Message): boolean {
-  if (!message.signature || !isPublicKeyHex(message.sender) || !/^[0-9a-f]{128}$/i.test(message.signature)) return false;
+/**
+ * True when `signature` is a valid Ed25519 signature of `bytes` by `publicKey` under the
+ * strict rules of RFC 8032 that libsodium also applies: the key and the signature's R are
+ * canonical encodings, S is below the group order, and neither the key nor R is a point
+ * of small order. A small-order key (the identity point, for one) "verifies" for messages
+ * no private key ever signed, so such a key proves nothing about who sent a message.
+ */
+function verifySignature(bytes: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
+  if (signature.length !== 64 || publicKey.length !== 32) return false;
   try {
-    return verify(null, signingBytes(message), publicKeyObject(message.sender), Buffer.from(message.signature, 'hex'));
+    if (ed25519.Point.fromBytes(signature.subarray(0, 32)).isSmallOrder()) return false;
+    return ed25519.verify(signature, bytes, publicKey, { zip215: false });
   } catch {
     return false;
   }
+}
+
+/** True when the message carries a valid Ed25519 signature by its sender's key (strict rules, see `verifySignature`). */
+export function verifyMessage(message: Message): boolean {
+  if (!message.signature || !isPublicKeyHex(message.sender) || !/^[0-9a-f]{128}$/i.test(message.signature)) return false;
+  return verifySignature(signingBytes(message), Buffer.from(message.signature, 'hex'), Buffer.from(message.sender, 'hex'));
 }

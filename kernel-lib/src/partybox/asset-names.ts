@@ -27,11 +27,24 @@ export function assetCategory(key: string): AssetCategory {
   return categoryByExtension[assetExtension(key)] ?? 'other';
 }
 
+const QUOTE_LIMIT = 80;
+
+/**
+ * A key or hash as an error shows it: whole when short, else its first characters and
+ * its length, so refusing a megabyte-long key does not echo a megabyte back.
+ */
+export function quoteAssetName(given: string): string {
+  if (given.length <= QUOTE_LIMIT) return JSON.stringify(given);
+  return `${JSON.stringify(given.slice(0, QUOTE_LIMIT))}... (${given.length} characters)`;
+}
+
 function refuse(field: string, given: string, reason: string, allowed: string): never {
+  const shown = given.length <= QUOTE_LIMIT ? given : `${given.slice(0, QUOTE_LIMIT)}...`;
   throw new ValidationError({
     code: `asset_${field}_invalid`,
-    message: `Party Box ${field} ${JSON.stringify(given)} is refused: ${reason}; allowed: ${allowed}`,
-    issues: [{ field, message: reason, given, allowed }],
+    message: `Party Box ${field} ${quoteAssetName(given)} is refused: ${reason}; allowed: ${allowed}`,
+    issues: [{ field, message: reason, given: shown, allowed }],
+    details: { [field]: shown, length: given.length },
   });
 }
 
@@ -66,7 +79,7 @@ export function checkedAssetBytes(key: string, data: Buffer | Uint8Array | strin
   if (bytes.byteLength > maxBytes) {
     throw new AssetTooLargeError({
       code: 'asset_too_large',
-      message: `asset "${key}" is ${formatBytes(bytes.byteLength)} (${bytes.byteLength} bytes); the Party Box takes at most ${formatBytes(maxBytes)} (${maxBytes} bytes)`,
+      message: `asset ${quoteAssetName(key)} is ${formatBytes(bytes.byteLength)} (${bytes.byteLength} bytes); the Party Box takes at most ${formatBytes(maxBytes)} (${maxBytes} bytes)`,
       issues: [{ field: 'data', message: 'too large', given: bytes.byteLength, allowed: { max: maxBytes } }],
       details: { key, bytes: bytes.byteLength, limit: maxBytes },
     });

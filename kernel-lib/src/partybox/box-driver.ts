@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { AssetData } from './asset-data';
 
 /** What the box knows of one stored asset. */
 export interface AssetInfo {
@@ -30,8 +31,8 @@ export interface Asset extends AssetInfo {
  * identical bytes once, and refuse keys or hashes that would escape their root.
  */
 export interface BoxDriver {
-  /** Stores `data` named `key` and returns its content hash. */
-  put(key: string, data: Buffer | Uint8Array | string): Promise<string>;
+  /** Stores `data` (bytes, UTF-8 text or a readable stream, size-checked while it is read) named `key`; returns its content hash. */
+  put(key: string, data: AssetData): Promise<string>;
   /** The asset with `hash`; `NotFoundError` when there is none. */
   get(hash: string): Promise<Asset>;
   has(hash: string): Promise<boolean>;

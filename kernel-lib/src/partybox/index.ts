@@ -5,3 +5,4 @@ export { hashOfLocation, assetPointer, type AssetPointer, type PartyBoxOptions, 
 export { type RedisDriverOptions, RedisDriver } from './redis-driver';
 export { type S3DriverOptions, type S3ClientLike, S3Driver } from './s3-driver';
 export { createBoxDriver } from './create-box-driver';
+export { assetBytes, type AssetData } from './asset-data';

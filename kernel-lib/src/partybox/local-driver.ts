@@ -1,10 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
-import { createReadStream, existsSync, mkdirSync } from 'node:fs';
-import { readdir, readFile, rename, stat, unlink, utimes, writeFile, open } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { Readable } from 'node:stream';
+import { constants, lstatSync, mkdirSync, readdirSync, realpathSync, unlinkSync, type Stats } from 'node:fs';
+import { lstat, mkdir, open, readdir, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { ASSET_MAX_BYTES, formatBytes, NotFoundError, systemClock, type Clock } from '../core';
-import { ASSET_CATEGORIES, assetCategory, assetExtension, assetHashPattern, checkAssetHash, checkedAssetBytes } from './asset-names';
+import { ASSET_MAX_BYTES, CampfiresError, formatBytes, NotFoundError, systemClock, type Clock } from '../core';
+import { ASSET_CATEGORIES, assetCategory, assetExtension, assetHashPattern, checkAssetHash } from './asset-names';
+import { assetBytes, type AssetData } from './asset-data';
 import type { Asset, AssetInfo, BoxDriver } from './box-driver';
 import { deleteStoredBefore } from './expire-assets';
 import { showDriver } from './asset-table';
@@ -28,6 +31,26 @@ interface Located {
 }
 
 const TEMP_DIR = '.incoming';
+// Opening the final path component never follows a link (0 where the platform has no such flag).
+const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
+// Temporary names carry the writer's host and process, so a box that opens can tell a
+// dead writer's leftovers from a live writer's file in progress.
+const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+const tempNamePattern = /\.([0-9a-f]{8})-(\d+)-[0-9a-f]{12}$/;
+
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** The content hash the Party Box uses: the first 16 hex characters of SHA-256. */
 export function assetHash(data: Buffer | Uint8Array): string {
@@ -37,8 +60,11 @@ export function assetHash(data: Buffer | Uint8Array): string {
 /**
  * The default Party Box driver: files named `<hash><ext>` under `images/`, `audio/`,
  * `documents/` and `other/`. New bytes are written to a temporary file and renamed into
- * place, so a crash never leaves a half-written asset under its final name. An asset's
- * age is its file's modification time, set from the driver's clock, so it survives restarts.
+ * place, so a crash never leaves a half-written asset under its final name; a driver that
+ * opens the box removes what writers that died mid-`put` left behind. An asset's age is
+ * its file's modification time, set from the driver's clock, so it survives restarts.
+ * The box never follows a link: a folder or asset planted as a link (to anywhere) is
+ * refused or skipped, so nothing outside the box directory is read, listed or written.
  * @example const driver = new LocalDriver({ path: './party_box' });
  */
 export class LocalDriver implements BoxDriver {
@@ -46,12 +72,13 @@ export class LocalDriver implements BoxDriver {
   readonly root: string;
   /** The box directory as given, used in the paths torches carry. */
   readonly displayRoot: string;
+  /** Where the box directory really is, links in the path given resolved. */
+  private readonly realRoot: string;
   private readonly clock: Clock;
   private readonly maxBytes: number;
   private readonly durable: boolean;
   private readonly located = new Map<string, Located>();
   private readonly keys = new Map<string, string>();
-  private readonly madeDirs = new Set<string>();
 
   constructor(options: LocalDriverOptions = {}) {
     const given = options.path ?? './party_box';
@@ -62,33 +89,32 @@ export class LocalDriver implements BoxDriver {
     this.maxBytes = options.maxBytes ?? ASSET_MAX_BYTES;
     this.durable = options.durable ?? false;
     mkdirSync(this.root, { recursive: true });
+    this.realRoot = realpathSync(this.root);
+    this.removeDeadWritersLeftovers();
   }
 
-  async put(key: string, data: Buffer | Uint8Array | string): Promise<string> {
-    const bytes = checkedAssetBytes(key, data, this.maxBytes);
+  /** Stores `data` (bytes, text or a readable stream) named `key` and returns its content hash. */
+  async put(key: string, data: AssetData): Promise<string> {
+    const bytes = await assetBytes(key, data, this.maxBytes);
     const hash = assetHash(bytes);
     if (await this.find(hash)) return hash;
     const category = assetCategory(key);
     const name = `${hash}${assetExtension(key)}`;
-    const directory = join(this.root, category);
-    const incoming = join(this.root, TEMP_DIR);
-    this.ensureDir(directory);
-    this.ensureDir(incoming);
-    const temporary = join(incoming, `${name}.${randomBytes(6).toString('hex')}`);
+    const directory = await this.folder(category, true);
+    const incoming = await this.folder(TEMP_DIR, true);
+    const temporary = join(incoming, `${name}.${HOST_TAG}-${process.pid}-${randomBytes(6).toString('hex')}`);
     const storedAt = this.clock.now();
     try {
-      if (this.durable) {
-        const handle = await open(temporary, 'wx');
-        try {
-          await handle.writeFile(bytes);
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-      } else {
-        await writeFile(temporary, bytes, { flag: 'wx' });
+      const handle = await open(temporary, CREATE_FLAGS, 0o644);
+      try {
+        await handle.writeFile(bytes);
+        if (this.durable) await handle.sync();
+        await handle.utimes(storedAt / 1000, storedAt / 1000);
+      } finally {
+        await handle.close();
       }
-      await utimes(temporary, storedAt / 1000, storedAt / 1000);
+      // Checked again just before the rename: the folder must still be the box's own.
+      await this.folder(category, false);
       await rename(temporary, join(directory, name));
     } catch (error) {
       await unlink(temporary).catch(() => undefined);
@@ -102,7 +128,7 @@ export class LocalDriver implements BoxDriver {
   async get(hash: string): Promise<Asset> {
     checkAssetHash(hash);
     const found = await this.find(hash);
-    const facts = found ? await stat(found.file).catch(() => null) : null;
+    const facts = found ? await this.regularFile(found) : null;
     if (!found || !facts) {
       throw new NotFoundError({
         code: 'asset_not_found',
@@ -114,8 +140,15 @@ export class LocalDriver implements BoxDriver {
     return {
       ...this.info(hash, found, facts.size, facts.mtimeMs),
       path: file,
-      stream: () => createReadStream(file),
-      bytes: () => readFile(file),
+      stream: () => Readable.from(this.chunks(found)),
+      bytes: async () => {
+        const handle = await this.openAsset(found);
+        try {
+          return await handle.readFile();
+        } finally {
+          await handle.close();
+        }
+      },
     };
   }
 
@@ -130,6 +163,7 @@ export class LocalDriver implements BoxDriver {
     this.located.delete(hash);
     if (!found) return false;
     try {
+      // unlink removes a name, never what a link points at; find() checked the folder.
       await unlink(found.file);
       return true;
     } catch {
@@ -151,7 +185,7 @@ export class LocalDriver implements BoxDriver {
     await this.scan();
     const infos: AssetInfo[] = [];
     for (const [hash, found] of this.located) {
-      const facts = await stat(found.file).catch(() => null);
+      const facts = await this.regularFile(found);
       if (facts) infos.push(this.info(hash, found, facts.size, facts.mtimeMs));
       else this.located.delete(hash);
     }
@@ -161,11 +195,12 @@ export class LocalDriver implements BoxDriver {
   async cleanup(olderThanMs: number): Promise<string[]> {
     const cutoff = this.clock.now() - olderThanMs;
     const removed = await deleteStoredBefore(this, cutoff);
-    // Leftovers of writes interrupted by a crash: never visible as assets, removed once old.
-    const incoming = join(this.root, TEMP_DIR);
-    for (const entry of existsSync(incoming) ? await readdir(incoming) : []) {
-      const facts = await stat(join(incoming, entry)).catch(() => null);
-      if (facts && facts.mtimeMs < cutoff) await unlink(join(incoming, entry)).catch(() => undefined);
+    // Leftovers of interrupted writes that the opening sweep could not attribute: removed once old.
+    const incoming = await this.folder(TEMP_DIR, false);
+    for (const entry of incoming ? await readdir(incoming) : []) {
+      const file = join(incoming as string, entry);
+      const facts = await lstat(file).catch(() => null);
+      if (facts && facts.mtimeMs < cutoff) await unlink(file).catch(() => undefined);
     }
     return removed;
   }
@@ -186,29 +221,110 @@ export class LocalDriver implements BoxDriver {
     };
   }
 
-  private ensureDir(directory: string): void {
-    if (this.madeDirs.has(directory)) return;
-    mkdirSync(directory, { recursive: true });
-    this.madeDirs.add(directory);
+  /**
+   * The box's own folder `name` (a category or the temporary folder), created when asked.
+   * A folder that is a link, or whose real location is not that name inside the box's
+   * real directory, is refused: writing or reading through it would leave the box.
+   */
+  private async folder(name: string, create: true): Promise<string>;
+  private async folder(name: string, create: false): Promise<string | null>;
+  private async folder(name: string, create: boolean): Promise<string | null> {
+    const directory = join(this.root, name);
+    let facts = await lstat(directory).catch((error) => (isMissing(error) ? null : Promise.reject(error)));
+    if (!facts && create) {
+      await mkdir(directory).catch((error) => ((error as NodeJS.ErrnoException).code === 'EEXIST' ? undefined : Promise.reject(error)));
+      facts = await lstat(directory);
+    }
+    if (!facts) return null;
+    const real = facts.isDirectory() && !facts.isSymbolicLink() ? await realpath(directory).catch(() => null) : null;
+    if (real !== join(this.realRoot, name)) throw this.outside(`${this.displayRoot}/${name}`, facts.isSymbolicLink() ? 'is a link' : facts.isDirectory() ? 'leads outside the box directory' : 'is not a folder');
+    return directory;
+  }
+
+  private outside(shown: string, what: string): CampfiresError {
+    return new CampfiresError({
+      code: 'box_path_refused',
+      message: `${shown} ${what}; the Party Box reads and writes only its own files and folders under ${this.displayRoot}, never through links. Remove it (the box recreates its folders)`,
+      details: { path: shown, box: this.displayRoot },
+    });
+  }
+
+  /** The facts of an asset file when it is a plain file in the box's own folder; null for links and anything else. */
+  private async regularFile(found: Located): Promise<Stats | null> {
+    if (!(await this.folder(found.category, false))) return null;
+    const facts = await lstat(found.file).catch(() => null);
+    return facts?.isFile() ? facts : null;
+  }
+
+  /** Opens an asset for reading without following a link at any step the box controls. */
+  private async openAsset(found: Located): Promise<FileHandle> {
+    await this.folder(found.category, false);
+    let handle: FileHandle;
+    try {
+      handle = await open(found.file, READ_FLAGS);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP' || code === 'EMLINK') throw this.outside(this.location(found.category, found.name), 'is a link');
+      throw error;
+    }
+    if (!(await handle.stat()).isFile()) {
+      await handle.close();
+      throw this.outside(this.location(found.category, found.name), 'is not a file');
+    }
+    return handle;
+  }
+
+  private async *chunks(found: Located): AsyncGenerator<Buffer> {
+    const handle = await this.openAsset(found);
+    try {
+      for (;;) {
+        const chunk = Buffer.alloc(64 * 1024);
+        const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+        if (bytesRead === 0) return;
+        yield chunk.subarray(0, bytesRead);
+      }
+    } finally {
+      await handle.close();
+    }
   }
 
   private async find(hash: string): Promise<Located | null> {
     const known = this.located.get(hash);
-    if (known && existsSync(known.file)) return known;
+    if (known && (await this.regularFile(known))) return known;
     this.located.delete(hash);
     await this.scan();
     return this.located.get(hash) ?? null;
   }
 
-  /** Reads the category folders (another process or an earlier run may have stored assets). */
+  /** Reads the category folders (another process or an earlier run may have stored assets); only plain files count. */
   private async scan(): Promise<void> {
     for (const category of ASSET_CATEGORIES) {
-      const directory = join(this.root, category);
-      const entries = existsSync(directory) ? await readdir(directory) : [];
-      for (const name of entries) {
+      const directory = await this.folder(category, false);
+      const entries = directory ? await readdir(directory, { withFileTypes: true }) : [];
+      for (const entry of entries) {
+        const name = entry.name;
         const hash = name.slice(0, 16);
-        if (!assetHashPattern.test(hash) || (name.length > 16 && name[16] !== '.')) continue;
-        if (!this.located.has(hash)) this.located.set(hash, { file: join(directory, name), name, category });
+        if (!entry.isFile() || !assetHashPattern.test(hash) || (name.length > 16 && name[16] !== '.')) continue;
+        if (!this.located.has(hash)) this.located.set(hash, { file: join(directory as string, name), name, category });
+      }
+    }
+  }
+
+  /**
+   * Removes temporary files whose writer (a process on this machine) is gone: a `put`
+   * killed mid-write leaves one, and nothing else would ever rename or delete it.
+   */
+  private removeDeadWritersLeftovers(): void {
+    const incoming = join(this.root, TEMP_DIR);
+    const facts = lstatSync(incoming, { throwIfNoEntry: false });
+    if (!facts || !facts.isDirectory() || facts.isSymbolicLink() || realpathSync(incoming) !== join(this.realRoot, TEMP_DIR)) return;
+    for (const entry of readdirSync(incoming)) {
+      const writer = tempNamePattern.exec(entry);
+      if (!writer || writer[1] !== HOST_TAG || processAlive(Number(writer[2]))) continue;
+      try {
+        unlinkSync(join(incoming, entry));
+      } catch {
+        // Another process opening the box removed it first.
       }
     }
   }

@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import { ASSET_MAX_AGE_MS, escapeHtml as escape, formatDuration, systemClock, ValidationError, type Clock } from '../core';
 import { assetHashPattern } from './asset-names';
 import type { Asset, AssetInfo, BoxDriver } from './box-driver';
+import type { AssetData } from './asset-data';
 import { display, type MimeBundle } from '../display';
 import { LocalDriver } from './local-driver';
 import { assetTableBundle } from './asset-table';
@@ -64,7 +65,7 @@ export class PartyBox {
   }
 
   /** Stores `data` under `key` (its extension picks the folder) and returns the asset's facts, `location` included. */
-  async put(key: string, data: Buffer | Uint8Array | string): Promise<AssetInfo> {
+  async put(key: string, data: AssetData): Promise<AssetInfo> {
     if (this.cleanupEveryMs > 0 && this.clock.now() - this.lastCleanup >= this.cleanupEveryMs) await this.cleanup();
     const hash = await this.driver.put(key, data);
     this.puts += 1;

@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { ASSET_MAX_AGE_MS, ASSET_MAX_BYTES, NotFoundError, formatDuration, redisUrlForDisplay, systemClock, validate, type Clock } from '../core';
-import { assetCategory, assetExtension, checkAssetHash, checkedAssetBytes } from './asset-names';
+import { assetCategory, assetExtension, checkAssetHash } from './asset-names';
+import { assetBytes, type AssetData } from './asset-data';
 import type { Asset, AssetInfo, BoxDriver } from './box-driver';
 import { deleteStoredBefore } from './expire-assets';
 import { assetHash } from './local-driver';
@@ -41,7 +42,7 @@ const optionsSchema = z.object({
 const metaSchema = z.object({
   key: z.string().min(1),
   category: z.string().min(1),
-  name: z.string().min(17),
+  name: z.string().min(16),
   size: z.coerce.number().int().nonnegative(),
   storedAt: z.coerce.number().int(),
 });
@@ -87,8 +88,8 @@ export class RedisDriver implements BoxDriver {
     this.maxAgeMs = checked.maxAgeMs ?? ASSET_MAX_AGE_MS;
   }
 
-  async put(key: string, data: Buffer | Uint8Array | string): Promise<string> {
-    const bytes = checkedAssetBytes(key, data, this.maxBytes);
+  async put(key: string, data: AssetData): Promise<string> {
+    const bytes = await assetBytes(key, data, this.maxBytes);
     const hash = assetHash(bytes);
     const put = (this.redis as unknown as Record<string, (...args: (string | number | Buffer)[]) => Promise<number>>).campfiresBoxPut;
     await put.call(

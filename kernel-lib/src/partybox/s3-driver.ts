@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { ASSET_MAX_BYTES, CampfiresError, NotFoundError, systemClock, validate, type Clock } from '../core';
-import { ASSET_CATEGORIES, assetCategory, assetExtension, checkAssetHash, checkedAssetBytes } from './asset-names';
+import { ASSET_CATEGORIES, assetCategory, assetExtension, checkAssetHash } from './asset-names';
+import { assetBytes, type AssetData } from './asset-data';
 import type { Asset, AssetInfo, BoxDriver } from './box-driver';
 import { deleteStoredBefore } from './expire-assets';
 import { assetHash } from './local-driver';
@@ -47,7 +48,19 @@ const optionsSchema = z.object({
   maxBytes: z.number().int().positive().optional(),
 });
 
-const metadataSchema = z.object({ key: z.string().min(1), 'stored-at': z.coerce.number().int() });
+const metadataSchema = z
+  .object({ key: z.string().min(1).optional(), 'key-b64': z.string().min(1).optional(), 'stored-at': z.coerce.number().int() })
+  .refine((metadata) => metadata.key !== undefined || metadata['key-b64'] !== undefined, 'a key or key-b64 entry');
+
+/**
+ * The asset's name as object metadata, which S3 keeps ASCII-only and at most 2 KB in all:
+ * URI-encoded when that is short, else base64url (at most 1,020 characters for a
+ * 255-character key, where URI encoding of three-byte characters would pass 2 KB).
+ */
+function keyMetadata(key: string): Record<string, string> {
+  const encoded = encodeURIComponent(key);
+  return encoded.length <= 1024 ? { key: encoded } : { 'key-b64': Buffer.from(key, 'utf8').toString('base64url') };
+}
 
 interface Found {
   objectKey: string;
@@ -98,8 +111,8 @@ export class S3Driver implements BoxDriver {
     this.maxBytes = checked.maxBytes ?? ASSET_MAX_BYTES;
   }
 
-  async put(key: string, data: Buffer | Uint8Array | string): Promise<string> {
-    const bytes = checkedAssetBytes(key, data, this.maxBytes);
+  async put(key: string, data: AssetData): Promise<string> {
+    const bytes = await assetBytes(key, data, this.maxBytes);
     const hash = assetHash(bytes);
     if (await this.find(hash)) return hash;
     const category = assetCategory(key);
@@ -109,8 +122,7 @@ export class S3Driver implements BoxDriver {
       Key: objectKey,
       Body: bytes,
       ContentLength: bytes.byteLength,
-      // Object metadata is ASCII only: the name is stored URI-encoded.
-      Metadata: { key: encodeURIComponent(key), 'stored-at': String(this.clock.now()) },
+      Metadata: { ...keyMetadata(key), 'stored-at': String(this.clock.now()) },
     })));
     return hash;
   }
@@ -200,7 +212,7 @@ export class S3Driver implements BoxDriver {
     const metadata = validate(metadataSchema, head.Metadata ?? {}, { what: `metadata of s3://${this.bucket}/${found.objectKey}`, code: 'box_entry_invalid' });
     return {
       hash,
-      key: decodeURIComponent(metadata.key),
+      key: metadata['key-b64'] !== undefined ? Buffer.from(metadata['key-b64'], 'base64url').toString('utf8') : decodeURIComponent(metadata.key as string),
       category: found.category,
       size: head.ContentLength ?? 0,
       storedAt: metadata['stored-at'],

@@ -1,4 +1,4 @@
-import type { SqliteSchema } from '../sqlite';
+import { sqliteFileKinds, type SqliteSchema } from '../sqlite';
 
 /**
  * Numbered schema migrations of the run log; `PRAGMA user_version` records the last
@@ -59,4 +59,4 @@ export const migrations: readonly string[] = [
 ];
 
 /** The run log's schema, for the shared migration runner. */
-export const runLogSchema: SqliteSchema = { name: 'run log', tooNewCode: 'runlog_too_new', migrations };
+export const runLogSchema: SqliteSchema = { name: 'run log', tooNewCode: 'runlog_too_new', migrations, applicationId: sqliteFileKinds['run log'], tables: ['runs', 'events'] };

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { CampfiresError, NotFoundError, ValidationError, newId, parseJson, validate } from '../core';
 import { runStatusSchema } from '../display';
 import { jsonValueSchema, type JsonValue } from '../messages';
-import { migrateSqlite, schemaVersion } from '../sqlite';
+import { migrateSqlite, openSqliteFile, schemaVersion } from '../sqlite';
 import { runLogSchema } from './migrations';
 import type { MimeBundle } from '../display';
 import type { RunEvent, RunEventInit, RunEventQuery, RunInfo, RunLog } from './run-log';
@@ -86,7 +86,7 @@ export class SqliteRunLog implements RunLog {
 
   private constructor(path: string) {
     this.path = path;
-    this.db = new Database(path);
+    this.db = openSqliteFile(path, runLogSchema);
     this.db.pragma('busy_timeout = 10000');
     if (path !== ':memory:') this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');

@@ -118,9 +118,9 @@ export function normalizeModelAction(raw: unknown): unknown {
 /** Schema of a persona loaded from YAML. */
 export const personaSchema = z.strictObject({
   name: z.string().min(1).max(40),
-  description: z.string().min(1),
-  goals: z.array(z.string().min(1)).min(1),
-  behavior_biases: z.array(z.string().min(1)).min(1),
+  description: z.string().min(1).max(2000),
+  goals: z.array(z.string().min(1).max(300)).min(1).max(12),
+  behavior_biases: z.array(z.string().min(1).max(300)).min(1).max(12),
 });
 /** A lightweight persona descriptor. */
 export type Persona = z.infer<typeof personaSchema>;

@@ -17,6 +17,13 @@ export interface SqliteSchema {
    * the file's `PRAGMA user_version` belongs to the owner.
    */
   readonly guest?: string;
+  /**
+   * The file kind written to `PRAGMA application_id` when this schema's store creates the
+   * file, so a file of another kind is recognised before anything in it is changed.
+   */
+  readonly applicationId?: number;
+  /** Tables every version has: they recognise a file this store wrote before it recorded its kind. */
+  readonly tables?: readonly string[];
 }
 
 const VERSIONS_TABLE = 'CREATE TABLE IF NOT EXISTS schema_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL)';

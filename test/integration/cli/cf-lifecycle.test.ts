@@ -23,7 +23,7 @@ describe('cf convention lint', () => {
     expect(cf(home, ['convention', 'lint', join(fixtures, 'invalid/reserved-tag-fulfills.json')]).stdout).toBe(
       'error [produces_tags[0].tag]: "FULFILLS" is a reserved tag; declarations may not produce it\n',
     );
-    expect(cf(home, ['convention', 'lint', join(fixtures, 'invalid/not-json.json')]).stdout).toMatch(/^error \[\(root\)\]: not valid JSON/);
+    expect(cf(home, ['convention', 'lint', join(fixtures, 'invalid/not-json.json')]).stdout).toContain(`error [(root)]: ${join(fixtures, 'invalid/not-json.json')} is not valid JSON`);
   }, 120_000);
 
   it('reads stdin with -, exits 2 on warnings only, and prints {valid, errors, warnings} with --json', () => {

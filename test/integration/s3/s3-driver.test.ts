@@ -1,6 +1,6 @@
-import { S3Client, CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { S3Client, CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CampfiresError, PartyBox, S3Driver, ValidationError } from 'campfires';
-import { describeBoxDriver } from '../../contracts/box-driver.contract';
+import { assetKeyShapes, describeBoxDriver } from '../../contracts/box-driver.contract';
 import { startS3Server, type S3Server } from '../../helpers/s3-server';
 
 let server: S3Server;
@@ -27,6 +27,23 @@ describe('S3Driver', () => {
   };
   afterEach(async () => {
     await Promise.all(drivers.splice(0).map((made) => made.close()));
+  });
+
+  it('keeps the metadata of every key shape within the 2 KB S3 allows, and reads each key back', async () => {
+    const s3 = driver();
+    const raw = new S3Client({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: server.credentials });
+    try {
+      for (const [key] of assetKeyShapes()) {
+        const hash = await s3.put(key, `bytes of ${key}`);
+        const asset = await s3.get(hash);
+        expect(asset.key).toBe(key);
+        const head = await raw.send(new HeadObjectCommand({ Bucket: server.bucket, Key: asset.location.replace(`s3://${server.bucket}/`, '') }));
+        const size = Object.entries(head.Metadata ?? {}).reduce((total, [name, value]) => total + name.length + value.length, 0);
+        expect({ key: key.slice(0, 20), size: size <= 2048 }).toEqual({ key: key.slice(0, 20), size: true });
+      }
+    } finally {
+      raw.destroy();
+    }
   });
 
   it('gives torches an s3:// URL of the object, which a PartyBox resolves back', async () => {

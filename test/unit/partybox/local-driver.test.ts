@@ -99,4 +99,51 @@ describe('LocalDriver on disk', () => {
     const survivor = new LocalDriver({ path: root });
     expect((await survivor.list()).length).toBe(names.length);
   }, 20_000);
+
+  it('cleans up what writers killed at random points during put left in its temporary folder, when the box opens', async () => {
+    // A fixed seed makes the kill points the same on every run (mulberry32).
+    let seed = 0x5eed15;
+    const random = () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const root = tempDir();
+    const incoming = join(root, '.incoming');
+    const source = join(__dirname, '..', '..', '..', 'kernel-lib', 'src', 'partybox', 'local-driver.ts');
+    let leftoversSeen = 0;
+    for (let kill = 0; kill < 8; kill += 1) {
+      const script = `
+        require(${JSON.stringify(join(__dirname, '..', '..', 'helpers', 'register-ts.js'))});
+        const { LocalDriver } = require(${JSON.stringify(source)});
+        const driver = new LocalDriver({ path: ${JSON.stringify(root)}, durable: ${kill % 2 === 0} });
+        // Four writers at once, as cells of a busy notebook would be.
+        process.stdout.write('ready\\n');
+        for (let writer = 0; writer < 4; writer += 1) (async () => {
+          for (let i = 0; ; i += 1) {
+            const data = Buffer.alloc((1 + (i % 4)) * 1024 * 1024, (i + writer + ${kill * 7}) % 251);
+            data.writeUInt32LE(i, 0);
+            data.writeUInt32LE(writer * 1000 + ${kill}, 4);
+            await driver.put('chunk-' + writer + '-' + i + '.bin', data);
+          }
+        })();
+      `;
+      const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      await new Promise((resolve) => setTimeout(resolve, 20 + Math.floor(random() * 400)));
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+      leftoversSeen += existsSync(incoming) ? readdirSync(incoming).length : 0;
+
+      const reopened = new LocalDriver({ path: root });
+      expect(existsSync(incoming) ? readdirSync(incoming) : []).toEqual([]);
+      for (const info of await reopened.list()) {
+        const bytes = await (await reopened.get(info.hash)).bytes();
+        expect(createHash('sha256').update(bytes).digest('hex').slice(0, 16)).toBe(info.hash);
+      }
+    }
+    // The kill points are spread over whole puts, so some land while a temporary file exists.
+    expect(leftoversSeen).toBeGreaterThan(0);
+  }, 60_000);
 });
