@@ -6,5 +6,6 @@ export * from './sizes';
 export * from './ids';
 export * from './error-json';
 export * from './escape-html';
+export { inertText } from './inert-text';
 export * from './run-status';
 export type { RedisConnection } from './redis-connection';
