@@ -237,16 +237,23 @@ function countOf(value: unknown): number | undefined {
 }
 
 /**
- * An error answer as the ollama client reads it without printing: the client logs "Getting
- * text from response" on stdout before reading a body that is not JSON, so such a body is
- * handed over as Ollama's own `{"error": text}`.
+ * An error answer as the ollama client reads it without printing: the client logs on stdout
+ * ("Getting text from response", "Failed to parse error response as JSON") before reading
+ * a body that is not JSON, so such a body is handed over as Ollama's own `{"error": text}`.
  */
 async function jsonErrorBody(response: Response): Promise<Response> {
-  if (response.ok || (response.headers.get('content-type') ?? '').includes('application/json')) return response;
+  if (response.ok) return response;
   const text = await response.text().catch(() => '');
+  let body = text;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed === null || typeof parsed !== 'object') throw new SyntaxError('not an object');
+  } catch {
+    body = JSON.stringify({ error: text.trim().slice(0, 300) || `${response.status} ${response.statusText}`.trim() });
+  }
   const headers = new Headers(response.headers);
   headers.set('content-type', 'application/json');
-  return new Response(JSON.stringify({ error: text.trim().slice(0, 300) || `${response.status} ${response.statusText}`.trim() }), { status: response.status, statusText: response.statusText, headers });
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }
 
 function usageOf(response: { prompt_eval_count?: unknown; eval_count?: unknown }): ModelUsage | undefined {

@@ -9,6 +9,9 @@ function tryParse(text: string): { ok: true; value: unknown } | { ok: false; mes
   }
 }
 
+/** Deeper than this, JSON in prose is not an answer anyone asked for: the scan gives up on it. */
+const MAX_SCAN_DEPTH = 512;
+
 /** The end index (inclusive) of the balanced JSON object or array starting at `start`, or -1. */
 function balancedEnd(text: string, start: number): number {
   const stack: string[] = [];
@@ -21,7 +24,9 @@ function balancedEnd(text: string, start: number): number {
       continue;
     }
     if (char === '"') inString = true;
-    else if (char === '{' || char === '[') stack.push(char === '{' ? '}' : ']');
+    else if (char === '{' || char === '[') {
+      if (stack.push(char === '{' ? '}' : ']') > MAX_SCAN_DEPTH) return -1;
+    }
     else if (char === '}' || char === ']') {
       if (stack.pop() !== char) return -1;
       if (stack.length === 0) return index;
