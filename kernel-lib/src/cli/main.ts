@@ -4,6 +4,7 @@ import { addCampfireCommands } from './campfire-commands';
 import { addConventionCommands } from './convention-commands';
 import { addMcpCommand } from './mcp-command';
 import { addSetupCommand } from './setup-command';
+import { addSimCommands } from './sim-commands';
 import { campfireCommand } from './operation-commands';
 import { CliExit, EXIT, describeError } from './cli-output';
 
@@ -20,6 +21,7 @@ export function buildProgram(argv: readonly string[]): Command {
   addCampfireCommands(program);
   addMcpCommand(program);
   addSetupCommand(program);
+  addSimCommands(program);
   const known = new Set(program.commands.flatMap((command) => [command.name(), ...command.aliases()]));
   const first = firstPositional(argv.slice(2));
   if (first !== undefined && first !== 'help' && !known.has(first)) {
