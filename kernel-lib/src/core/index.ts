@@ -7,5 +7,6 @@ export * from './ids';
 export * from './error-json';
 export * from './escape-html';
 export { inertText } from './inert-text';
+export { cutText } from './cut-text';
 export * from './run-status';
 export type { RedisConnection } from './redis-connection';

@@ -1,11 +1,11 @@
 import type { z } from 'zod';
 import { ValidationError, type ValidationIssue } from './campfires-error';
+import { cutText } from './cut-text';
 
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
-  const text = shortJson(value, 60);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  if (typeof value === 'string') return JSON.stringify(cutText(value, { characters: 60 }, '...'));
+  return cutText(shortJson(value, 60), { characters: 60 }, '...');
 }
 
 /**
