@@ -216,8 +216,8 @@ describe.each(providers)('hostile model answers through the $name client', (prov
   });
 
   describe('provider errors', () => {
-    const farmer = () => {
-      const agent = new LLMAgent({ name: 'Ada', description: 'Ada of the council.', goals: ['eat'], behavior_biases: ['careful'] }, { model: provider.model(server), retryDelayMs: 1 });
+    const farmer = (stream = false) => {
+      const agent = new LLMAgent({ name: 'Ada', description: 'Ada of the council.', goals: ['eat'], behavior_biases: ['careful'] }, { model: provider.model(server, { stream }), retryDelayMs: 1 });
       agent.seat(['Ada', 'Bo'], 2);
       return agent;
     };
@@ -233,9 +233,10 @@ describe.each(providers)('hostile model answers through the $name client', (prov
       ['a cut-off body', { truncate: true, text: good }],
       ['a body that is not JSON', { raw: 'Ollama is having a bad day' }],
     ];
-    it.each(transient)('passes, flagged, after %s three times', async (_case, reply) => {
+    const transientBothWays = transient.flatMap(([name, reply]) => [[name, reply, false] as const, [name, reply, true] as const]);
+    it.each(transientBothWays)('passes, flagged, after %s three times (streamed: %s)', async (_case, reply, stream) => {
       server.reply(reply, reply, reply);
-      const agent = farmer();
+      const agent = farmer(stream);
       const action = await decide(agent);
       expect(action).toEqual({ type: 'pass', target: 'world', reason: LLM_FALLBACK_REASON });
       const trace = agent.takeTrace()!;
@@ -244,9 +245,9 @@ describe.each(providers)('hostile model answers through the $name client', (prov
       expect(trace.errors).toHaveLength(3);
     });
 
-    it.each(transient)('answers normally when %s is followed by a good answer', async (_case, reply) => {
+    it.each(transientBothWays)('answers normally when %s is followed by a good answer (streamed: %s)', async (_case, reply, stream) => {
       server.reply(reply, { text: '{"action":"pass","target":"world","reason":"rested"}' });
-      expect(await decide(farmer())).toEqual({ type: 'pass', target: 'world', reason: 'rested' });
+      expect(await decide(farmer(stream))).toEqual({ type: 'pass', target: 'world', reason: 'rested' });
     });
 
     const configuration: [string, ScriptedReply, RegExp][] = [
