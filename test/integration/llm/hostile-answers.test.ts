@@ -276,24 +276,28 @@ describe.each(providers)('hostile model answers through the $name client', (prov
     });
   });
 
-  it('prints nothing of its own on stdout, whatever the error body', async () => {
+  it.each([false, true])('prints nothing of its own on stdout or stderr, whatever the body (streamed: %s)', async (stream) => {
     const written: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
-    const log = console.log;
-    process.stdout.write = ((chunk: string | Uint8Array) => (written.push(String(chunk)), true)) as typeof process.stdout.write;
-    console.log = (...args: unknown[]) => void written.push(args.join(' '));
+    const writeError = process.stderr.write.bind(process.stderr);
+    const { log, warn, error } = console;
+    const capture = (chunk: string | Uint8Array) => (written.push(String(chunk)), true);
+    process.stdout.write = capture as typeof process.stdout.write;
+    process.stderr.write = capture as typeof process.stderr.write;
+    console.log = console.warn = console.error = (...args: unknown[]) => void written.push(args.join(' '));
     try {
       server.reply(
         { status: 502, body: '<html>Bad Gateway</html>', contentType: 'text/html' },
         { status: 500, body: 'not json at all', contentType: 'application/json' },
-        { status: 503, body: '', contentType: 'text/plain' },
+        { raw: 'Ollama is having a bad day\n{"half": ', contentType: 'text/plain' },
       );
-      const result = await ask(provider.model(server), { retryDelayMs: 1 });
+      const result = await ask(provider.model(server, { stream }), { retryDelayMs: 1 });
       expect(result.fallback).toBe(true);
       expect(result.attempts[0]!.error).toMatch(/502/);
     } finally {
       process.stdout.write = write;
-      console.log = log;
+      process.stderr.write = writeError;
+      Object.assign(console, { log, warn, error });
     }
     expect(written).toEqual([]);
   });
