@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SqliteRunLog } from 'campfires';
+import { SqliteRunLog, actionRecordSchema } from 'campfires';
 import { startOllamaProtocolServer, type OllamaProtocolServer, type RecordedRequest, type ScriptedReply } from '../../helpers/ollama-protocol-server';
 import { CF, requireBuiltCf } from './cf-process';
 
@@ -146,7 +146,10 @@ describe('cf sim', () => {
       const events = log.events(run!.id);
       expect(events.filter((event) => event.kind === 'action-applied')).toHaveLength(300);
       expect(events.filter((event) => event.kind === 'turn-end')).toHaveLength(60);
-      for (const event of events) expect(() => JSON.parse(JSON.stringify(event.data))).not.toThrow();
+      // Each action row reads back as an action record, the model's text kept exactly as written.
+      for (const event of events.filter((entry) => entry.kind === 'action-applied')) expect(actionRecordSchema.safeParse(event.data).success).toBe(true);
+      const reasons = events.filter((entry) => entry.kind === 'action-applied').map((entry) => (entry.data as { action: { reason: string } }).action.reason);
+      expect(reasons).toContain('\u001b[2J\u001b[H\u001b[31mCOUNCIL DISSOLVED\u001b[0m');
       // A decision never made more than its three requests.
       const attempts = events.filter((event) => event.kind === 'model-attempt').map((event) => event.data as { attempt: number; of: number });
       for (const attempt of attempts) expect(attempt.attempt).toBeLessThanOrEqual(3);
