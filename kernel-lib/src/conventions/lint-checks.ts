@@ -214,9 +214,9 @@ export const campfireKeyWithoutStepsCheck: LintCheck = {
 };
 
 /** The fields of a step whose `$` words are variables; anywhere else (a description...) a `$` is text. */
-export const STEP_VARIABLE_FIELDS = ['tags', 'future_tags', 'antecedents', 'future_payload'] as const;
+const STEP_VARIABLE_FIELDS = ['tags', 'future_tags', 'antecedents', 'future_payload'] as const;
 /** The keys a step binds its result with: `bind`, or `result_binding` as the origin project writes it. */
-export const STEP_BINDING_KEYS = ['bind', 'result_binding'] as const;
+const STEP_BINDING_KEYS = ['bind', 'result_binding'] as const;
 
 /** 9. Steps use only `$self_key` and fields of bindings made by earlier steps. */
 export const stepVariablesCheck: LintCheck = {

@@ -18,3 +18,5 @@ export * from './record-model-call';
 export * from './scripted-model';
 export * from './cassette-model';
 export * from './choose-default-model';
+export { DEFAULT_MAX_WAIT_MS, DEFAULT_RETRY_DELAY_MS, modelCallBudget, type ModelCallBudget } from './generate-object';
+export { extractJsonCandidates, stripReasoning, type ExtractJsonCandidates } from './extract-json';
