@@ -43,7 +43,7 @@ function balancedEnd(text: string, start: number): number {
  */
 export function stripReasoning(text: string): string {
   if (!/<\/?(think|thinking|reasoning)>/i.test(text)) return text;
-  let rest = text.replace(/<(think|thinking|reasoning)>[\s\S]*?<\/\1>/gi, ' ');
+  let rest = text.replace(/<(think|thinking|reasoning)>[\s\S]*?<\/\1>/gi, '');
   const orphanClose = /<\/(think|thinking|reasoning)>/i.exec(rest);
   if (orphanClose) rest = rest.slice(orphanClose.index + orphanClose[0].length);
   const unclosed = /<(think|thinking|reasoning)>/i.exec(rest);
