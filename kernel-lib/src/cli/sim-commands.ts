@@ -166,7 +166,7 @@ export function addSimCommands(program: Command): void {
       const simulation = Simulation.fromSettings(config, { model, runLog, debugLogPath: options.debugLog, narrate: print, live: false, timeoutMs: options.timeout, retryDelayMs: options.retryDelay });
       if (print) print(`${config.name}: ${config.personas.length} members, ${model ? `${model.provider}:${model.modelId}` : 'offline persona-policy agents'}, up to ${config.simulation.max_turns} turns`);
       await simulation.run().catch((error: unknown) => stopped(error, options.log, options.model));
-      if (options.json) for (const record of simulation.transcript.actions) outJson(record);
+      if (options.json) for (const record of simulation.transcript.actions) out(JSON.stringify(record));
       else out(`Run ${simulation.runId} written to ${options.log}; replay it with: cf sim replay ${simulation.runId} --log ${options.log}`);
     } finally {
       runLog.close();
