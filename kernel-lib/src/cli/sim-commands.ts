@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CampfiresError, ValidationError, parseDuration } from '../core';
+import { fixturesRoot } from '../fixtures';
 import { createOllamaModel, createOpenRouterModel, type LanguageModel } from '../llm';
 import { DEFAULT_RUN_LOG_PATH, SqliteRunLog, type RunLog } from '../runlog';
 import {
@@ -68,6 +69,14 @@ function withTurns(config: SimulationConfig, turns: number | undefined): Simulat
     { personas: config.personas },
     config.source,
   );
+}
+
+/** A scenario as given: a directory or settings file, else the name of a shipped one (`harvest`, `frontier`). */
+function scenarioPath(given: string): string {
+  if (existsSync(given) || !/^[A-Za-z0-9_-]+$/.test(given)) return given;
+  const root = fixturesRoot();
+  const shipped = root === null ? null : join(root, 'councils', given);
+  return shipped !== null && existsSync(shipped) ? shipped : given;
 }
 
 /** The run a user names: an id, or `latest` for the newest simulation run in the log. */
@@ -150,7 +159,7 @@ export function addSimCommands(program: Command): void {
   modelOptions(
     sim
       .command('run')
-      .argument('<scenario-dir>', 'a scenario directory (settings.yaml and its personas file), e.g. fixtures/councils/harvest')
+      .argument('<scenario-dir>', 'a scenario directory (settings.yaml and its personas file), e.g. fixtures/councils/harvest, or the name of a shipped one: harvest, frontier')
       .description('run a council to its end, printing what each member does')
       .option('--turns <n>', 'turns to play (default: the scenario\'s max_turns)', turnsOf)
       .option('--log <path>', 'run log file', DEFAULT_RUN_LOG_PATH)
@@ -158,7 +167,7 @@ export function addSimCommands(program: Command): void {
       .option('--json', 'print the actions as JSON lines instead of the narrative'),
     'offline',
   ).action(async (dir: string, options: ModelFlags & { turns?: number; log: string; debugLog?: string; json?: boolean }) => {
-    const config = withTurns(loadSimulationConfig(dir), options.turns);
+    const config = withTurns(loadSimulationConfig(scenarioPath(dir)), options.turns);
     const runLog = openLog(options.log);
     try {
       const model = modelFor(options, config, runLog);
@@ -227,7 +236,7 @@ export function addSimCommands(program: Command): void {
   modelOptions(
     sim
       .command('experiment')
-      .argument('<scenario-dir>', 'a scenario directory, e.g. fixtures/councils/harvest')
+      .argument('<scenario-dir>', 'a scenario directory, e.g. fixtures/councils/harvest, or the name of a shipped one')
       .requiredOption('--variants <file>', 'YAML: variants: [{ label, personas?, model?, temperature?, simulation?, world?, repeats? }]')
       .description('run a scenario over several persona sets or model settings and compare the outcomes')
       .option('--log <path>', 'run log file', DEFAULT_RUN_LOG_PATH)
@@ -235,7 +244,7 @@ export function addSimCommands(program: Command): void {
       .option('--json', 'print the outcomes as JSON'),
     'offline',
   ).action(async (dir: string, options: ModelFlags & { variants: string; log: string; concurrency?: number; json?: boolean }) => {
-    const config = loadSimulationConfig(dir);
+    const config = loadSimulationConfig(scenarioPath(dir));
     const runLog = openLog(options.log);
     try {
       const variants = readVariants(options.variants, options, runLog, config);

@@ -178,7 +178,8 @@ describe('cf sim', () => {
     expect(lines(replay.stdout)).toEqual(lines(run.stdout));
     const turn = await cfAsync(dir, ['sim', 'replay', runId as string, '--turn', '2']);
     expect(turn.stdout).toMatch(/^turn 2: resources \d+ → \d+, stability \d+ → \d+$/m);
-    const json = await cfAsync(dir, ['sim', 'run', HARVEST, '--turns', '2', '--json', '--log', 'json.db']);
+    // A shipped scenario can be named instead of given as a path.
+    const json = await cfAsync(dir, ['sim', 'run', 'harvest', '--turns', '2', '--json', '--log', 'json.db']);
     const records = json.stdout.trim().split('\n').map((line) => actionRecordSchema.parse(JSON.parse(line)));
     expect(records.map((record) => `${record.turn} ${record.agent}`)).toEqual(['1 Mara', '1 Tobin', '1 Ilse', '1 Brann', '2 Mara', '2 Tobin', '2 Ilse', '2 Brann']);
   });
