@@ -11,7 +11,7 @@ import { CliExit, EXIT, describeError } from './cli-output';
 /** Builds the `cf` program; `argv` decides whether a campfire's operation commands are added. */
 export function buildProgram(argv: readonly string[]): Command {
   const program = new Command('cf')
-    .description('campfires: typed convention operations, raw messages and an MCP server')
+    .description('campfires: typed convention operations, raw messages, council simulations (cf sim) and an MCP server')
     .option('--store <path>', 'campfire store (default $CAMPFIRES_HOME/store.db or ~/.campfires/store.db)')
     .option('--as <identity>', 'identity in the store to act as (default $CAMPFIRES_IDENTITY or "default")')
     .showHelpAfterError()
