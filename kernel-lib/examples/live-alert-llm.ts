@@ -47,19 +47,19 @@ export function llmFixtures(): string {
  * With `cassette`, answers are replayed from that JSONL file and misses recorded to it,
  * so a run recorded once with a real model replays later with no model at all.
  */
-export function liveAlertModels(backend: string, runLog: SqliteRunLog | null, cassette?: string): { text: LanguageModel; vision: LanguageModel } {
+export function liveAlertModels(backend: string, runLog: SqliteRunLog | null, cassette?: string, timeoutMs?: number): { text: LanguageModel; vision: LanguageModel } {
   const wrap = (model: LanguageModel): LanguageModel => (cassette ? new CassetteModel({ path: cassette, model, mode: 'auto' }) : model);
   if (backend === 'ollama') {
     return {
-      text: wrap(createOllamaModel({ model: process.env.CAMPFIRES_OLLAMA_MODEL })),
-      vision: wrap(createOllamaModel({ model: process.env.CAMPFIRES_OLLAMA_VISION_MODEL ?? DEFAULT_OLLAMA_VISION_MODEL })),
+      text: wrap(createOllamaModel({ model: process.env.CAMPFIRES_OLLAMA_MODEL, timeoutMs })),
+      vision: wrap(createOllamaModel({ model: process.env.CAMPFIRES_OLLAMA_VISION_MODEL ?? DEFAULT_OLLAMA_VISION_MODEL, timeoutMs })),
     };
   }
   if (backend === 'openrouter') {
     const counters = runLog ?? undefined;
     return {
-      text: wrap(createOpenRouterModel({ counters })),
-      vision: wrap(createOpenRouterModel({ counters, model: process.env.OPENROUTER_VISION_MODEL ?? DEFAULT_OPENROUTER_VISION_MODEL })),
+      text: wrap(createOpenRouterModel({ counters, timeoutMs })),
+      vision: wrap(createOpenRouterModel({ counters, timeoutMs, model: process.env.OPENROUTER_VISION_MODEL ?? DEFAULT_OPENROUTER_VISION_MODEL })),
     };
   }
   throw new ValidationError({

@@ -5,10 +5,12 @@
  *   npm run demo
  *   npm run demo -- --cycles 3 --log /tmp/torch_log.db
  *   npm run demo -- --replay latest
+ *   npm run demo -- --model ollama --timeout 2m
  *   npm run demo -- --bus redis://127.0.0.1:6379   (each campfire in its own process)
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { Replay, SqliteRunLog, comparableHandoffs, loggedHandoffs, createLiveAlertPipeline, isErrorTorch, loadLiveAlertData, replayRun, torchSchema, type RunEvent, type Torch } from '../src';
+import { parseDuration } from '../src/core';
 import { checkLiveAlertModels, describeLiveAlertModels, liveAlertLlmCampers, liveAlertModels } from './live-alert-llm';
 import { runLiveAlertAcrossProcesses, runLiveAlertWorkerFromEnv } from './live-alert-processes';
 
@@ -77,11 +79,11 @@ function reportOutcome(alert: Torch | undefined, failures: readonly CamperFailur
   return summaryFailure ? 1 : 0;
 }
 
-async function runDemo(options: { fixtures?: string; log: string; partyBox: string; cycles: number; model?: string; cassette?: string }): Promise<void> {
+async function runDemo(options: { fixtures?: string; log: string; partyBox: string; cycles: number; model?: string; cassette?: string; timeout?: number }): Promise<void> {
   let llm: Parameters<typeof createLiveAlertPipeline>[0] = {};
   if (options.model) {
     const runLog = SqliteRunLog.open(options.log);
-    const models = liveAlertModels(options.model, runLog, options.cassette);
+    const models = liveAlertModels(options.model, runLog, options.cassette, options.timeout);
     await checkLiveAlertModels(models);
     const data = await loadLiveAlertData(options.fixtures);
     console.log(`live-alert: LLM mode, ${describeLiveAlertModels(models)}; leave out --model to run offline.`);
@@ -147,6 +149,15 @@ async function replayDemo(options: { log: string; replay: string }): Promise<voi
   if (!same) process.exitCode = 1;
 }
 
+/** `--timeout 30s`: a duration in s, m or h. */
+function modelTimeout(value: string): number {
+  try {
+    return parseDuration(value, '--timeout');
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
 const program = new Command()
   .name('live-alert')
   .description('Four campfires (scrape -> sentiment -> verify -> summary) turn static news, comments, weather and traffic data into one alert, offline.')
@@ -158,8 +169,10 @@ const program = new Command()
   .option('--bus <url>', 'channel bus: memory: (one process) or redis://host:port (each campfire in its own process)', 'memory:')
   .option('--model <backend>', 'ollama or openrouter: LLM campers for Sentiment and Summary, and Verify looks at a traffic-camera still (default: offline tool campers)')
   .option('--cassette <file>', 'with --model: replay model answers from this JSONL file, recording the ones it lacks')
-  .action(async (options: { fixtures?: string; log: string; partyBox: string; cycles: number; replay?: string; bus: string; model?: string; cassette?: string }) => {
+  .option('--timeout <duration>', 'with --model: how long one model request may take (30s, 2m...; default 30s); each answer has 3 attempts', modelTimeout)
+  .action(async (options: { fixtures?: string; log: string; partyBox: string; cycles: number; replay?: string; bus: string; model?: string; cassette?: string; timeout?: number }) => {
     if (options.model && options.bus !== 'memory:') throw new InvalidArgumentError('--model runs the campfires in one process; leave out --bus');
+    if (options.timeout !== undefined && !options.model) throw new InvalidArgumentError('--timeout is the model\'s; it needs --model ollama|openrouter');
     if (options.replay) await replayDemo({ log: options.log, replay: options.replay });
     else if (options.bus !== 'memory:') await processesDemo(options);
     else await runDemo(options);

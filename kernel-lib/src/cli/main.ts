@@ -4,13 +4,14 @@ import { addCampfireCommands } from './campfire-commands';
 import { addConventionCommands } from './convention-commands';
 import { addMcpCommand } from './mcp-command';
 import { addSetupCommand } from './setup-command';
+import { addSimCommands } from './sim-commands';
 import { campfireCommand } from './operation-commands';
 import { CliExit, EXIT, describeError } from './cli-output';
 
 /** Builds the `cf` program; `argv` decides whether a campfire's operation commands are added. */
 export function buildProgram(argv: readonly string[]): Command {
   const program = new Command('cf')
-    .description('campfires: typed convention operations, raw messages and an MCP server')
+    .description('campfires: typed convention operations, raw messages, council simulations (cf sim) and an MCP server')
     .option('--store <path>', 'campfire store (default $CAMPFIRES_HOME/store.db or ~/.campfires/store.db)')
     .option('--as <identity>', 'identity in the store to act as (default $CAMPFIRES_IDENTITY or "default")')
     .showHelpAfterError()
@@ -20,6 +21,7 @@ export function buildProgram(argv: readonly string[]): Command {
   addCampfireCommands(program);
   addMcpCommand(program);
   addSetupCommand(program);
+  addSimCommands(program);
   const known = new Set(program.commands.flatMap((command) => [command.name(), ...command.aliases()]));
   const first = firstPositional(argv.slice(2));
   if (first !== undefined && first !== 'help' && !known.has(first)) {

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { ValidationError } from '../core';
+import { ValidationError, cutText } from '../core';
 import { ConventionExecutor, OperationHelp, describeArgType, describeResponse, kebabName, listOperations, type ArgDescriptor, type ExecutionResult, type ParsedDeclaration } from '../conventions';
 import { closeContext, openContext, type CliContext } from './cli-context';
 import { CliExit, EXIT, out, outJson } from './cli-output';
@@ -94,11 +94,16 @@ export function campfireCommand(program: Command, campfireName: string): Command
     if (operations.length === 0) out('  none declared yet; promote one with cf convention promote FILE --registry ' + campfire.name);
     for (const entry of operations) {
       const description = entry.parsed.declaration.description ?? '';
-      out(`  ${entry.parsed.declaration.operation.padEnd(22)} ${description.length > 72 ? `${description.slice(0, 71)}…` : description}`);
+      out(`  ${entry.parsed.declaration.operation.padEnd(22)} ${cutText(description, { characters: 72 })}`);
     }
   };
   command.command('help').description('list the operations').action(listing);
-  command.action(listing);
+  // A name that is none of the operations reaches here, not a subcommand: say so, with those there are.
+  command.argument('[operation]', 'one of the operations (cf ' + campfireName + ' help lists them)').allowExcessArguments().allowUnknownOption();
+  command.action((operation: string | undefined) => {
+    if (operation === undefined) return listing();
+    unknownOperation(campfire.name, operation, operations.map((entry) => entry.parsed.declaration.operation));
+  });
   for (const entry of operations) command.addCommand(operationCommand(context, campfire.name, entry.parsed));
   return command;
 }

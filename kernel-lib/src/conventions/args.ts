@@ -1,4 +1,4 @@
-import { ValidationError, byteLength, durationPattern, type ValidationIssue } from '../core';
+import { ValidationError, byteLength, cutText, durationPattern, type ValidationIssue } from '../core';
 import type { JsonValue } from '../messages';
 import { camelName, type ArgDescriptor, type ParsedDeclaration } from './declaration';
 import { matchesAnchored } from './pattern-safety';
@@ -11,7 +11,7 @@ const campfirePattern = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 const keyPattern = /^[0-9a-fA-F]{64}$/;
 
 function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (typeof value === 'string') return JSON.stringify(cutText(value, { characters: 60 }, '...'));
   return JSON.stringify(value) ?? String(value);
 }
 

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { NotFoundError } from '../core';
+import { NotFoundError, cutText } from '../core';
 import type { ChannelBus } from '../channels';
 import type { JsonValue, Message } from '../messages';
 import { CampfireClient } from './campfire-client';
@@ -114,7 +114,7 @@ export class CampfireSession {
   private describeOps(ops: Operations): string {
     const entries = Object.entries(ops);
     if (entries.length === 0) return `${this.campfire.name}: no operations declared`;
-    return [`${this.campfire.name} operations:`, ...entries.map(([name, op]) => `  ${name.padEnd(20)} ${(op.parsed.declaration.description ?? '').slice(0, 72)} [${op.parsed.response.explicit ? op.parsed.response.mode : 'sync (default)'}]`)].join('\n');
+    return [`${this.campfire.name} operations:`, ...entries.map(([name, op]) => `  ${name.padEnd(20)} ${cutText(op.parsed.declaration.description ?? '', { characters: 72 })} [${op.parsed.response.explicit ? op.parsed.response.mode : 'sync (default)'}]`)].join('\n');
   }
 
   private operation(parsed: ParsedDeclaration): OperationFunction {

@@ -213,6 +213,11 @@ export const campfireKeyWithoutStepsCheck: LintCheck = {
   },
 };
 
+/** The fields of a step whose `$` words are variables; anywhere else (a description...) a `$` is text. */
+const STEP_VARIABLE_FIELDS = ['tags', 'future_tags', 'antecedents', 'future_payload'] as const;
+/** The keys a step binds its result with: `bind`, or `result_binding` as the origin project writes it. */
+const STEP_BINDING_KEYS = ['bind', 'result_binding'] as const;
+
 /** 9. Steps use only `$self_key` and fields of bindings made by earlier steps. */
 export const stepVariablesCheck: LintCheck = {
   name: 'step variables',
@@ -220,24 +225,31 @@ export const stepVariablesCheck: LintCheck = {
     const findings: LintFinding[] = [];
     const bound = new Set<string>();
     listOf(fieldsOf(input).steps).forEach((step, index) => {
-      const text = JSON.stringify(step) ?? '';
-      for (const match of text.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)(\.[A-Za-z0-9_]+)?/g)) {
-        const [whole, name, field] = match as unknown as [string, string, string | undefined];
-        if (name === 'self_key' && !field) continue;
-        if (!bound.has(name) || !field) findings.push(lintError('step_variable_unbound', `steps[${index}]`, `${whole} is neither $self_key nor $<binding>.field bound by an earlier step`));
+      const fields = fieldsOf(step);
+      for (const key of STEP_VARIABLE_FIELDS) {
+        const text = fields[key] === undefined ? '' : (JSON.stringify(fields[key]) ?? '');
+        for (const match of text.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)(\.[A-Za-z0-9_]+)?/g)) {
+          const [whole, name, field] = match as unknown as [string, string, string | undefined];
+          if (name === 'self_key' && !field) continue;
+          if (!bound.has(name) || !field) findings.push(lintError('step_variable_unbound', `steps[${index}]`, `${whole} in ${key} is neither $self_key nor $<binding>.field bound by an earlier step`));
+        }
       }
-      if (isObject(step) && nonEmpty(step.bind)) bound.add(step.bind);
+      for (const key of STEP_BINDING_KEYS) {
+        const binding = fields[key];
+        if (nonEmpty(binding)) bound.add(binding);
+      }
     });
     return findings;
   },
 };
 
-/** 10. No produced tag is one of the protocol's own (parse mode lets infrastructure conventions produce theirs). */
+/** 10. No produced tag is one of the protocol's own (parse mode lets `convention-extension` and `naming-uri`, signed by the campfire key, produce theirs). */
 export const tagDenylistCheck: LintCheck = {
   name: 'tag denylist',
   check(input, context) {
     const fields = fieldsOf(input);
-    const exemptFor = context.mode === 'parse' && typeof fields.convention === 'string' ? fields.convention : undefined;
+    // Only the protocol's own conventions, declared by the campfire itself, may produce its tags.
+    const exemptFor = context.mode === 'parse' && context.signedByCampfireKey === true && typeof fields.convention === 'string' ? fields.convention : undefined;
     const findings: LintFinding[] = [];
     listOf(fields.produces_tags).forEach((rule, index) => {
       const tag = fieldsOf(rule).tag;

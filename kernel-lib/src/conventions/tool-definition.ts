@@ -1,4 +1,4 @@
-import { byteLength } from '../core';
+import { byteLength, cutText } from '../core';
 import type { ArgDescriptor, ParsedDeclaration } from './declaration';
 
 /** The most bytes an MCP tool description may have, suffix included. */
@@ -11,11 +11,9 @@ export interface ToolDefinition {
   inputSchema: { type: 'object'; properties: Record<string, Record<string, unknown>>; required: string[] };
 }
 
+/** `text` in at most `maxBytes`, cut on a character boundary (never half an emoji in the JSON). */
 function cutToBytes(text: string, maxBytes: number): string {
-  if (byteLength(text) <= maxBytes) return text;
-  let cut = text;
-  while (byteLength(`${cut}...`) > maxBytes) cut = cut.slice(0, -1);
-  return `${cut.trimEnd()}...`;
+  return cutText(text, { bytes: maxBytes }, '...');
 }
 
 /** The suffix an agent reads to know whether to await: explicit sync, or async. */

@@ -1,15 +1,47 @@
 import type { z } from 'zod';
 import { ValidationError, type ValidationIssue } from './campfires-error';
+import { cutText } from './cut-text';
 
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
-  try {
-    const text = JSON.stringify(value);
-    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-  } catch {
-    return String(value);
+  if (typeof value === 'string') return JSON.stringify(cutText(value, { characters: 60 }, '...'));
+  return cutText(shortJson(value, 60), { characters: 60 }, '...');
+}
+
+/**
+ * JSON text of `value` up to about `limit` characters, written without recursion: a value
+ * nested thousands deep (a hostile model answer) is described, never overflows the stack.
+ */
+function shortJson(value: unknown, limit: number): string {
+  let text = '';
+  // Pending work: a value to write, or literal text (a closing bracket, a comma).
+  const pending: ({ value: unknown } | string)[] = [{ value }];
+  while (pending.length > 0 && text.length <= limit) {
+    const next = pending.pop() as { value: unknown } | string;
+    if (typeof next === 'string') {
+      text += next;
+      continue;
+    }
+    const current = next.value;
+    if (current === null || typeof current !== 'object') {
+      if (typeof current === 'string') text += JSON.stringify(current.length > limit ? current.slice(0, limit) : current);
+      else if (typeof current === 'number' || typeof current === 'boolean' || current === null) text += JSON.stringify(current);
+      else text += String(current);
+      continue;
+    }
+    const isArray = Array.isArray(current);
+    // Only what can show within the limit is visited: each entry takes at least a character.
+    const entries = isArray ? (current as unknown[]).slice(0, limit).map((item) => ['', item] as const) : Object.entries(current as Record<string, unknown>).slice(0, limit);
+    text += isArray ? '[' : '{';
+    pending.push(isArray ? ']' : '}');
+    for (let index = entries.length - 1; index >= 0; index -= 1) {
+      const [key, item] = entries[index] as readonly [string, unknown];
+      pending.push({ value: item });
+      if (!isArray) pending.push(`${JSON.stringify(key)}:`);
+      if (index > 0) pending.push(',');
+    }
   }
+  return text;
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {

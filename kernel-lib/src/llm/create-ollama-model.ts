@@ -39,11 +39,13 @@ export interface OllamaModelSettings extends ModelCallSettings {
   fetch?: typeof fetch;
 }
 
+// Only the answer's text is required: the model name and the stats (token counts,
+// durations) are telemetry, read when they are there and ignored when they are not numbers.
 const chatResponseSchema = z.object({
-  model: z.string().optional(),
+  model: z.unknown().optional(),
   message: z.object({ content: z.string() }),
-  prompt_eval_count: z.number().optional(),
-  eval_count: z.number().optional(),
+  prompt_eval_count: z.unknown().optional(),
+  eval_count: z.unknown().optional(),
 });
 const tagsSchema = z.object({ models: z.array(z.object({ name: z.string() })) });
 
@@ -70,6 +72,7 @@ export class OllamaModel implements LanguageModel {
     const started = performance.now();
     const raw = await this.policy.call<unknown>({
       timeoutMs: request.timeoutMs,
+      retries: request.retries,
       signal: request.signal,
       attempt: async (deadline) => {
         try {
@@ -90,7 +93,7 @@ export class OllamaModel implements LanguageModel {
       text: parsed.data.message.content,
       usage: usageOf(parsed.data),
       latencyMs: Math.round(performance.now() - started),
-      model: parsed.data.model ?? this.modelId,
+      model: typeof parsed.data.model === 'string' && parsed.data.model !== '' ? parsed.data.model : this.modelId,
     };
   }
 
@@ -124,6 +127,7 @@ export class OllamaModel implements LanguageModel {
     const report: NdjsonGuardReport = { malformedLines: 0, endedMidLine: false };
     const opened = await this.policy.open({
       timeoutMs: request.timeoutMs,
+      retries: request.retries,
       signal: request.signal,
       attempt: async (deadline) => {
         try {
@@ -139,7 +143,7 @@ export class OllamaModel implements LanguageModel {
       for await (const part of opened.value as AsyncIterable<ChatResponse>) {
         const text = typeof part.message?.content === 'string' ? part.message.content : '';
         received += text.length;
-        yield { text, usage: part.done ? usageOf(part) : undefined, model: part.model };
+        yield { text, usage: part.done ? usageOf(part) : undefined, model: typeof part.model === 'string' && part.model !== '' ? part.model : undefined };
       }
     } catch (error) {
       if (opened.deadline.timedOut) throw opened.deadline.timeoutError('ollama', this.modelId, this.target.host);
@@ -150,6 +154,7 @@ export class OllamaModel implements LanguageModel {
       }
       if (error instanceof CampfiresError) throw error;
       if (!(error instanceof Error) || error.name === 'AbortError' || networkReason(error)) throw this.mapErrorSync(error, opened.deadline);
+      if (received === 0 && /missing body/i.test(message)) throw malformedResponseError(this.target, 'an empty body');
       throw this.providerError(message);
     } finally {
       opened.deadline.clear();
@@ -162,7 +167,7 @@ export class OllamaModel implements LanguageModel {
     const recording: typeof fetch = async (input, init) => {
       const response = await base(input, init);
       this.lastRetryAfter.set(deadline, response.headers.get('retry-after'));
-      return response;
+      return jsonErrorBody(response);
     };
     const guarded = report ? guardNdjson(recording, report) : recording;
     return new Ollama({ host: this.host, fetch: deadline.bindFetch(guarded) });
@@ -220,14 +225,42 @@ export class OllamaModel implements LanguageModel {
     return new ModelError({
       code: 'model_provider_error',
       message: `ollama model ${this.modelId} at ${this.target.host} answered with an error: ${message.slice(0, 300)}`,
-      details: { ...this.target, providerMessage: message.slice(0, 300), retryable: false },
+      // The runner crashed or the server had a passing failure: asking again may well work.
+      details: { ...this.target, providerMessage: message.slice(0, 300), retryable: true },
     });
   }
 }
 
-function usageOf(response: { prompt_eval_count?: number; eval_count?: number }): ModelUsage | undefined {
-  if (response.prompt_eval_count === undefined && response.eval_count === undefined) return undefined;
-  return { inputTokens: response.prompt_eval_count, outputTokens: response.eval_count };
+/** A token count as reported, when it is one (a count, not null, a string or NaN). */
+function countOf(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/**
+ * An error answer as the ollama client reads it without printing: the client logs on stdout
+ * ("Getting text from response", "Failed to parse error response as JSON") before reading
+ * a body that is not JSON, so such a body is handed over as Ollama's own `{"error": text}`.
+ */
+async function jsonErrorBody(response: Response): Promise<Response> {
+  if (response.ok) return response;
+  const text = await response.text().catch(() => '');
+  let body = text;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed === null || typeof parsed !== 'object') throw new SyntaxError('not an object');
+  } catch {
+    body = JSON.stringify({ error: text.trim().slice(0, 300) || `${response.status} ${response.statusText}`.trim() });
+  }
+  const headers = new Headers(response.headers);
+  headers.set('content-type', 'application/json');
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
+}
+
+function usageOf(response: { prompt_eval_count?: unknown; eval_count?: unknown }): ModelUsage | undefined {
+  const inputTokens = countOf(response.prompt_eval_count);
+  const outputTokens = countOf(response.eval_count);
+  if (inputTokens === undefined && outputTokens === undefined) return undefined;
+  return { inputTokens, outputTokens };
 }
 
 /**

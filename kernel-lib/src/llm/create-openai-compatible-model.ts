@@ -44,10 +44,12 @@ export interface OpenAICompatibleModelSettings extends ModelCallSettings {
   fetch?: typeof fetch;
 }
 
+// Only the choice's text is required: the model name, finish reason and usage are
+// telemetry, read when they are there and ignored when they are not what they should be.
 const completionSchema = z.object({
-  model: z.string().optional(),
-  choices: z.array(z.object({ message: z.object({ content: z.string().nullable().optional() }), finish_reason: z.string().nullable().optional() })).min(1),
-  usage: z.object({ prompt_tokens: z.number().optional(), completion_tokens: z.number().optional() }).nullable().optional(),
+  model: z.unknown().optional(),
+  choices: z.array(z.object({ message: z.object({ content: z.string().nullable().optional() }), finish_reason: z.unknown().optional() })).min(1),
+  usage: z.unknown().optional(),
 });
 const errorObjectSchema = z.object({ error: z.object({ message: z.string().optional(), code: z.union([z.string(), z.number()]).nullable().optional() }) });
 
@@ -87,6 +89,7 @@ export class OpenAICompatibleModel implements LanguageModel {
     const raw = await this.withFallbackFormats(() =>
       this.policy.call<unknown>({
         timeoutMs: request.timeoutMs,
+        retries: request.retries,
         signal: request.signal,
         attempt: (deadline) => this.client.chat.completions.create({ ...this.body(request), stream: false }, this.requestOptions(deadline)),
         mapError: (error, deadline) => this.mapError(error, deadline),
@@ -100,13 +103,13 @@ export class OpenAICompatibleModel implements LanguageModel {
     }
     const choice = parsed.data.choices[0]!;
     if (typeof choice.message.content !== 'string') {
-      throw malformedResponseError(this.target, `no text content (finish_reason ${choice.finish_reason ?? 'missing'})`);
+      throw malformedResponseError(this.target, `no text content (finish_reason ${typeof choice.finish_reason === 'string' ? choice.finish_reason : 'missing'})`);
     }
     return {
       text: choice.message.content,
       usage: usageOf(parsed.data.usage),
       latencyMs: Math.round(performance.now() - started),
-      model: parsed.data.model ?? this.modelId,
+      model: typeof parsed.data.model === 'string' && parsed.data.model !== '' ? parsed.data.model : this.modelId,
     };
   }
 
@@ -131,6 +134,7 @@ export class OpenAICompatibleModel implements LanguageModel {
     const opened = await this.withFallbackFormats(() =>
       this.policy.open({
         timeoutMs: request.timeoutMs,
+        retries: request.retries,
         signal: request.signal,
         attempt: (deadline) =>
           this.client.chat.completions.create({ ...this.body(request), stream: true, stream_options: { include_usage: true } }, this.requestOptions(deadline)),
@@ -145,7 +149,7 @@ export class OpenAICompatibleModel implements LanguageModel {
         const text = choice?.delta?.content ?? '';
         received += text.length;
         if (choice?.finish_reason) finished = true;
-        yield { text, usage: usageOf(chunk.usage), model: chunk.model };
+        yield { text: typeof text === 'string' ? text : '', usage: usageOf(chunk.usage), model: typeof chunk.model === 'string' && chunk.model !== '' ? chunk.model : undefined };
       }
     } catch (error) {
       throw this.mapError(error, opened.deadline);
@@ -242,9 +246,18 @@ function errorText(error: APIError): string {
   return error.message.replace(/^\d{3}\s+/, '');
 }
 
-function usageOf(usage: { prompt_tokens?: number; completion_tokens?: number } | null | undefined): ModelUsage | undefined {
-  if (!usage) return undefined;
-  return { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens };
+/** A token count as reported, when it is one (a count, not null, a string or NaN). */
+function countOf(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+function usageOf(usage: unknown): ModelUsage | undefined {
+  if (usage === null || typeof usage !== 'object') return undefined;
+  const { prompt_tokens, completion_tokens } = usage as { prompt_tokens?: unknown; completion_tokens?: unknown };
+  const inputTokens = countOf(prompt_tokens);
+  const outputTokens = countOf(completion_tokens);
+  if (inputTokens === undefined && outputTokens === undefined) return undefined;
+  return { inputTokens, outputTokens };
 }
 
 /**

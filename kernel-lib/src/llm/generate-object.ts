@@ -3,9 +3,10 @@ import { z } from 'zod';
 import { CampfiresError, ModelError, formatIssues, issuesFromZod, systemClock, type Clock } from '../core';
 import type { JsonValue } from '../messages';
 import type { RunEventInit } from '../runlog';
-import { extractJson } from './extract-json';
+import { extractJsonCandidates } from './extract-json';
 import type { LanguageModel, ModelMessage, ModelResponse, ModelUsage } from './language-model';
 import { redactSecrets } from './redact-secrets';
+import { DEFAULT_MODEL_TIMEOUT_MS } from './request-deadline';
 
 /** One call to the model inside `generateObject`. */
 export interface ModelAttempt {
@@ -27,8 +28,20 @@ export interface GenerateObjectOptions<S extends z.ZodType> {
   model: LanguageModel;
   schema: S;
   messages: ModelMessage[];
-  /** Attempts in all (default 3); after each bad answer the model is told what was wrong. */
+  /**
+   * Requests in all (default 3): the call's one budget. A bad answer, a failed request
+   * (5xx, 429, a dropped or cut connection, a timeout) and a provider's passing error each
+   * use one; after a bad answer the model is told what was wrong. The adapter does not
+   * retry on its own inside an attempt.
+   */
   retries?: number;
+  /** The wait after a 5xx or a 429 without `Retry-After`, doubled after each (default 1000 ms). */
+  retryDelayMs?: number;
+  /**
+   * The most the call waits between its attempts, in all (default 60 s). A `Retry-After`
+   * beyond what is left is not waited for: the call ends with that failure.
+   */
+  maxWaitMs?: number;
   /** Returned (flagged `fallback: true`) when every attempt failed; without it the last failure throws. */
   fallback?: z.output<S>;
   /** Fixes known quirks before validation, e.g. `acceptActionKeyVariants()`. */
@@ -69,6 +82,38 @@ export interface GenerateObjectResult<T> {
   fallback: boolean;
   attempts: ModelAttempt[];
   records: RunEventInit[];
+}
+
+/** What one `generateObject` call may spend: requests, time per request, waits, and so at most how long. */
+export interface ModelCallBudget {
+  /** Requests in all, retries included. */
+  attempts: number;
+  /** Time one request may take (the adapter's default, 30 s, when the call names none). */
+  timeoutMs: number;
+  /** The first wait after a 5xx or 429 without `Retry-After`; doubled after each. */
+  retryDelayMs: number;
+  /** The most the call waits between its attempts, in all. */
+  maxWaitMs: number;
+  /** The longest the call can take: every attempt timing out, plus every wait. */
+  worstCaseMs: number;
+}
+
+/** Default first wait after a 5xx or a 429 without `Retry-After`. */
+export const DEFAULT_RETRY_DELAY_MS = 1000;
+/** Default most one call waits between its attempts, in all. */
+export const DEFAULT_MAX_WAIT_MS = 60_000;
+
+/**
+ * The budget of a `generateObject` call with these options: 3 requests of up to 30 s with
+ * at most 60 s of waiting between them by default, so no call takes longer than 150 s.
+ * @example modelCallBudget({ timeoutMs: 5000 }) // { attempts: 3, timeoutMs: 5000, ..., worstCaseMs: 75000 }
+ */
+export function modelCallBudget(options: { retries?: number; timeoutMs?: number; retryDelayMs?: number; maxWaitMs?: number } = {}): ModelCallBudget {
+  const attempts = Math.max(1, options.retries ?? 3);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_MODEL_TIMEOUT_MS;
+  const retryDelayMs = Math.max(0, options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS);
+  const maxWaitMs = Math.max(0, options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS);
+  return { attempts, timeoutMs, retryDelayMs, maxWaitMs, worstCaseMs: attempts * timeoutMs + maxWaitMs };
 }
 
 /**
@@ -136,6 +181,11 @@ function problemOf(result: z.ZodSafeParseResult<unknown>, input: unknown): strin
 interface ObjectRequest<S extends z.ZodType> {
   options: GenerateObjectOptions<S>;
   retries: number;
+  budget: ModelCallBudget;
+  /** Time spent waiting between attempts so far. */
+  waitedMs: number;
+  /** Waits after 5xx/429 so far (the next backoff doubles). */
+  backoffs: number;
   jsonSchema: Record<string, unknown>;
   label: string;
   clock: Clock;
@@ -177,8 +227,14 @@ export async function tryGenerateObject<S extends z.ZodType>(options: GenerateOb
       response = await answer;
     } catch (error) {
       const failure = callFailed(request, attempt, error, started, prompt);
-      // A down host or a bad key will not get better by asking again.
-      if (failure.details.retryable !== true) break;
+      if (attempt >= request.retries) break;
+      const wait = waitBeforeRetry(request, failure);
+      // A down host or a bad key will not get better by asking again; a wait past the budget is not made.
+      if (wait === undefined) break;
+      if (wait > 0) {
+        request.waitedMs += wait;
+        await request.clock.sleep(wait);
+      }
       continue;
     }
     const read = readAnswer(request, attempt, response, started, prompt);
@@ -198,6 +254,8 @@ function ask<S extends z.ZodType>(request: ObjectRequest<S>): Promise<ModelRespo
       maxTokens: options.maxTokens,
       timeoutMs: options.timeoutMs,
       signal: options.signal,
+      // This call's attempts are the whole budget: the adapter must not retry inside one.
+      retries: 0,
     });
   } catch (error) {
     return Promise.reject(error);
@@ -215,9 +273,13 @@ function startRequest<S extends z.ZodType>(options: GenerateObjectOptions<S>): O
     const at = firstNonSystem < 0 ? conversation.length : firstNonSystem;
     conversation = [...conversation.slice(0, at), { role: 'system', content: instruction }, ...conversation.slice(at)];
   }
+  const budget = modelCallBudget(options);
   return {
     options,
-    retries: Math.max(1, options.retries ?? 3),
+    retries: budget.attempts,
+    budget,
+    waitedMs: 0,
+    backoffs: 0,
     jsonSchema,
     label: options.label ?? options.camper ?? 'generateObject',
     clock: options.clock ?? systemClock,
@@ -262,7 +324,7 @@ function readAnswer<S extends z.ZodType>(
   prompt: JsonValue,
 ): { success: true; value: z.output<S> } | { success: false } {
   const { options } = request;
-  const { model, schema } = options;
+  const { model } = options;
   const raw = response.text;
   // The model's own measure of its latency when it gives one.
   const latencyMs = typeof response.latencyMs === 'number' ? response.latencyMs : Math.round(performance.now() - started);
@@ -272,19 +334,16 @@ function readAnswer<S extends z.ZodType>(
     keepAttempt(request, { attempt, ok: true, raw, error: null, latencyMs, usage, model: answeredBy }, prompt);
     return { success: true as const, value };
   };
-  const read = options.quickRead?.(raw);
-  if (read !== undefined) return accepted(read);
-  const extracted = extractJson(raw);
   let problem: string;
-  if (extracted.success) {
-    const candidate = options.normalize ? options.normalize(extracted.data) : extracted.data;
-    const quick = options.quickParse?.(candidate);
-    if (quick !== undefined) return accepted(quick);
-    const parsed = schema.safeParse(candidate);
-    if (parsed.success) return accepted(parsed.data);
-    problem = problemOf(parsed, candidate);
-  } else {
-    problem = extracted.error;
+  try {
+    const read = options.quickRead?.(raw);
+    if (read !== undefined) return accepted(read);
+    const value = valueOf(options, raw);
+    if (value.success) return accepted(value.value);
+    problem = value.problem;
+  } catch (error) {
+    // No answer, however it is built, may crash a decision: it is an invalid one.
+    problem = `the answer could not be read (${(error as Error)?.message ?? String(error)})`;
   }
   keepAttempt(request, { attempt, ok: false, raw, error: problem, latencyMs, usage, model: answeredBy }, prompt);
   request.lastError = new ModelError({
@@ -298,6 +357,42 @@ function readAnswer<S extends z.ZodType>(
     { role: 'user', content: `That answer could not be used: ${problem}. Answer again with only one JSON object that follows the schema.` },
   ];
   return { success: false };
+}
+
+/**
+ * The value an answer holds: reasoning blocks left out, the last JSON candidate that
+ * validates (a model may write drafts before its answer), or the problem of the last one.
+ */
+function valueOf<S extends z.ZodType>(options: GenerateObjectOptions<S>, raw: string): { success: true; value: z.output<S> } | { success: false; problem: string } {
+  const extracted = extractJsonCandidates(raw);
+  if (!extracted.success) return { success: false, problem: extracted.error };
+  let problem: string | undefined;
+  for (let index = extracted.candidates.length - 1; index >= 0; index -= 1) {
+    const candidate = options.normalize ? options.normalize(extracted.candidates[index]) : extracted.candidates[index];
+    const quick = options.quickParse?.(candidate);
+    if (quick !== undefined) return { success: true, value: quick };
+    const parsed = options.schema.safeParse(candidate);
+    if (parsed.success) return { success: true, value: parsed.data };
+    problem ??= problemOf(parsed, candidate);
+  }
+  return { success: false, problem: problem as string };
+}
+
+/**
+ * How long to wait before asking again after a failed request, within the call's budget:
+ * 0 for a passing failure (a dropped or cut connection, a timeout, a malformed body, a
+ * provider's error), `Retry-After` or a doubling backoff after a 5xx or a 429; undefined
+ * when asking again will not help (a bad key, an unknown model, a rejected request, a down
+ * host) or the wait would pass the budget.
+ */
+function waitBeforeRetry<S extends z.ZodType>(request: ObjectRequest<S>, failure: CampfiresError): number | undefined {
+  const status = failure.details.status;
+  const httpWait = typeof status === 'number' && (status === 429 || status >= 500);
+  if (!httpWait) return failure.details.retryable === true ? 0 : undefined;
+  const retryAfter = failure.details.retryAfterMs;
+  const wait = typeof retryAfter === 'number' && retryAfter >= 0 ? retryAfter : request.budget.retryDelayMs * 2 ** request.backoffs;
+  request.backoffs += 1;
+  return request.waitedMs + wait <= request.budget.maxWaitMs ? wait : undefined;
 }
 
 /** Keeps a call that failed; the failure as the library's error (the model's own, or one that wraps it). */
@@ -326,7 +421,7 @@ function finish<S extends z.ZodType>(request: ObjectRequest<S>): GenerateObjectO
     ts: request.clock.now(),
     campfire: options.campfire ?? null,
     camper: options.camper ?? label,
-    data: { label, provider: model.provider, model: model.modelId, reason, value: options.fallback as JsonValue },
+    data: { label, provider: model.provider, model: model.modelId, reason, value: options.fallback as JsonValue, budget: { ...request.budget, waitedMs: request.waitedMs } },
   });
   return { success: true, data: { value: options.fallback, fallback: true, attempts: request.attempts, records: request.records } };
 }

@@ -53,3 +53,5 @@ export {
   type ChooseDefaultModelOptions,
   type DefaultModelChoice,
 } from './choose-default-model';
+export { DEFAULT_MAX_WAIT_MS, DEFAULT_RETRY_DELAY_MS, modelCallBudget, type ModelCallBudget } from './generate-object';
+export { extractJsonCandidates, stripReasoning, type ExtractJsonCandidates } from './extract-json';

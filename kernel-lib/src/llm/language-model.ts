@@ -16,6 +16,12 @@ export interface ModelRequest {
   /** Overrides the adapter's default timeout (30 s). */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Retries the adapter may make on its own for this request (429/5xx backoff, a dropped
+   * connection); default: the adapter's `retries`. `generateObject` sends 0, because its
+   * attempts are the one budget of a call and it waits between them itself.
+   */
+  retries?: number;
   /** When given, the adapter streams and calls this with each piece of text as it arrives. */
   onText?: (chunk: string) => void;
 }

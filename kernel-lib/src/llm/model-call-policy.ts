@@ -57,10 +57,12 @@ export class ModelCallPolicy {
   async open<T>(options: {
     timeoutMs?: number;
     signal?: AbortSignal;
+    /** Retries this request may make itself (default: the adapter's); 0 when its caller retries. */
+    retries?: number;
     attempt: (deadline: RequestDeadline) => Promise<T>;
     mapError: (error: unknown, deadline: RequestDeadline) => CampfiresError;
   }): Promise<OpenedCall<T>> {
-    const retries = this.settings.retries ?? 3;
+    const retries = options.retries ?? this.settings.retries ?? 3;
     const base = this.settings.backoffBaseMs ?? 1000;
     const maxWait = this.settings.maxRetryWaitMs ?? 60_000;
     let reconnected = false;
@@ -75,7 +77,7 @@ export class ModelCallPolicy {
         const mapped = error instanceof CampfiresError ? error : options.mapError(error, deadline);
         // Nobody answered, so the provider counted nothing: neither do we.
         if (mapped.code === 'model_unreachable') await grant?.release();
-        if (mapped.code === 'model_unreachable' && mapped.details.retryable === true && !reconnected) {
+        if (mapped.code === 'model_unreachable' && mapped.details.retryable === true && !reconnected && retries > 0) {
           reconnected = true; // the server dropped an idle connection: ask again at once, once
           retry -= 1;
           continue;

@@ -7,15 +7,16 @@ export interface NdjsonGuardReport {
 }
 
 /**
- * Wraps a fetch so that NDJSON response bodies pass only whole, parseable lines on to
+ * Wraps a fetch (of streamed requests) so that response bodies pass only whole, parseable lines on to
  * the client. The ollama client would otherwise print a console warning for each bad
  * line and carry on; the adapter reads `report` to give one clear error instead.
  */
 export function guardNdjson(base: typeof fetch, report: NdjsonGuardReport): typeof fetch {
   return async (input, init) => {
     const response = await base(input, init);
-    const type = response.headers.get('content-type') ?? '';
-    if (!response.ok || !response.body || !type.includes('ndjson')) return response;
+    // A streamed answer is read line by line whatever its content type says, so a server
+    // that sends plain text where NDJSON belongs gets the same guard.
+    if (!response.ok || !response.body) return response;
     const decoder = new TextDecoder();
     const encoder = new TextEncoder();
     let buffer = '';

@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { systemClock, type Clock } from '../core';
+import type { ModelCallBudget } from '../llm';
 import type { JsonValue } from '../messages';
 import type { RunEventInit } from '../runlog';
 import { ACTION_EFFECTS, ACTION_TYPES, type Action, type ActionType, type AgentState, type Persona, type RoundSummary, type WorldState } from './models';
@@ -23,6 +24,8 @@ export interface DecisionTrace {
   errors?: string[];
   /** True when the agent fell back to `pass` because it got no valid answer. */
   fallback: boolean;
+  /** When the fallback came from a failed request (not a bad answer): its error code, e.g. `model_provider_error`. */
+  modelFailure?: string;
 }
 
 /**
@@ -35,6 +38,8 @@ export interface CouncilAgent {
   /** How it decides, shown with every result: `persona-policy (offline)`, `llm ollama:llama3.1:8b`... */
   readonly policy: string;
   readonly internalState: AgentState;
+  /** What one decision may spend on its model (LLM members only): requests, time per request, waits. */
+  readonly budget?: ModelCallBudget;
   /** Takes its seat: the council members in order, how many past rounds it remembers, and the council's clock. */
   seat(council: readonly string[], historyDepth: number, clock?: Clock): void;
   observe(worldState: Readonly<WorldState>): Observation;

@@ -17,6 +17,7 @@ export {
   simulationConfigFrom,
   loadSimulationConfig,
   loadPersonas,
+  validateConfigFile,
   type StopCondition,
   type SimulationConfig,
 } from './simulation-config';
@@ -35,3 +36,4 @@ export {
   PersonaExperiment,
 } from './persona-experiment';
 export { simulationBundle } from './simulation-bundle';
+export { narrateAction, narrateEnd } from './narrator';

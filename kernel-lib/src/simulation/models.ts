@@ -99,7 +99,9 @@ export function quickReadModelAction(text: string): ModelAction | undefined {
 
 /**
  * Accepts the model's action key as either `action` (the document) or `type` (the
- * original code), trims a too-long reason and fills a missing target with `world`.
+ * original code) and trims a too-long reason. A missing or null `target` or `reason` is
+ * left missing: the schema refuses it and the model is asked again, rather than a value
+ * being made up for it.
  */
 export function normalizeModelAction(raw: unknown): unknown {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
@@ -109,9 +111,7 @@ export function normalizeModelAction(raw: unknown): unknown {
   if (record.action === undefined && record.type !== undefined) record.action = record.type;
   delete record.type;
   if (typeof record.action === 'string') record.action = record.action.trim().toLowerCase();
-  if (record.target === undefined || record.target === null || record.target === '') record.target = 'world';
   if (typeof record.reason === 'string' && record.reason.length > 500) record.reason = `${record.reason.slice(0, 497)}...`;
-  if (record.reason === undefined) record.reason = '';
   return record;
 }
 

@@ -1,4 +1,4 @@
-import { CampfiresError, errorToJson, systemClock, type Clock } from '../core';
+import { CampfiresError, errorToJson, inertText, systemClock, type Clock } from '../core';
 import type { JsonValue } from '../messages';
 import { JsonlDebugLog, RunRecorder, type RunEvent, type RunEventInit, type RunInfo, type RunLog } from '../runlog';
 import type { CouncilAgent, DecisionTrace } from './council-agent';
@@ -160,7 +160,15 @@ export class SimulationController {
     this.current = { actions: [], turns: [], end: null };
     const run: RunState = { world, debug, recorded, recordedTurns: new Set(recorded.turns.map((turn) => turn.turn)), replayIndex: 0, streak: 0, round: [], endedAt: 0 };
     let reason = `max_turns (${simulation.max_turns}) reached`;
-    debug?.write({ event: 'simulation-start', scenario: this.config.name, backend: this.options.backend, agents: this.agents.map((agent) => ({ name: agent.name, policy: agent.policy })), simulation: simulation as unknown as JsonValue, world: world.state });
+    debug?.write({
+      event: 'simulation-start',
+      scenario: this.config.name,
+      backend: this.options.backend,
+      // An LLM member's budget per decision: requests, time per request, waits, and so the longest a decision can take.
+      agents: this.agents.map((agent) => ({ name: agent.name, policy: agent.policy, ...(agent.budget ? { budget: agent.budget as unknown as JsonValue } : {}) })),
+      simulation: simulation as unknown as JsonValue,
+      world: world.state,
+    });
     try {
       while (world.state.turn < simulation.max_turns) {
         const turn = this.startTurn(run);
@@ -256,7 +264,7 @@ export class SimulationController {
     (this.recorder as RunRecorder).recordAll(decision.records);
     this.append({ kind: 'action-applied', camper: agent.name, data: record as unknown as JsonValue, ts: appliedAt });
     this.narrate?.(narrateAction(record));
-    if (this.config.simulation.log_level === 'debug') for (const error of trace.errors ?? []) this.narrate?.(`    ${agent.name} ${error}`);
+    if (this.config.simulation.log_level === 'debug') for (const error of trace.errors ?? []) this.narrate?.(inertText(`    ${agent.name} ${error}`));
   }
 
   /** Ends a turn: every member remembers it, and it is recorded; the reason to stop here, or null to go on. */

@@ -26,6 +26,7 @@ export const actionRecordSchema = z.object({
     attempts: z.array(jsonValueSchema).optional(),
     errors: z.array(z.string()).optional(),
     fallback: z.boolean(),
+    modelFailure: z.string().optional(),
   }),
 });
 /** One action: what the agent proposed, what the world applied, and the state after it. */

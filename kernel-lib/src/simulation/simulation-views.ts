@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { escapeHtml } from '../core';
+import { escapeHtml, inertText } from '../core';
 import type { MimeBundle } from '../display';
 import type { WorldState } from './models';
 import type { ActionRecord } from './simulation-record';
@@ -30,9 +30,10 @@ export function timelineRows(actions: readonly ActionRecord[]): TimelineRow[] {
   }));
 }
 
+/** The rows as text, one line each; what a model wrote is shown inert (control characters escaped). */
 function textTable(rows: readonly TimelineRow[]): string {
   return rows
-    .map((row) => `  turn ${row.turn} ${row.agent}: ${row.action}${row.target ? ` → ${row.target}` : ''} (${row.outcome}; resources ${row.resource_level}, stability ${row.stability}) — ${row.reason}`)
+    .map((row) => inertText(`  turn ${row.turn} ${row.agent}: ${row.action}${row.target ? ` → ${row.target}` : ''} (${row.outcome}; resources ${row.resource_level}, stability ${row.stability}) — ${row.reason}`))
     .join('\n');
 }
 
@@ -52,7 +53,7 @@ export class SimulationTimeline {
 
   /** The timeline as text, one line per action. */
   toString(): string {
-    return `${this.title}: ${this.rows.length} actions\n${textTable(this.rows)}`;
+    return `${inertText(this.title)}: ${this.rows.length} actions\n${textTable(this.rows)}`;
   }
 
   /** The rich view: an HTML table and its text. */

@@ -19,6 +19,12 @@ export interface SimulationOptions {
   model?: LanguageModel | null;
   /** Sampling temperature of LLM agents (the model's default when left out). */
   temperature?: number;
+  /** Time one model request may take (default: the model's own, 30 s unless built with another). */
+  timeoutMs?: number;
+  /** The wait after a 5xx or a 429 without `Retry-After`, doubled after each (default 1 s). */
+  retryDelayMs?: number;
+  /** The most one decision waits between its model requests, in all (default 60 s). */
+  maxWaitMs?: number;
   /** Agents to seat instead of the default ones (one per persona, in order). */
   agents?: readonly CouncilAgent[];
   /** A run log or the path of its SQLite file (default `torch_log.db`). */
@@ -54,7 +60,7 @@ function openRunLog(runLog: RunLog | string | undefined): RunLog {
 function agentsFor(config: SimulationConfig, options: SimulationOptions): CouncilAgent[] {
   if (options.agents) return [...options.agents];
   const { model } = options;
-  return config.personas.map((persona) => (model ? new LLMAgent(persona, { model, retries: config.simulation.llm_retries, temperature: options.temperature }) : new PersonaPolicyAgent(persona)));
+  return config.personas.map((persona) => (model ? new LLMAgent(persona, { model, retries: config.simulation.llm_retries, temperature: options.temperature, timeoutMs: options.timeoutMs, retryDelayMs: options.retryDelayMs, maxWaitMs: options.maxWaitMs }) : new PersonaPolicyAgent(persona)));
 }
 
 /**

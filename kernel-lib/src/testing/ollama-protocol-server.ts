@@ -18,7 +18,15 @@ export interface RecordedRequest {
 /** What the server answers to the next model call; replies are used in order. */
 export type ScriptedReply =
   /** A normal answer; streamed in `chunks` pieces when the client asks for a stream. */
-  | { text: string; chunks?: number; usage?: { input: number; output: number }; delayMs?: number; headers?: Record<string, string> }
+  | {
+      text: string;
+      chunks?: number;
+      usage?: { input: number; output: number };
+      delayMs?: number;
+      headers?: Record<string, string>;
+      /** Fields laid over the final message's telemetry (`eval_count: null`, `model: 7`, OpenAI's `usage`...). */
+      stats?: Record<string, unknown>;
+    }
   /** An HTTP error with the protocol's error body (or `body` as-is). */
   | { status: number; error?: string; body?: string; contentType?: string; headers?: Record<string, string> }
   /** Never answer (until the server closes). */
@@ -30,7 +38,9 @@ export type ScriptedReply =
   /** Send `raw` as the body of a 200 (or `status`) answer. */
   | { raw: string; contentType?: string; status?: number }
   /** A 200 whose body is `{"error": message}` (Ollama does this for some failures). */
-  | { errorInBody: string };
+  | { errorInBody: string }
+  /** A stream that starts with `text` and then carries an error instead of its end (a runner that crashed mid-answer). */
+  | { streamError: string; text: string };
 
 /** Common surface of the protocol servers. */
 export interface ProtocolServer {
@@ -101,7 +111,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Starts the Ollama-protocol server.
  * @example const ollama = await startOllamaProtocolServer(); ollama.reply({ text: '{"claim":"ok"}' });
  */
-export async function startOllamaProtocolServer(options: { models?: string[] } = {}): Promise<OllamaProtocolServer> {
+export async function startOllamaProtocolServer(options: { models?: string[]; script?: (request: RecordedRequest, call: number) => ScriptedReply } = {}): Promise<OllamaProtocolServer> {
+  let calls = 0;
   const queue: ScriptedReply[] = [];
   const requests: RecordedRequest[] = [];
   const models = options.models ?? ['llama3.1:8b'];
@@ -118,19 +129,20 @@ export async function startOllamaProtocolServer(options: { models?: string[] } =
       json(response, 404, { error: `model "${model}" not found, try pulling it first` });
       return;
     }
-    const reply = queue.shift();
+    calls += 1;
+    const reply = queue.shift() ?? options.script?.(recorded, calls);
     if (!reply) {
       json(response, 500, { error: `no scripted reply left for POST /api/${endpoint}` });
       return;
     }
     const stream = body.stream !== false; // Ollama streams unless told not to.
     const createdAt = new Date().toISOString();
-    const piece = (text: string, done: boolean, usage?: { input: number; output: number }) => {
+    const piece = (text: string, done: boolean, usage?: { input: number; output: number }, stats?: Record<string, unknown>) => {
       const content = endpoint === 'chat' ? { message: { role: 'assistant', content: text } } : { response: text };
       const end = done
         ? { done_reason: 'stop', total_duration: 1_000_000, load_duration: 1000, prompt_eval_count: usage?.input ?? 10, prompt_eval_duration: 1000, eval_count: usage?.output ?? 5, eval_duration: 1000 }
         : {};
-      return { model, created_at: createdAt, ...content, done, ...end };
+      return { model, created_at: createdAt, ...content, done, ...end, ...(done ? stats : {}) };
     };
     if ('hang' in reply) return; // the socket stays open until the client gives up or the server closes
     if ('drop' in reply) {
@@ -154,6 +166,12 @@ export async function startOllamaProtocolServer(options: { models?: string[] } =
       } else json(response, 200, { error: reply.errorInBody });
       return;
     }
+    if ('streamError' in reply) {
+      response.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+      for (const part of splitText(reply.text, 2)) response.write(`${JSON.stringify(piece(part, false))}\n`);
+      response.end(`${JSON.stringify({ error: reply.streamError })}\n`);
+      return;
+    }
     if ('truncate' in reply) {
       const half = reply.text.slice(0, Math.ceil(reply.text.length / 2));
       if (stream) {
@@ -168,12 +186,12 @@ export async function startOllamaProtocolServer(options: { models?: string[] } =
     }
     if (reply.delayMs) await sleep(reply.delayMs);
     if (!stream) {
-      json(response, 200, piece(reply.text, true, reply.usage), reply.headers);
+      json(response, 200, piece(reply.text, true, reply.usage, reply.stats), reply.headers);
       return;
     }
     response.writeHead(200, { 'Content-Type': 'application/x-ndjson', ...reply.headers });
     for (const part of splitText(reply.text, reply.chunks ?? 3)) response.write(`${JSON.stringify(piece(part, false))}\n`);
-    response.end(`${JSON.stringify(piece('', true, reply.usage))}\n`);
+    response.end(`${JSON.stringify(piece('', true, reply.usage, reply.stats))}\n`);
   };
 
   const { port, close } = await listen((request, response) => {

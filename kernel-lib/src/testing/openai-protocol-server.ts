@@ -23,7 +23,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * With `models`, other model names get OpenAI's 404 `model_not_found`.
  * @example const openai = await startOpenAIProtocolServer({ apiKey: 'sk-test-1234567890' });
  */
-export async function startOpenAIProtocolServer(options: { apiKey?: string; models?: string[]; basePath?: string } = {}): Promise<OpenAIProtocolServer> {
+export async function startOpenAIProtocolServer(
+  options: { apiKey?: string; models?: string[]; basePath?: string; script?: (request: RecordedRequest, call: number) => ScriptedReply } = {},
+): Promise<OpenAIProtocolServer> {
+  let calls = 0;
   const queue: ScriptedReply[] = [];
   const requests: RecordedRequest[] = [];
   const basePath = options.basePath ?? '/v1';
@@ -42,7 +45,8 @@ export async function startOpenAIProtocolServer(options: { apiKey?: string; mode
       json(response, 404, errorBody(`The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found'));
       return;
     }
-    const reply = queue.shift();
+    calls += 1;
+    const reply = queue.shift() ?? options.script?.(recorded, calls);
     if (!reply) {
       json(response, 500, errorBody(`no scripted reply left for POST ${recorded.path}`, 'server_error', null));
       return;
@@ -82,6 +86,12 @@ export async function startOpenAIProtocolServer(options: { apiKey?: string; mode
       } else json(response, 200, { error: { message: reply.errorInBody, code: 502 } });
       return;
     }
+    if ('streamError' in reply) {
+      response.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      response.write(sse(chunk({ role: 'assistant', content: reply.text.slice(0, 10) }, null)));
+      response.end(sse({ error: { message: reply.streamError, code: 502 } }));
+      return;
+    }
     if ('truncate' in reply) {
       const half = reply.text.slice(0, Math.ceil(reply.text.length / 2));
       if (body.stream) {
@@ -107,6 +117,7 @@ export async function startOpenAIProtocolServer(options: { apiKey?: string; mode
           model,
           choices: [{ index: 0, message: { role: 'assistant', content: reply.text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
           usage,
+          ...reply.stats,
         },
         reply.headers,
       );
@@ -116,7 +127,7 @@ export async function startOpenAIProtocolServer(options: { apiKey?: string; mode
     response.write(': PROCESSING\n\n');
     splitText(reply.text, reply.chunks ?? 3).forEach((part, index) => response.write(sse(chunk(index === 0 ? { role: 'assistant', content: part } : { content: part }, null))));
     response.write(sse(chunk({}, 'stop')));
-    if (body.stream_options?.include_usage) response.write(sse({ id, object: 'chat.completion.chunk', created, model, choices: [], usage }));
+    if (body.stream_options?.include_usage) response.write(sse({ id, object: 'chat.completion.chunk', created, model, choices: [], usage, ...reply.stats }));
     response.end(sse('[DONE]'));
   };
 

@@ -107,6 +107,24 @@ describe('lint -> test -> promote -> call, across processes', () => {
     expect(cf(home, ['read', 'tasks', '--limit', '1000']).stdout).toBe(before);
   });
 
+  it('says an operation does not exist and lists those that do', () => {
+    const unknown = cf(home, ['tasks', 'no-such-op']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe('error: tasks has no operation "no-such-op"; it has post-task, submit-result\n');
+    expect(cf(home, ['tasks', 'no-such-op', '--flag', 'x']).stderr).toContain('tasks has no operation "no-such-op"');
+    expect(cf(home, ['tasks']).stdout).toContain('post-task');
+  });
+
+  it('cuts a long description in the operation list on a character boundary', () => {
+    const declaration = join(home, 'moon.json');
+    writeFileSync(declaration, JSON.stringify({ convention: 'moon', version: '1', operation: 'phase', signing: 'member_key', description: `The moon ${'🌕'.repeat(80)}` }));
+    expect(cf(home, ['convention', 'promote', declaration, '--registry', 'tasks']).code).toBe(0);
+    const help = cf(home, ['tasks', 'help']).stdout;
+    const line = help.split('\n').find((entry) => entry.startsWith('  phase')) as string;
+    expect(line).toMatch(/^ {2}phase {18}The moon (🌕)+…$/);
+    expect(line).not.toContain('\ufffd');
+  });
+
   it('send and read work at the raw layer; an unknown campfire names the known ones', () => {
     const sent = cf(home, ['send', 'tasks', '{"hello":"raw"}', '--tag', 'debug']);
     expect(sent.stdout).toMatch(/^msg_\S+\n$/);

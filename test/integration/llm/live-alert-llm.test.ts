@@ -126,6 +126,31 @@ describe('live-alert demo in LLM mode', () => {
     expect(noKey.stderr).toBe('live-alert: OpenRouter needs an API key: set OPENROUTER_API_KEY (create one at https://openrouter.ai/keys), or use Ollama with createOllamaModel()\n');
   }, 60_000);
 
+  it('gives a silent server only --timeout per attempt', async () => {
+    ollama.reply(
+      { text: '{"claim":"Panic rising, 80% negative","confidence":0.8}' },
+      { text: '{"claim":"Camera: dark lights, stopped cars, rain","confidence":0.7,"caption":"dark junction"}' },
+      { hang: true },
+      { hang: true },
+      { hang: true },
+    );
+    const started = Date.now();
+    const result = await runDemo(['--model', 'ollama', '--timeout', '1s'], { OLLAMA_HOST: ollama.url });
+    expect(result.stdout).toMatch(/did not answer within 1 s/);
+    expect(result.code).toBe(1);
+    // Three attempts of one second each, not three of thirty.
+    expect(Date.now() - started).toBeLessThan(20_000);
+  }, 60_000);
+
+  it('refuses --timeout without a model, and a --timeout that is not a duration', async () => {
+    const offline = await runDemo(['--timeout', '5s'], {});
+    expect(offline.stderr).toContain("--timeout is the model's; it needs --model ollama|openrouter");
+    expect(offline.code).toBe(1);
+    const bad = await runDemo(['--model', 'ollama', '--timeout', 'soon'], { OLLAMA_HOST: ollama.url });
+    expect(bad.stderr).toContain('"soon" is not a duration');
+    expect(bad.code).not.toBe(0);
+  });
+
   it('names the backends it knows', () => {
     expect(() => liveAlertModels('gpt', null)).toThrow('--model "gpt" is not known; use ollama or openrouter (or leave it out to run offline)');
   });

@@ -181,19 +181,27 @@ describe('campfire_key with steps', () => {
 
 describe('step variables', () => {
   const query = { action: 'query', tags: ['owner:$self_key'], bind: 'route' };
+  const send = (where: string, value: unknown) => ({ action: 'send', [where]: value });
   it.each([
     ['no steps', [], []],
     ['$self_key alone', [query], []],
-    ['a field of an earlier binding', [query, { action: 'send', to: '$route.target' }], []],
-    ['a binding used before it is made', [{ action: 'send', to: '$route.target' }, query], ['step_variable_unbound@steps[0]']],
-    ['a binding without a field', [query, { action: 'send', to: '$route' }], ['step_variable_unbound@steps[1]']],
-    ['a field of $self_key', [{ action: 'send', to: '$self_key.name' }], ['step_variable_unbound@steps[0]']],
+    ['a field of an earlier binding', [query, send('future_payload', { to: '$route.target' })], []],
+    ['a binding used before it is made', [send('antecedents', ['$route.target']), query], ['step_variable_unbound@steps[0]']],
+    ['a binding without a field', [query, send('future_tags', ['to:$route'])], ['step_variable_unbound@steps[1]']],
+    ['a field of $self_key', [send('tags', ['$self_key.name'])], ['step_variable_unbound@steps[0]']],
+    ['a result bound with result_binding, as the origin project writes it', [{ action: 'query', tags: ['owner:$self_key'], result_binding: 'route' }, send('future_payload', { to: '$route.target' })], []],
+    ['a $ in a description, which is text', [{ action: 'send', description: 'costs $5, paid by $buyer', future_payload: { note: 'plain' } }], []],
+    ['a $ in an unscanned field', [send('to', '$route.target')], []],
   ])('%s', (_case, steps, expected) => {
     expect(codes(stepVariablesCheck, { ...base, steps })).toEqual(expected);
   });
 
-  it('names the variable it could not resolve', () => {
-    expect(stepVariablesCheck.check({ ...base, steps: [{ to: '$route.target' }] }, {})[0]?.message).toContain('$route.target');
+  it.each(['tags', 'future_tags', 'antecedents', 'future_payload'])('scans %s for variables', (field) => {
+    expect(codes(stepVariablesCheck, { ...base, steps: [send(field, field === 'future_payload' ? { to: '$nobody.name' } : ['$nobody.name'])] })).toEqual(['step_variable_unbound@steps[0]']);
+  });
+
+  it('names the variable it could not resolve and where it is', () => {
+    expect(stepVariablesCheck.check({ ...base, steps: [{ future_tags: ['$route.target'] }] }, {})[0]?.message).toContain('$route.target in future_tags');
   });
 });
 
@@ -203,9 +211,17 @@ describe('tag denylist', () => {
     ['an ordinary tag', producing('status:ok'), {}, []],
     ['fulfills in capitals', producing('FULFILLS'), {}, ['tag_denied@produces_tags[0].tag']],
     ['a campfire: prefix', producing('Campfire:x'), {}, ['tag_denied@produces_tags[0].tag']],
-    ['the convention convention producing its own tag, linted', producing('convention:revoke', 'convention'), {}, ['tag_denied@produces_tags[0].tag']],
-    ['the convention convention producing its own tag, parsed', producing('convention:revoke', 'convention'), { mode: 'parse' as const }, []],
-    ['another convention producing it, parsed', producing('convention:revoke'), { mode: 'parse' as const }, ['tag_denied@produces_tags[0].tag']],
+    ['convention-extension producing its own tag, linted', producing('convention:revoke', 'convention-extension'), { signedByCampfireKey: true }, ['tag_denied@produces_tags[0].tag']],
+    ['convention-extension producing its own tag, parsed, signed by the campfire key', producing('convention:revoke', 'convention-extension'), { mode: 'parse' as const, signedByCampfireKey: true }, []],
+    ['naming-uri producing a naming: tag, parsed, signed by the campfire key', producing('naming:alias', 'naming-uri'), { mode: 'parse' as const, signedByCampfireKey: true }, []],
+    ['convention-extension producing its own tag, parsed, signed by a member', producing('convention:revoke', 'convention-extension'), { mode: 'parse' as const, signedByCampfireKey: false }, ['tag_denied@produces_tags[0].tag']],
+    ['convention-extension producing its own tag, parsed, signer not known', producing('convention:revoke', 'convention-extension'), { mode: 'parse' as const }, ['tag_denied@produces_tags[0].tag']],
+    ['a convention named "convention", parsed, signed by the campfire key', producing('convention:revoke', 'convention'), { mode: 'parse' as const, signedByCampfireKey: true }, ['tag_denied@produces_tags[0].tag']],
+    ['a convention named "naming", parsed, signed by the campfire key', producing('naming:alias', 'naming'), { mode: 'parse' as const, signedByCampfireKey: true }, ['tag_denied@produces_tags[0].tag']],
+    ['a convention named "Convention-Extension", parsed, signed by the campfire key', producing('convention:revoke', 'Convention-Extension'), { mode: 'parse' as const, signedByCampfireKey: true }, ['tag_denied@produces_tags[0].tag']],
+    ['naming-uri producing a convention: tag, parsed, signed by the campfire key', producing('convention:revoke', 'naming-uri'), { mode: 'parse' as const, signedByCampfireKey: true }, ['tag_denied@produces_tags[0].tag']],
+    ['a convention named "constructor", parsed, signed by the campfire key', producing('convention:revoke', 'constructor'), { mode: 'parse' as const, signedByCampfireKey: true }, ['tag_denied@produces_tags[0].tag']],
+    ['another convention producing it, parsed', producing('convention:revoke'), { mode: 'parse' as const, signedByCampfireKey: true }, ['tag_denied@produces_tags[0].tag']],
   ])('%s', (_case, input, context, expected) => {
     expect(codes(tagDenylistCheck, input, context)).toEqual(expected);
   });

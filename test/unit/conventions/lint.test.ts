@@ -106,14 +106,16 @@ describe('the 11 checks run in order and the first error stops', () => {
   });
 
   it('check 9 accepts $self_key and fields of earlier bindings', () => {
-    const steps = [{ action: 'query', tags: ['owner:$self_key'], bind: 'route' }, { action: 'send', to: '$route.target' }];
+    const steps = [{ action: 'query', tags: ['owner:$self_key'], bind: 'route' }, { action: 'send', future_tags: ['to:$route.target'] }];
     expect(lintDeclaration({ ...base, steps }).valid).toBe(true);
     expect(lintDeclaration({ ...base, steps: [steps[1], steps[0]] }).errors[0]?.code).toBe('step_variable_unbound');
   });
 
-  it('check 10: parsing lets an infrastructure convention produce its own tags, lint does not', () => {
-    const declaration = { ...base, convention: 'convention', produces_tags: [{ tag: 'convention:revoke', cardinality: 'exactly_one' }] };
-    expect(() => parseDeclaration(declaration)).not.toThrow();
+  it('check 10: parsing lets convention-extension, signed by the campfire key, produce its own tags; lint does not', () => {
+    const declaration = { ...base, convention: 'convention-extension', produces_tags: [{ tag: 'convention:revoke', cardinality: 'exactly_one' }] };
+    expect(() => parseDeclaration(declaration, { signedByCampfireKey: true })).not.toThrow();
+    expect(() => parseDeclaration(declaration, { signedByCampfireKey: false })).toThrow(/"convention:revoke" is a reserved tag/);
+    expect(() => parseDeclaration({ ...declaration, convention: 'convention' }, { signedByCampfireKey: true })).toThrow(/"convention:revoke" is a reserved tag/);
     expect(lintDeclaration(declaration).errors[0]?.code).toBe('tag_denied');
     expect(lintDeclaration({ ...base, produces_tags: [{ tag: 'Campfire:x', cardinality: 'exactly_one' }] }).errors[0]?.message).toContain('reserved prefix "campfire:"');
   });

@@ -1,5 +1,5 @@
 import { acceptActionKeyVariants } from 'campfires';
-import { extractJson } from 'campfires/llm';
+import { extractJson, extractJsonCandidates, stripReasoning } from 'campfires/llm';
 
 describe('extractJson', () => {
   it.each([
@@ -40,5 +40,26 @@ describe('acceptActionKeyVariants', () => {
   it('can write the code variant `type` instead, and leaves non-objects alone', () => {
     expect(acceptActionKeyVariants('type')({ action: 'pass' })).toEqual({ type: 'pass' });
     expect(acceptActionKeyVariants()('pass')).toBe('pass');
+  });
+});
+
+describe('reasoning and drafts', () => {
+  it.each([
+    ['a closed block', '<think>{"a":1}</think>{"a":2}', '{"a":2}'],
+    ['a <thinking> block in capitals', '<THINKING>{"a":1}</THINKING> {"a":2}', ' {"a":2}'],
+    ['a block whose opening tag was in the prompt', 'so {"a":1}</think>{"a":2}', '{"a":2}'],
+    ['an unclosed block after the answer', '{"a":2}<think>maybe {"a":1}', '{"a":2}'],
+    ['no block', '{"a":2}', '{"a":2}'],
+  ])('stripReasoning leaves out %s', (_case, text, left) => {
+    expect(stripReasoning(text)).toBe(left);
+  });
+
+  it('offers every top-level object in order, not the objects inside them', () => {
+    expect(extractJsonCandidates('first {"a":{"b":1}} then [1,2] and {"c":3}')).toEqual({ success: true, candidates: [{ a: { b: 1 } }, [1, 2], { c: 3 }] });
+  });
+
+  it('calls thousands of unclosed brackets cut off', () => {
+    expect(extractJsonCandidates(`note: ${'['.repeat(200_000)}`)).toEqual({ success: false, error: 'the JSON in the answer is cut off or unbalanced' });
+    expect(extractJson(`note: ${'{"a":'.repeat(50_000)}`).success).toBe(false);
   });
 });

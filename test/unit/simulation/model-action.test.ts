@@ -36,7 +36,19 @@ describe('quickParseModelAction', () => {
   });
 
   it('accepts a normalized well-formed answer without the schema', () => {
-    expect(quickParseModelAction(normalizeModelAction(JSON.parse('{"type": " Pass ", "target": ""}')))).toEqual({ action: 'pass', target: 'world', reason: '' });
+    expect(quickParseModelAction(normalizeModelAction(JSON.parse('{"type": " Pass ", "target": "world", "reason": ""}')))).toEqual({ action: 'pass', target: 'world', reason: '' });
+  });
+
+  it.each([
+    ['a missing target', '{"action": "pass", "reason": "tired"}', 'target'],
+    ['a null target', '{"action": "pass", "target": null, "reason": "tired"}', 'target'],
+    ['an empty target', '{"action": "pass", "target": "", "reason": "tired"}', 'target'],
+    ['a missing reason', '{"action": "pass", "target": "world"}', 'reason'],
+    ['a null reason', '{"action": "pass", "target": "world", "reason": null}', 'reason'],
+  ])('refuses %s rather than making one up', (_case, text, field) => {
+    const parsed = modelActionSchema.safeParse(normalizeModelAction(JSON.parse(text)));
+    expect(parsed.success).toBe(false);
+    expect(parsed.error!.issues.map((issue) => issue.path.join('.'))).toContain(field);
   });
 });
 
@@ -103,6 +115,6 @@ describe('normalizeModelAction', () => {
     const clean = { action: 'pass', target: 'world', reason: 'wait' };
     expect(normalizeModelAction(clean)).toBe(clean);
     const quirky = { type: 'Pass ', reason: 'x'.repeat(600) };
-    expect(normalizeModelAction(quirky)).toEqual({ action: 'pass', target: 'world', reason: `${'x'.repeat(497)}...` });
+    expect(normalizeModelAction(quirky)).toEqual({ action: 'pass', reason: `${'x'.repeat(497)}...` });
     expect(quirky).toEqual({ type: 'Pass ', reason: 'x'.repeat(600) });
   });

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { SIMULATION_MIME_TYPE, Simulation, SqliteRunLog, ValidationError, simulationPayloadSchema } from 'campfires';
+import { SIMULATION_MIME_TYPE, ScriptedModel, Simulation, SqliteRunLog, ValidationError, inertText, simulationPayloadSchema } from 'campfires';
 
 async function harvest(): Promise<Simulation> {
   const sim = await Simulation.fromConfig('fixtures/councils/harvest', { runLog: SqliteRunLog.open(':memory:'), narrate: null, live: false });
@@ -56,5 +56,30 @@ describe('Simulation in a notebook', () => {
   it('refuses to run twice', async () => {
     const sim = await harvest();
     await expect(sim.run()).rejects.toThrow('this simulation already ran');
+  });
+});
+
+describe('model text in text renderings', () => {
+  const hostileReasons = [
+    '\u001b[2J\u001b[H\u001b[31mCOUNCIL DISSOLVED\u001b[0m',
+    'title\u001b]0;pwned\u0007 and \u009b2J',
+    'NUL\u0000 then CR\roverwritten',
+    'two\nlines',
+  ];
+
+  it.each(hostileReasons)('shows %j inert in the narrative, the timeline and a turn, and escaped in HTML', async (reason) => {
+    const model = new ScriptedModel(() => JSON.stringify({ action: 'increase_resource', target: 'world', reason }));
+    const lines: string[] = [];
+    const sim = await Simulation.fromConfig('fixtures/councils/frontier', { model, runLog: SqliteRunLog.open(':memory:'), narrate: (line) => lines.push(line), live: false });
+    await sim.run();
+    const controls = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+    for (const line of lines) expect(line).not.toMatch(controls);
+    expect(lines[0]).toContain(inertText(reason));
+    const timeline = sim.timeline().toString();
+    expect(timeline.split('\n').slice(1).every((line) => !controls.test(line) && line.includes(inertText(reason)))).toBe(true);
+    expect(sim.replay(1).toString()).not.toMatch(controls);
+    expect(sim.timeline().toMimeBundle()['text/html']).not.toContain('\u001b[2J<');
+    // The run log keeps what the model wrote, exactly.
+    expect(sim.transcript.actions[0]!.action.reason).toBe(reason);
   });
 });
