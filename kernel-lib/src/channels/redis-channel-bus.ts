@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../core';
 import { z } from 'zod';
 import { CampfiresError, redisUrlForDisplay, validate } from '../core';
 import { messageSchema, type Message } from '../messages';
@@ -14,7 +15,8 @@ export interface RedisChannelBusOptions {
   /** `redis://host:port/db` (default `redis://127.0.0.1:6379`); ignored when `redis` is given. */
   url?: string;
   /** An open connection to use (and duplicate for blocking reads); the bus does not close it. */
-  redis?: Redis;
+  /** An open ioredis connection to use; it is not closed by this adapter. */
+  redis?: RedisConnection;
   /** Prefix of every key the bus writes (default `campfires`); buses with different prefixes never meet. */
   prefix?: string;
   /** This process's consumer name in each group (default `<host>:<pid>:<random>`). */
@@ -52,7 +54,7 @@ const defaultOnError: DeliveryErrorHandler = (error, message, subscriber) => {
 };
 
 /** Opens a connection; ioredis is loaded on first use so notebooks that never use Redis do not pay for it. */
-export function loadRedis(url: string): Redis {
+function loadRedis(url: string): Redis {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
   return new RedisClient(url);
@@ -85,7 +87,7 @@ export class RedisChannelBus implements ChannelBus {
     const { redis, onError, ...rest } = options;
     const checked = validate(optionsSchema, rest, { what: 'RedisChannelBus options', code: 'bus_options_invalid' });
     const url = checked.url ?? 'redis://127.0.0.1:6379';
-    this.redis = redis ?? loadRedis(url);
+    this.redis = (redis as Redis | undefined) ?? loadRedis(url);
     this.ownsConnection = !redis;
     this.redis.on('error', (error) => this.reportConnection(error, 'connection'));
     defineStreamScripts(this.redis);

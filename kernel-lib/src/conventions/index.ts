@@ -32,7 +32,7 @@ export {
   type RegisteredOperation,
   type PromoteResult,
 } from './registry';
-export { toolFromDeclaration, clashingOperations, type ToolDefinition } from './tool-definition';
+export { toolFromDeclaration, clashingOperations, TOOL_DESCRIPTION_MAX_BYTES, type ToolDefinition } from './tool-definition';
 export { describeResponse, OperationHelp } from './operation-help';
 export {
   joinCampfire,

@@ -5,6 +5,7 @@
  */
 export interface RedisConnection {
   readonly status: string;
+  readonly options: { readonly host?: string; readonly port?: number };
   quit(): Promise<unknown>;
   disconnect(): void;
 }

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../core';
 import { z } from 'zod';
 import { ASSET_MAX_AGE_MS, ASSET_MAX_BYTES, NotFoundError, formatDuration, redisUrlForDisplay, systemClock, validate, type Clock } from '../core';
 import { assetCategory, assetExtension, checkAssetHash } from './asset-names';
@@ -21,7 +22,8 @@ export interface RedisDriverOptions {
   /** `redis://host:port/db` (default `redis://127.0.0.1:6379`); ignored when `redis` is given. */
   url?: string;
   /** An open connection to use; the driver does not close it. */
-  redis?: Redis;
+  /** An open ioredis connection to use; it is not closed by this adapter. */
+  redis?: RedisConnection;
   /** Prefix of the driver's keys (default `campfires:box`). */
   prefix?: string;
   /** Where `storedAt` and cleanup ages come from. Default: the system clock. */
@@ -77,7 +79,7 @@ export class RedisDriver implements BoxDriver {
     const { redis, clock, ...rest } = options;
     const checked = validate(optionsSchema, rest, { what: 'RedisDriver options', code: 'box_options_invalid' });
     const url = checked.url ?? 'redis://127.0.0.1:6379';
-    this.redis = redis ?? connectRedis(url);
+    this.redis = (redis as Redis | undefined) ?? connectRedis(url);
     this.ownsConnection = !redis;
     if (!redis) this.redis.on('error', () => undefined); // failed commands carry the error to the caller
     this.redis.defineCommand('campfiresBoxPut', { numberOfKeys: 3, lua: putScript });

@@ -37,3 +37,4 @@ export {
 } from './persona-experiment';
 export { simulationBundle } from './simulation-bundle';
 export { narrateAction, narrateEnd } from './narrator';
+export { actionRecordSchema, type ActionRecord } from './simulation-record';

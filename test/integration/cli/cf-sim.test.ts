@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SqliteRunLog, actionRecordSchema } from 'campfires';
+import { SqliteRunLog } from 'campfires';
+import { actionRecordSchema } from 'campfires/simulation';
 import { startOllamaProtocolServer, type OllamaProtocolServer, type RecordedRequest, type ScriptedReply } from 'campfires/testing';
 import { CF, requireBuiltCf } from './cf-process';
 

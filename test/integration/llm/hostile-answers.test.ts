@@ -2,14 +2,14 @@ import { z } from 'zod';
 import {
   CampfiresError,
   LLMAgent,
-  LLM_FALLBACK_REASON,
   createOllamaModel,
   createOpenAICompatibleModel,
   generateObject,
-  modelCallBudget,
   type Clock,
   type LanguageModel,
 } from 'campfires';
+import { modelCallBudget } from 'campfires/llm';
+import { LLM_FALLBACK_REASON } from 'campfires/simulation';
 import { startOllamaProtocolServer, startOpenAIProtocolServer, type ProtocolServer, type ScriptedReply } from 'campfires/testing';
 
 /** A clock whose sleeps return at once and are remembered, so waits are seen without being waited. */

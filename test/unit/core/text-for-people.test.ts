@@ -1,4 +1,6 @@
-import { TOOL_DESCRIPTION_MAX_BYTES, byteLength, cutText, inertText, parseDeclaration, toolFromDeclaration } from 'campfires';
+import { parseDeclaration, toolFromDeclaration } from 'campfires';
+import { byteLength, cutText, inertText } from 'campfires/core';
+import { TOOL_DESCRIPTION_MAX_BYTES } from 'campfires/conventions';
 
 /** True when the text has no lone surrogate, so it encodes to UTF-8 and quotes to JSON as it is. */
 const wellFormed = (text: string) => !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ValidationError, validate } from 'campfires';
+import { ValidationError } from 'campfires';
+import { validate } from 'campfires/core';
 
 /** A value nested `depth` deep: arrays, objects, or both in turn. */
 function nestedValue(depth: number, shape: 'array' | 'object' | 'mixed'): unknown {
