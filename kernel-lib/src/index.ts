@@ -309,4 +309,5 @@ export {
   type ExperimentOutcome,
   SimulationTimeline,
   TurnReplay,
+  simulationBundle,
 } from './simulation';

@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
-import { SIMULATION_MIME_TYPE, ScriptedModel, Simulation, SqliteRunLog, ValidationError, inertText, simulationPayloadSchema } from 'campfires';
+import { SIMULATION_MIME_TYPE, ScriptedModel, Simulation, SqliteRunLog, ValidationError, simulationPayloadSchema } from 'campfires';
+import { inertText } from 'campfires/core';
 
 async function harvest(): Promise<Simulation> {
   const sim = await Simulation.fromConfig('fixtures/councils/harvest', { runLog: SqliteRunLog.open(':memory:'), narrate: null, live: false });
