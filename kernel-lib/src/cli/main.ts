@@ -67,8 +67,16 @@ export function runCli(): void {
   }
   void main().then((code) => {
     process.exitCode = code;
-    // Polling timers and SQLite handles are closed by each command; exit for stray ones.
-    setImmediate(() => process.exit(code));
+    // Polling timers and SQLite handles are closed by each command; exit for stray ones,
+    // but only once what was written reached the pipe: a long narrative piped to another
+    // program would otherwise be cut when the process exits.
+    let pending = 2;
+    const done = () => {
+      pending -= 1;
+      if (pending === 0) setImmediate(() => process.exit(code));
+    };
+    process.stdout.write('', done);
+    process.stderr.write('', done);
   });
 }
 
