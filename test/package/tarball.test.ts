@@ -51,16 +51,17 @@ describe('the campfires tarball in an empty project, installed with an empty npm
   });
 
   it('ships the bin, the built CommonJS with its declarations, the extension and the sample data, but no sources or tests', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'kernel-lib', 'package.json'), 'utf8')) as {
+      exports: Record<string, string | { types: string; default: string }>;
+    };
+    const exportedFiles = Object.values(manifest.exports).flatMap((target) =>
+      (typeof target === 'string' ? [target] : [target.types, target.default]).map((file) => file.replace(/^\.\//, '')),
+    );
+    expect(exportedFiles.length).toBeGreaterThan(6);
     expect(files).toEqual(
       expect.arrayContaining([
-        'package.json',
+        ...exportedFiles,
         'bin/cf.js',
-        'dist/src/index.js',
-        'dist/src/index.d.ts',
-        'dist/src/display.js',
-        'dist/src/display.d.ts',
-        'dist/src/mcp/index.js',
-        'dist/src/testing/index.js',
         'labextension/package.json',
         'fixtures/live-alert/worldnews.json',
         'README.md',
