@@ -53,6 +53,22 @@ const expectations: Record<string, (notebook: ExecutedNotebook) => void> = {
     expect(notebook.text).toContain('same as recorded: true');
     expect(notebook.text).toMatch(/cassette_miss: cassette .* has no answer for this request to scripted-llama/);
   },
+  '07-seeds-and-your-own-world.ipynb': (notebook) => {
+    expect(notebook.text).toContain('model backend: persona-policy (offline)');
+    expect(notebook.text).toMatch(/repeat 1 of "villagers": seed (\d+), recorded in the run log as \1/);
+    expect(notebook.text).toContain('seed 7 again, same runs: true');
+    expect(notebook.text).toMatch(/seed 8, runs that differ from seed 7: [1-9]\d* of 10/);
+    expect(notebook.text).toContain('harvest festival: fields resource_level, stability, morale; actions increase_resource, decrease_resource, support_agent, oppose_agent, pass, hold_festival');
+    expect(notebook.text).toContain('- hold_festival: morale +10, resource_level -5 (needs 5 resources)');
+    expect(notebook.text).toContain('the answer schema allows: increase_resource, decrease_resource, support_agent, oppose_agent, pass, hold_festival');
+    expect(notebook.text).toContain('model backend: scripted:festival-bot (a scripted model, offline)');
+    expect(notebook.text).toContain('same chart as the live run: true');
+    expect(notebook.text).toContain('model backend: ollama:llama3.1:8b (model_name from the scenario settings)');
+    expect(notebook.text).toContain('Harvest council: spread over repeats per variant');
+    const charts = notebook.cells.flatMap((cell) => cell.outputs).filter((output) => output.data?.[SIMULATION]);
+    const festive = charts.map((output) => output.data?.[SIMULATION] as { measures?: string[] }).find((payload) => payload.measures);
+    expect(festive?.measures).toEqual(['resource_level', 'stability', 'morale']);
+  },
 };
 
 const notebooks = fs.readdirSync(notebooksDir).filter((file) => file.endsWith('.ipynb')).sort();

@@ -49,6 +49,11 @@ function durationOf(flag: string): (value: string) => number {
   };
 }
 
+function seedOf(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 2_147_483_647) throw new InvalidArgumentError(`--seed must be a whole number from 0 to 2147483647 (got "${value}")`);
+  return Number(value);
+}
+
 function turnsOf(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`--turns must be a whole number of at least 1 (got "${value}")`);
   return Number(value);
@@ -164,16 +169,19 @@ export function addSimCommands(program: Command): void {
       .option('--turns <n>', 'turns to play (default: the scenario\'s max_turns)', turnsOf)
       .option('--log <path>', 'run log file', DEFAULT_RUN_LOG_PATH)
       .option('--debug-log <file>', 'JSONL debug file: prompts, raw answers, each decision\'s budget, state after each action')
+      .option('--seed <n>', 'the run\'s seed: sent to the model, used by persona-policy agents to break ties, recorded in the run log', seedOf)
       .option('--json', 'print the actions as JSON lines instead of the narrative'),
     'offline',
-  ).action(async (dir: string, options: ModelFlags & { turns?: number; log: string; debugLog?: string; json?: boolean }) => {
+  ).action(async (dir: string, options: ModelFlags & { turns?: number; log: string; debugLog?: string; json?: boolean; seed?: number }) => {
     const config = withTurns(loadSimulationConfig(scenarioPath(dir)), options.turns);
     const runLog = openLog(options.log);
     try {
       const model = modelFor(options, config, runLog);
       const print = options.json ? null : (line: string) => out(line);
-      const simulation = Simulation.fromSettings(config, { model, runLog, debugLogPath: options.debugLog, narrate: print, live: false, timeoutMs: options.timeout, retryDelayMs: options.retryDelay });
-      if (print) print(`${config.name}: ${config.personas.length} members, ${model ? `${model.provider}:${model.modelId}` : 'offline persona-policy agents'}, up to ${config.simulation.max_turns} turns`);
+      const simulation = Simulation.fromSettings(config, { model, runLog, debugLogPath: options.debugLog, narrate: print, live: false, timeoutMs: options.timeout, retryDelayMs: options.retryDelay, seed: options.seed });
+      const named = options.model === 'ollama' && !process.env.CAMPFIRES_OLLAMA_MODEL ? ' (model_name from the scenario settings)' : '';
+      const seed = options.seed === undefined ? '' : `, seed ${options.seed}`;
+      if (print) print(`${config.name}: ${config.personas.length} members, ${model ? `${model.provider}:${model.modelId}${named}` : 'offline persona-policy agents'}, up to ${config.simulation.max_turns} turns${seed}`);
       await simulation.run().catch((error: unknown) => stopped(error, options.log, options.model));
       if (options.json) for (const record of simulation.transcript.actions) out(JSON.stringify(record));
       else out(`Run ${simulation.runId} written to ${options.log}; replay it with: cf sim replay ${simulation.runId} --log ${options.log}`);
@@ -241,16 +249,17 @@ export function addSimCommands(program: Command): void {
       .description('run a scenario over several persona sets or model settings and compare the outcomes')
       .option('--log <path>', 'run log file', DEFAULT_RUN_LOG_PATH)
       .option('--concurrency <n>', 'runs at a time (default 2)', turnsOf)
+      .option('--seed <n>', 'the experiment seed each repeat\'s seed is derived from (default 0)', seedOf)
       .option('--json', 'print the outcomes as JSON'),
     'offline',
-  ).action(async (dir: string, options: ModelFlags & { variants: string; log: string; concurrency?: number; json?: boolean }) => {
+  ).action(async (dir: string, options: ModelFlags & { variants: string; log: string; concurrency?: number; json?: boolean; seed?: number }) => {
     const config = loadSimulationConfig(scenarioPath(dir));
     const runLog = openLog(options.log);
     try {
       const variants = readVariants(options.variants, options, runLog, config);
-      const experiment = await runPersonaExperiment({ scenario: config, variants, concurrency: options.concurrency, runLog });
+      const experiment = await runPersonaExperiment({ scenario: config, variants, concurrency: options.concurrency, runLog, seed: options.seed });
       if (options.json) outJson(experiment.outcomes);
-      else out(experiment.toString());
+      else out(`${experiment.toString()}\n\n${experiment.summary().toString()}`);
       if (experiment.outcomes.some((outcome) => outcome.error !== null)) {
         throw new CliExit(EXIT.error, experiment.outcomes.filter((outcome) => outcome.error).map((outcome) => `error: ${outcome.variant} #${outcome.repeat}: ${outcome.error}`).join('\n'));
       }

@@ -80,12 +80,15 @@ export const simulationAgentSchema = z.object({
 });
 export type SimulationAgent = z.infer<typeof simulationAgentSchema>;
 
-/** The world state at the end of one turn. */
-export const simulationTurnSchema = z.object({
-  turn: z.number().int(),
-  resource_level: z.number(),
-  stability: z.number(),
-});
+/** The world state at the end of one turn: the council's world's resource_level and stability, or the fields `measures` names. */
+export const simulationTurnSchema = z
+  .object({
+    turn: z.number().int(),
+    resource_level: z.number(),
+    stability: z.number(),
+  })
+  .partial({ resource_level: true, stability: true })
+  .catchall(z.number());
 export type SimulationTurn = z.infer<typeof simulationTurnSchema>;
 
 /** One action an agent chose, and what the world made of it. */
@@ -109,6 +112,12 @@ export const simulationPayloadSchema = z.object({
   backend: z.string(),
   status: runStatusSchema,
   agents: z.array(simulationAgentSchema),
+  /** The world's state fields each turn carries, in chart order (left out: resource_level and stability). */
+  measures: z.array(z.string()).optional(),
+  /** The name of a world other than the council's own. */
+  world: z.string().optional(),
+  /** The run's seed, when it had one. */
+  seed: z.number().int().optional(),
   turns: z.array(simulationTurnSchema),
   actions: z.array(simulationActionSchema),
 });

@@ -181,6 +181,7 @@ export class OllamaModel implements LanguageModel {
     }));
     const options: ChatRequest['options'] = { ...this.settings.options };
     if (request.temperature !== undefined) options.temperature = request.temperature;
+    if (request.seed !== undefined) options.seed = request.seed;
     if (request.maxTokens !== undefined) options.num_predict = request.maxTokens;
     return {
       model: this.modelId,

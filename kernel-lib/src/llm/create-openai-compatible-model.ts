@@ -171,6 +171,7 @@ export class OpenAICompatibleModel implements LanguageModel {
     });
     const body: ChatCompletionCreateParamsBase = { model: this.modelId, messages };
     if (request.temperature !== undefined) body.temperature = request.temperature;
+    if (request.seed !== undefined) body.seed = request.seed;
     if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
     if (request.jsonSchema && this.structuredOutput === 'json_schema') {
       const { $schema: _ignored, ...schema } = request.jsonSchema;

@@ -64,6 +64,8 @@ export interface GenerateObjectOptions<S extends z.ZodType> {
   /** The clock the records are stamped with (default: the system clock). */
   clock?: Clock;
   temperature?: number;
+  /** Sent with every request, for models that take a seed. */
+  seed?: number;
   maxTokens?: number;
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -251,6 +253,7 @@ function ask<S extends z.ZodType>(request: ObjectRequest<S>): Promise<ModelRespo
       messages: request.conversation as ModelMessage[],
       jsonSchema: request.jsonSchema,
       temperature: options.temperature,
+      seed: options.seed,
       maxTokens: options.maxTokens,
       timeoutMs: options.timeoutMs,
       signal: options.signal,

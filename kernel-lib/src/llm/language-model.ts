@@ -12,6 +12,8 @@ export interface ModelRequest {
   /** A JSON schema the answer must follow (Ollama `format`, OpenAI `response_format`). */
   jsonSchema?: Record<string, unknown>;
   temperature?: number;
+  /** A sampling seed, for models that take one (Ollama `options.seed`, OpenAI `seed`); others ignore it. */
+  seed?: number;
   maxTokens?: number;
   /** Overrides the adapter's default timeout (30 s). */
   timeoutMs?: number;

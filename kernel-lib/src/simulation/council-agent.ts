@@ -3,18 +3,21 @@ import { systemClock, type Clock } from '../core';
 import type { ModelCallBudget } from '../llm';
 import type { JsonValue } from '../messages';
 import type { RunEventInit } from '../runlog';
-import { ACTION_EFFECTS, ACTION_TYPES, type Action, type ActionType, type AgentState, type Persona, type RoundSummary, type WorldState } from './models';
+import type { Action, AgentState, CouncilState, Persona, RoundSummary } from './models';
+import { councilAllowedActions, type AllowedAction } from './world';
 
 /** What an agent sees before it decides: a read-only world snapshot, the council and its short history. */
 export interface Observation {
   agent: string;
-  world: Readonly<WorldState>;
+  world: Readonly<CouncilState>;
   /** The other council members, in seating order. */
   others: readonly string[];
   /** The last `history_depth` rounds, oldest first. */
   history: readonly RoundSummary[];
-  /** Every action with its effect and whether the world would accept it now. */
-  allowed: readonly { type: ActionType; effect: string; available: boolean }[];
+  /** Every action the world declares, with its effect and whether the world would accept it now. */
+  allowed: readonly AllowedAction[];
+  /** The run's seed (when it has one), for decisions that break ties or ask a model that takes one. */
+  seed?: number;
 }
 
 /** How a decision was reached, for the JSONL debug log and the run log (prompts, raw outputs, errors). */
@@ -40,9 +43,10 @@ export interface CouncilAgent {
   readonly internalState: AgentState;
   /** What one decision may spend on its model (LLM members only): requests, time per request, waits. */
   readonly budget?: ModelCallBudget;
-  /** Takes its seat: the council members in order, how many past rounds it remembers, and the council's clock. */
-  seat(council: readonly string[], historyDepth: number, clock?: Clock): void;
-  observe(worldState: Readonly<WorldState>): Observation;
+  /** Takes its seat: the council members in order, how many past rounds it remembers, the council's clock and the run's seed. */
+  seat(council: readonly string[], historyDepth: number, clock?: Clock, seed?: number): void;
+  /** What it sees: the world's state, and the world's actions as `allowedActions` gives them (the council's world's by default). */
+  observe(worldState: Readonly<CouncilState>, allowed?: readonly AllowedAction[]): Observation;
   decideAction(observation: Observation): Promise<Action>;
   /** The trace of the last decision, taken once. */
   takeTrace(): DecisionTrace | undefined;
@@ -52,27 +56,6 @@ export interface CouncilAgent {
   remember(round: RoundSummary): void;
   /** The run-log records its last decision left (its model's attempts), taken once; the controller writes them with the action. */
   takeRecords(): RunEventInit[];
-}
-
-/** The allowed-action lists an observation can show, one frozen list per case. */
-const allowedLists: (Observation['allowed'] | undefined)[] = [];
-
-function allowedActions(noResources: boolean, alone: boolean): Observation['allowed'] {
-  const key = (noResources ? 2 : 0) + (alone ? 1 : 0);
-  let list = allowedLists[key];
-  if (!list) {
-    list = Object.freeze(
-      ACTION_TYPES.map((type) =>
-        Object.freeze({
-          type,
-          effect: ACTION_EFFECTS[type],
-          available: !(type === 'decrease_resource' && noResources) && !((type === 'support_agent' || type === 'oppose_agent') && alone),
-        }),
-      ),
-    );
-    allowedLists[key] = list;
-  }
-  return list;
 }
 
 /** Shared bookkeeping of council agents: seat, history window, internal state, observation. */
@@ -88,6 +71,8 @@ export abstract class BaseCouncilAgent implements CouncilAgent {
   protected records: RunEventInit[] = [];
   /** The council's clock, which the records of this member's decisions are stamped with. */
   protected clock: Clock = systemClock;
+  /** The run's seed, when it has one: for tie-breaks, and sent to models that take one. */
+  protected seed: number | undefined;
 
   constructor(readonly persona: Persona) {}
 
@@ -101,8 +86,9 @@ export abstract class BaseCouncilAgent implements CouncilAgent {
     return `${this.constructor.name} ${this.name} (${this.policy})${this.council.length > 0 ? `, seated with ${this.others.join(', ')}` : ''}${last ? `, last action ${last}` : ''}`;
   }
 
-  seat(council: readonly string[], historyDepth: number, clock: Clock = systemClock): void {
+  seat(council: readonly string[], historyDepth: number, clock: Clock = systemClock, seed?: number): void {
     this.clock = clock;
+    this.seed = seed;
     this.council = [...council];
     this.others = Object.freeze(this.council.filter((name) => name !== this.name));
     this.historyDepth = historyDepth;
@@ -110,7 +96,7 @@ export abstract class BaseCouncilAgent implements CouncilAgent {
     this.internalState.last_action = null;
   }
 
-  observe(worldState: Readonly<WorldState>): Observation {
+  observe(worldState: Readonly<CouncilState>, allowed?: readonly AllowedAction[]): Observation {
     // Seated members and the allowed actions rarely change: the same frozen lists are handed
     // out each turn (the prompt keeps the text made from them), not built anew.
     const others = this.others;
@@ -119,7 +105,8 @@ export abstract class BaseCouncilAgent implements CouncilAgent {
       world: Object.isFrozen(worldState) ? worldState : Object.freeze({ ...worldState }),
       others,
       history: this.historyDepth === 0 ? [] : this.history.slice(-this.historyDepth),
-      allowed: allowedActions(worldState.resource_level <= 0, others.length === 0),
+      allowed: allowed ?? councilAllowedActions((worldState.resource_level as number) <= 0, others.length === 0),
+      ...(this.seed === undefined ? {} : { seed: this.seed }),
     };
   }
 

@@ -5,6 +5,7 @@ export {
   normalizeModelAction,
   type ActionType,
   type WorldState,
+  type CouncilState,
   type AgentState,
   actionSchema,
   type Action,
@@ -12,7 +13,24 @@ export {
   type Persona,
   type RoundSummary,
 } from './models';
-export { describeChange, type ActionOutcome, World } from './world';
+export {
+  describeChange,
+  type ActionOutcome,
+  type ActionChange,
+  type ActionCheck,
+  type ActionTarget,
+  type AllowedAction,
+  type CouncilWorld,
+  type WorldActionInfo,
+  type WorldActionRule,
+  type WorldDefinition,
+  type WorldSpec,
+  COUNCIL_ACTIONS,
+  councilWorld,
+  defineWorld,
+  World,
+} from './world';
+export { deriveSeed } from './seeds';
 export {
   simulationConfigFrom,
   loadSimulationConfig,
@@ -27,12 +45,16 @@ export { LLM_FALLBACK_REASON, type LLMAgentOptions, LLMAgent } from './llm-agent
 export { actionJsonSchema, describeRound, buildActionPrompt } from './simulation-prompt';
 export { SimulationController } from './simulation-controller';
 export { SimulationTimeline, TurnReplay } from './simulation-views';
-export { type SimulationOptions, Simulation } from './simulation';
+export { type SimulationOptions, type ModelBackendName, Simulation } from './simulation';
 export {
   runPersonaExperiment,
   type ExperimentVariant,
   type PersonaExperimentOptions,
   type ExperimentOutcome,
+  type ExperimentSummaryRow,
+  type Spread,
+  DEFAULT_EXPERIMENT_SEED,
+  ExperimentSummary,
   PersonaExperiment,
 } from './persona-experiment';
 export { simulationBundle } from './simulation-bundle';

@@ -2,8 +2,8 @@ import { CampfiresError, RateLimitedError } from '../core';
 import { generateObject, modelCallBudget, type LanguageModel, type ModelAttempt, type ModelCallBudget } from '../llm';
 import type { JsonValue } from '../messages';
 import { BaseCouncilAgent, type Observation } from './council-agent';
-import { modelActionSchema, normalizeModelAction, quickParseModelAction, quickReadModelAction, type Action, type Persona } from './models';
-import { buildActionPrompt } from './simulation-prompt';
+import type { Action, Persona } from './models';
+import { answerSchemaFor, buildActionPrompt } from './simulation-prompt';
 
 /** The fallback reason when the model gives no valid answer in its attempts (as in the original). */
 export const LLM_FALLBACK_REASON = 'LLM failure or invalid output';
@@ -38,7 +38,8 @@ function stopsTheRun(error: unknown): boolean {
  * the JSON schema and the last 1–2 turns; after `retries` unusable answers it passes.
  * A rate limit or an unreachable model is not swallowed: it stops the run, which can be
  * resumed from the run log later. It writes nothing itself: the controller records the
- * model's attempts (`takeRecords`) with the action they led to.
+ * model's attempts (`takeRecords`) with the action they led to. In a run with a seed,
+ * every request carries it (Ollama `options.seed`, OpenAI `seed`).
  * @example const agent = new LLMAgent(persona, { model: createOllamaModel() });
  */
 export class LLMAgent extends BaseCouncilAgent {
@@ -59,18 +60,20 @@ export class LLMAgent extends BaseCouncilAgent {
 
   async decideAction(observation: Observation): Promise<Action> {
     const messages = buildActionPrompt(this.persona, observation);
+    const answerSchema = answerSchemaFor(observation.allowed.map((entry) => entry.type));
     const answer = generateObject({
       model: this.model,
-      schema: modelActionSchema,
+      schema: answerSchema.schema,
       messages,
       retries: this.retries,
       fallback: { action: 'pass', target: 'world', reason: LLM_FALLBACK_REASON },
-      normalize: normalizeModelAction,
-      quickParse: quickParseModelAction,
-      quickRead: quickReadModelAction,
+      normalize: answerSchema.normalize,
+      quickParse: answerSchema.quickParse,
+      quickRead: answerSchema.quickRead,
       label: `agent:${this.name}`,
       clock: this.clock,
       temperature: this.temperature,
+      seed: observation.seed,
       timeoutMs: this.options.timeoutMs,
       retryDelayMs: this.options.retryDelayMs,
       maxWaitMs: this.options.maxWaitMs,

@@ -24,19 +24,34 @@ export const worldStateSchema = z.strictObject({
   stability: z.number().int().min(0),
   turn: z.number().int().min(0),
 });
-/** The authoritative world state. */
+/** The authoritative state of the council's own world. */
 export type WorldState = z.infer<typeof worldStateSchema>;
+
+/** The state of any world: its turn and its numeric fields (the council's world: resource_level and stability). */
+export interface CouncilState {
+  turn: number;
+  [field: string]: number;
+}
+
+/** Schema of the state of any world as records keep it: a whole turn and numeric fields. */
+export const councilStateSchema = z.object({ turn: z.number().int().min(0) }).catchall(z.number());
+
+/** The leanings a persona's behaviour biases are read into. */
+export type Leaning = 'growth' | 'caution' | 'extraction' | 'cooperation' | 'opposition' | 'restraint';
 
 /** Schema of an agent's simple internal state (phase 1: only its last action). */
 export const agentStateSchema = z.strictObject({
-  last_action: actionTypeSchema.nullable(),
+  last_action: z.string().nullable(),
 });
 /** An agent's simple internal state. */
 export type AgentState = z.infer<typeof agentStateSchema>;
 
-/** Schema of a structured choice an agent makes. */
+/** Schema of the name of an action a world declares: lower-case words joined by `_`. */
+export const actionNameSchema = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, { message: 'an action name is lower-case letters, digits and _, starting with a letter, at most 40 characters' });
+
+/** Schema of a structured choice an agent makes (any action a world declares). */
 export const actionSchema = z.strictObject({
-  type: actionTypeSchema,
+  type: z.string().min(1).max(80),
   target: z.string().min(1).max(80),
   reason: z.string().max(500),
 });
@@ -133,8 +148,8 @@ export function passAction(reason: string): Action {
 /** What a round leaves in every agent's short-term history. */
 export interface RoundSummary {
   turn: number;
-  actions: { agent: string; type: ActionType; target: string; reason: string; success: boolean }[];
-  state: WorldState;
+  actions: { agent: string; type: string; target: string; reason: string; success: boolean }[];
+  state: CouncilState;
   /** The round as prompts show it (`describeRound`), when whoever made the summary wrote it already. */
   line?: string;
 }

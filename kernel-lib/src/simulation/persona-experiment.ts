@@ -1,25 +1,30 @@
 import { inspect } from 'node:util';
-import { escapeHtml as escape } from '../core';
+import { ValidationError, escapeHtml as escape } from '../core';
 import type { LanguageModel } from '../llm';
-import { VEGA_LITE_MIME_TYPE, displayBundle, renderVegaLiteSvg, type MimeBundle } from '../display';
+import { VEGA_LITE_MIME_TYPE, displayBundle, renderVegaLiteSvg, tableBundle, type MimeBundle } from '../display';
 import { DEFAULT_RUN_LOG_PATH, SqliteRunLog, type RunLog } from '../runlog';
-import { ACTION_TYPES, type ActionType, type Persona } from './models';
+import type { Persona } from './models';
 import { loadPersonas, loadSimulationConfig, simulationConfigFrom, type SimulationConfig } from './simulation-config';
 import type { SimulationEnd } from './simulation-record';
-import { Simulation } from './simulation';
+import { Simulation, type ModelBackendName } from './simulation';
+import { SEED_ALLOWED, deriveSeed, isSeed } from './seeds';
+import { councilWorld, type WorldDefinition } from './world';
+
+/** The experiment seed when none is given: the same experiment gives the same runs. */
+export const DEFAULT_EXPERIMENT_SEED = 0;
 
 /** One arm of an experiment: a persona set and/or model settings, run `repeats` times. */
 export interface ExperimentVariant {
   label: string;
   /** The personas to seat (a list, or the path of a personas YAML file); the scenario's own when left out. */
   personas?: Persona[] | string;
-  /** The model LLM agents ask; offline persona-policy agents when left out or null. */
-  model?: LanguageModel | null;
+  /** The model LLM agents ask (or a backend name, asking the scenario's `model_name`); offline persona-policy agents when left out or null. */
+  model?: LanguageModel | ModelBackendName | null;
   temperature?: number;
   /** Overrides of the scenario's `simulation` and `world` settings. */
   simulation?: Record<string, unknown>;
   world?: Record<string, unknown>;
-  /** How many runs of this variant (default 1; policy agents give the same run every time). */
+  /** How many runs of this variant (default 1), each with its own seed. */
   repeats?: number;
 }
 
@@ -29,18 +34,28 @@ export interface PersonaExperimentOptions {
   variants: readonly ExperimentVariant[];
   concurrency?: number;
   runLog?: RunLog | string;
+  /**
+   * The experiment seed (default 0). Repeat r of every variant runs with the seed derived
+   * from it and r, so variants meet the same seeds and the same experiment seed gives the
+   * same runs; another seed draws other repeats.
+   */
+  seed?: number;
+  /** Your own world (`defineWorld`) for every run; the council's world by default. */
+  world?: WorldDefinition;
 }
 
 /** The outcome of one run of a variant. */
 export interface ExperimentOutcome {
   variant: string;
   repeat: number;
+  /** The seed of this run (derived from the experiment seed and the repeat), recorded in its run-log meta. */
+  seed: number;
   backend: string;
   runId: string | null;
   status: string;
   end: SimulationEnd | null;
-  /** Actions applied per persona and action type. */
-  actionMix: Record<string, Record<ActionType, number>>;
+  /** Actions applied per persona and action type (every action the world declares). */
+  actionMix: Record<string, Record<string, number>>;
   error: string | null;
 }
 
@@ -74,40 +89,146 @@ async function pool<T>(jobs: readonly (() => Promise<T>)[], limit: number): Prom
  * @example const experiment = await runPersonaExperiment({ scenario: '../fixtures/councils/harvest', variants: [{ label: 'as written' }, { label: 'frontier crew', personas: '../fixtures/councils/frontier/personas.yaml' }] });
  */
 export async function runPersonaExperiment(options: PersonaExperimentOptions): Promise<PersonaExperiment> {
+  const seed = options.seed ?? DEFAULT_EXPERIMENT_SEED;
+  if (!isSeed(seed)) throw new ValidationError({ code: 'experiment_seed_invalid', message: `seed ${String(seed)} is not a seed; a seed is ${SEED_ALLOWED}`, issues: [{ field: 'seed', message: 'not a seed', given: seed, allowed: SEED_ALLOWED }] });
+  const world = options.world ?? councilWorld;
+  const types = world.actions.map((action) => action.type);
   const base = typeof options.scenario === 'string' ? loadSimulationConfig(options.scenario) : options.scenario;
   const runLog = typeof options.runLog === 'object' ? options.runLog : SqliteRunLog.open(options.runLog ?? DEFAULT_RUN_LOG_PATH);
   const jobs = options.variants.flatMap((variant) => {
     const config = variantConfig(base, variant);
     return Array.from({ length: variant.repeats ?? 1 }, (_, repeat) => async (): Promise<ExperimentOutcome> => {
-      const sim = Simulation.fromSettings(config, { model: variant.model ?? null, temperature: variant.temperature, runLog, narrate: null, live: false });
+      const runSeed = deriveSeed(seed, 'repeat', repeat + 1);
+      const sim = Simulation.fromSettings(config, { model: variant.model ?? null, temperature: variant.temperature, runLog, narrate: null, live: false, seed: runSeed, world });
       let error: string | null = null;
       try {
         await sim.run();
       } catch (failure) {
         error = (failure as Error).message;
       }
-      const actionMix: Record<string, Record<ActionType, number>> = {};
-      for (const persona of config.personas) actionMix[persona.name] = Object.fromEntries(ACTION_TYPES.map((type) => [type, 0])) as Record<ActionType, number>;
-      for (const record of sim.transcript.actions) (actionMix[record.agent] as Record<ActionType, number>)[record.action.type] += 1;
-      return { variant: variant.label, repeat: repeat + 1, backend: sim.backend, runId: sim.runId, status: sim.status, end: sim.transcript.end, actionMix, error };
+      const actionMix: Record<string, Record<string, number>> = {};
+      for (const persona of config.personas) actionMix[persona.name] = Object.fromEntries(types.map((type) => [type, 0]));
+      for (const record of sim.transcript.actions) {
+        const mix = actionMix[record.agent] as Record<string, number>;
+        mix[record.action.type] = (mix[record.action.type] ?? 0) + 1;
+      }
+      return { variant: variant.label, repeat: repeat + 1, seed: runSeed, backend: sim.backend, runId: sim.runId, status: sim.status, end: sim.transcript.end, actionMix, error };
     });
   });
-  return new PersonaExperiment(base.name, await pool(jobs, options.concurrency ?? 2));
+  return new PersonaExperiment(base.name, await pool(jobs, options.concurrency ?? 2), { seed, world });
+}
+
+/** The least, middle and greatest of a measure over a variant's runs. */
+export interface Spread {
+  min: number;
+  median: number;
+  max: number;
+}
+
+/** One variant's figures: its runs and seeds, the spread of every measure at the end, turns and stop reasons. */
+export interface ExperimentSummaryRow {
+  variant: string;
+  backend: string;
+  runs: number;
+  failed: number;
+  seeds: number[];
+  /** Per state field of the world: min, median and max of its final value over the runs that ended. */
+  spread: Record<string, Spread>;
+  turns: number[];
+  reasons: string[];
+}
+
+/** The spread of some values: min, median (the mean of the middle two for an even count) and max. */
+export function spreadOf(values: readonly number[]): Spread {
+  if (values.length === 0) return { min: Number.NaN, median: Number.NaN, max: Number.NaN };
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return { min: sorted[0] as number, median, max: sorted[sorted.length - 1] as number };
+}
+
+function spreadText(spread: Spread | undefined): string {
+  if (!spread || Number.isNaN(spread.median)) return 'no run ended';
+  return spread.min === spread.max ? `${spread.median}` : `${spread.min}–${spread.max} (median ${spread.median})`;
+}
+
+/**
+ * The figures of an experiment per variant, as a table: the spread (min, median, max) of
+ * each measure at the end over the variant's repeats, with their seeds. The experiment chart
+ * draws these same figures. Displays itself as a table in a notebook cell.
+ */
+export class ExperimentSummary {
+  constructor(
+    readonly scenario: string,
+    /** The world's state fields, in table order. */
+    readonly measures: readonly string[],
+    readonly rows: readonly ExperimentSummaryRow[],
+  ) {}
+
+  /** The row of one variant. */
+  row(variant: string): ExperimentSummaryRow | undefined {
+    return this.rows.find((row) => row.variant === variant);
+  }
+
+  /** The table's column names. */
+  get headers(): string[] {
+    return ['variant', 'backend', 'runs', 'seeds', ...this.measures.flatMap((measure) => [`${measure} min`, `${measure} median`, `${measure} max`]), 'turns', 'stopped because'];
+  }
+
+  /** The table's cells, one row per variant. */
+  cells(): (string | number)[][] {
+    return this.rows.map((row) => [
+      row.variant,
+      row.backend,
+      row.failed ? `${row.runs} (${row.failed} stopped early)` : row.runs,
+      row.seeds.join(', '),
+      ...this.measures.flatMap((measure): (string | number)[] => {
+        const spread = row.spread[measure];
+        return spread && !Number.isNaN(spread.median) ? [spread.min, spread.median, spread.max] : ['', '', ''];
+      }),
+      row.turns.join(', '),
+      row.reasons.join('; '),
+    ]);
+  }
+
+  /** The table as an HTML table and text. */
+  toMimeBundle(): MimeBundle {
+    return tableBundle(`${this.scenario}: spread over repeats per variant`, this.headers, this.cells());
+  }
+
+  toString(): string {
+    return String(this.toMimeBundle()['text/plain']);
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
 }
 
 /** The outcomes of an experiment, side by side: final state distribution and action mix per persona. */
 export class PersonaExperiment {
+  /** The experiment seed the repeats' seeds were derived from (none for outcomes made elsewhere). */
+  readonly seed: number | undefined;
+  /** The world's state fields, compared at the end of each run. */
+  readonly measures: readonly string[];
+  /** The world's actions, in the order the action mix lists them. */
+  readonly actions: readonly string[];
+
   constructor(
     readonly scenario: string,
     readonly outcomes: readonly ExperimentOutcome[],
-  ) {}
+    options: { seed?: number; world?: WorldDefinition } = {},
+  ) {
+    this.seed = options.seed;
+    const world = options.world ?? councilWorld;
+    this.measures = world.fields;
+    this.actions = world.actions.map((action) => action.type);
+  }
 
-  /** Per variant: runs, final resources and stability (min, mean, max), turns and stop reasons. */
-  summary(): { variant: string; backend: string; runs: number; failed: number; resources: [number, number, number]; stability: [number, number, number]; turns: number[]; reasons: string[] }[] {
+  /** Per variant: runs and their seeds, the spread (min, median, max) of each measure at the end, turns and stop reasons; a table in a cell. */
+  summary(): ExperimentSummary {
     const variants = [...new Set(this.outcomes.map((outcome) => outcome.variant))];
-    const spread = (values: number[]): [number, number, number] =>
-      values.length === 0 ? [0, 0, 0] : [Math.min(...values), Math.round((values.reduce((sum, value) => sum + value, 0) / values.length) * 10) / 10, Math.max(...values)];
-    return variants.map((variant) => {
+    const rows = variants.map((variant): ExperimentSummaryRow => {
       const runs = this.outcomes.filter((outcome) => outcome.variant === variant);
       const ends = runs.flatMap((outcome) => (outcome.end ? [outcome.end] : []));
       return {
@@ -115,22 +236,30 @@ export class PersonaExperiment {
         backend: runs[0]?.backend ?? '',
         runs: runs.length,
         failed: runs.filter((outcome) => outcome.error).length,
-        resources: spread(ends.map((end) => end.state.resource_level)),
-        stability: spread(ends.map((end) => end.state.stability)),
+        seeds: runs.map((outcome) => outcome.seed),
+        spread: Object.fromEntries(this.measures.map((measure) => [measure, spreadOf(ends.map((end) => end.state[measure] as number))])),
         turns: ends.map((end) => end.turns),
         reasons: [...new Set(ends.map((end) => end.reason))],
       };
     });
+    return new ExperimentSummary(this.scenario, this.measures, rows);
   }
 
-  /** The vega-lite spec: final state per variant (every run a point) beside the action mix per persona. */
+  /** The vega-lite spec: final state per variant (every run a point, the summary's min–max as a bar and its median as a tick) beside the action mix per persona. */
   vegaLiteSpec(): Record<string, unknown> {
     const finals = this.outcomes.flatMap((outcome) =>
-      outcome.end ? (['resource_level', 'stability'] as const).map((measure) => ({ variant: outcome.variant, repeat: outcome.repeat, measure, value: outcome.end?.state[measure] ?? 0 })) : [],
+      outcome.end ? this.measures.map((measure) => ({ variant: outcome.variant, repeat: outcome.repeat, seed: outcome.seed, measure, value: outcome.end?.state[measure] ?? 0 })) : [],
+    );
+    const spreads = this.summary().rows.flatMap((row) =>
+      this.measures.flatMap((measure) => {
+        const spread = row.spread[measure];
+        return spread && !Number.isNaN(spread.median) ? [{ variant: row.variant, measure, min: spread.min, median: spread.median, max: spread.max, runs: row.runs }] : [];
+      }),
     );
     const mix = this.outcomes.flatMap((outcome) =>
-      Object.entries(outcome.actionMix).flatMap(([persona, counts]) => ACTION_TYPES.map((action) => ({ variant: outcome.variant, persona: `${outcome.variant} · ${persona}`, action, count: counts[action] }))),
+      Object.entries(outcome.actionMix).flatMap(([persona, counts]) => this.actions.map((action) => ({ variant: outcome.variant, persona: `${outcome.variant} · ${persona}`, action, count: counts[action] ?? 0 }))),
     );
+    const x = { field: 'variant', type: 'nominal', title: null, axis: { labelAngle: -20 } };
     return {
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
       title: { text: `${this.scenario}: persona experiment`, subtitle: `${this.outcomes.length} runs · ${[...new Set(this.outcomes.map((outcome) => outcome.backend))].join(', ')}` },
@@ -140,18 +269,45 @@ export class PersonaExperiment {
       resolve: { scale: { color: 'independent' } },
       hconcat: [
         {
-          title: 'Final world state per run',
+          title: 'Final world state: every run, min–max and median',
           width: 260,
           height: 220,
-          data: { values: finals },
-          mark: { type: 'point', filled: true, size: 80, opacity: 0.7 },
-          encoding: {
-            x: { field: 'variant', type: 'nominal', title: null, axis: { labelAngle: -20 } },
-            y: { field: 'value', type: 'quantitative', title: 'value at the end' },
-            color: { field: 'measure', type: 'nominal', title: null },
-            xOffset: { field: 'measure', type: 'nominal' },
-            tooltip: [{ field: 'variant' }, { field: 'repeat' }, { field: 'measure' }, { field: 'value' }],
-          },
+          layer: [
+            {
+              data: { values: spreads },
+              mark: { type: 'rule', strokeWidth: 2, opacity: 0.6 },
+              encoding: {
+                x,
+                xOffset: { field: 'measure', type: 'nominal', scale: { domain: [...this.measures] } },
+                y: { field: 'min', type: 'quantitative', title: 'value at the end' },
+                y2: { field: 'max' },
+                color: { field: 'measure', type: 'nominal', title: null, scale: { domain: [...this.measures] } },
+                tooltip: [{ field: 'variant' }, { field: 'measure' }, { field: 'runs' }, { field: 'min' }, { field: 'median' }, { field: 'max' }],
+              },
+            },
+            {
+              data: { values: spreads },
+              mark: { type: 'tick', thickness: 3, size: 14 },
+              encoding: {
+                x,
+                xOffset: { field: 'measure', type: 'nominal', scale: { domain: [...this.measures] } },
+                y: { field: 'median', type: 'quantitative' },
+                color: { field: 'measure', type: 'nominal', title: null, scale: { domain: [...this.measures] } },
+                tooltip: [{ field: 'variant' }, { field: 'measure' }, { field: 'median' }],
+              },
+            },
+            {
+              data: { values: finals },
+              mark: { type: 'point', filled: true, size: 60, opacity: 0.7 },
+              encoding: {
+                x,
+                xOffset: { field: 'measure', type: 'nominal', scale: { domain: [...this.measures] } },
+                y: { field: 'value', type: 'quantitative' },
+                color: { field: 'measure', type: 'nominal', title: null, scale: { domain: [...this.measures] } },
+                tooltip: [{ field: 'variant' }, { field: 'repeat' }, { field: 'seed' }, { field: 'measure' }, { field: 'value' }],
+              },
+            },
+          ],
         },
         {
           title: 'Action mix per persona',
@@ -161,7 +317,7 @@ export class PersonaExperiment {
           encoding: {
             y: { field: 'persona', type: 'nominal', title: null, sort: null },
             x: { field: 'count', type: 'quantitative', aggregate: 'sum', title: 'actions' },
-            color: { field: 'action', type: 'nominal', scale: { domain: [...ACTION_TYPES] } },
+            color: { field: 'action', type: 'nominal', scale: { domain: [...this.actions] } },
             tooltip: [{ field: 'persona' }, { field: 'action' }, { field: 'count', aggregate: 'sum' }],
           },
         },
@@ -171,24 +327,24 @@ export class PersonaExperiment {
 
   /** The outcomes as text: one line per variant, then the action mix per persona. */
   toString(): string {
-    const lines = [`${this.scenario}: persona experiment, ${this.outcomes.length} runs`];
-    for (const row of this.summary()) {
+    const lines = [`${this.scenario}: persona experiment, ${this.outcomes.length} runs${this.seed === undefined ? '' : ` (experiment seed ${this.seed})`}`];
+    for (const row of this.summary().rows) {
       lines.push(
-        `  ${row.variant} (${row.backend}): ${row.runs} run(s)${row.failed ? `, ${row.failed} stopped early` : ''}; resources ${row.resources[0]}–${row.resources[2]} (mean ${row.resources[1]}), stability ${row.stability[0]}–${row.stability[2]} (mean ${row.stability[1]}); turns ${row.turns.join(', ')}; ${row.reasons.join('; ')}`,
+        `  ${row.variant} (${row.backend}): ${row.runs} run(s)${row.failed ? `, ${row.failed} stopped early` : ''}, seeds ${row.seeds.join(', ')}; ${this.measures.map((measure) => `${measure} ${spreadText(row.spread[measure])}`).join(', ')}; turns ${row.turns.join(', ')}; ${row.reasons.join('; ')}`,
       );
       const mix = this.mixOf(row.variant);
-      for (const [persona, counts] of Object.entries(mix)) lines.push(`    ${persona}: ${ACTION_TYPES.filter((type) => counts[type] > 0).map((type) => `${type} ${counts[type]}`).join(', ') || 'no actions'}`);
+      for (const [persona, counts] of Object.entries(mix)) lines.push(`    ${persona}: ${this.actions.filter((type) => (counts[type] ?? 0) > 0).map((type) => `${type} ${counts[type]}`).join(', ') || 'no actions'}`);
     }
     return lines.join('\n');
   }
 
   /** The action mix of one variant, summed over its runs. */
-  mixOf(variant: string): Record<string, Record<ActionType, number>> {
-    const total: Record<string, Record<ActionType, number>> = {};
+  mixOf(variant: string): Record<string, Record<string, number>> {
+    const total: Record<string, Record<string, number>> = {};
     for (const outcome of this.outcomes.filter((entry) => entry.variant === variant)) {
       for (const [persona, counts] of Object.entries(outcome.actionMix)) {
-        const sum = (total[persona] ??= Object.fromEntries(ACTION_TYPES.map((type) => [type, 0])) as Record<ActionType, number>);
-        for (const type of ACTION_TYPES) sum[type] += counts[type];
+        const sum = (total[persona] ??= Object.fromEntries(this.actions.map((type) => [type, 0])));
+        for (const type of this.actions) sum[type] = (sum[type] ?? 0) + (counts[type] ?? 0);
       }
     }
     return total;
@@ -196,14 +352,16 @@ export class PersonaExperiment {
 
   private html(svg: string | null): string {
     const rows = this.summary()
-      .map((row) => {
+      .rows.map((row) => {
         const mix = Object.entries(this.mixOf(row.variant))
-          .map(([persona, counts]) => `${escape(persona)}: ${ACTION_TYPES.filter((type) => counts[type] > 0).map((type) => `${type} ${counts[type]}`).join(', ')}`)
+          .map(([persona, counts]) => `${escape(persona)}: ${this.actions.filter((type) => (counts[type] ?? 0) > 0).map((type) => `${escape(type)} ${counts[type]}`).join(', ')}`)
           .join('<br>');
-        return `<tr><td>${escape(row.variant)}</td><td>${escape(row.backend)}</td><td>${row.runs}${row.failed ? ` (${row.failed} stopped early)` : ''}</td><td>${row.resources[0]}–${row.resources[2]} (mean ${row.resources[1]})</td><td>${row.stability[0]}–${row.stability[2]} (mean ${row.stability[1]})</td><td>${row.turns.join(', ')}</td><td>${escape(row.reasons.join('; '))}</td><td>${mix}</td></tr>`;
+        const spreads = this.measures.map((measure) => `<td>${escape(spreadText(row.spread[measure]))}</td>`).join('');
+        return `<tr><td>${escape(row.variant)}</td><td>${escape(row.backend)}</td><td>${row.runs}${row.failed ? ` (${row.failed} stopped early)` : ''}</td><td>${escape(row.seeds.join(', '))}</td>${spreads}<td>${row.turns.join(', ')}</td><td>${escape(row.reasons.join('; '))}</td><td>${mix}</td></tr>`;
       })
       .join('');
-    return `<div class="campfires-experiment"><p><b>${escape(this.scenario)}: persona experiment</b></p>${svg ?? ''}<table><thead><tr><th>variant</th><th>backend</th><th>runs</th><th>final resources</th><th>final stability</th><th>turns</th><th>stopped because</th><th>action mix per persona</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+    const heads = this.measures.map((measure) => `<th>final ${escape(measure)}</th>`).join('');
+    return `<div class="campfires-experiment"><p><b>${escape(this.scenario)}: persona experiment</b></p>${svg ?? ''}<table><thead><tr><th>variant</th><th>backend</th><th>runs</th><th>seeds</th>${heads}<th>turns</th><th>stopped because</th><th>action mix per persona</th></tr></thead><tbody>${rows}</tbody></table></div>`;
   }
 
   /** The rich view: vega-lite chart, its SVG, an HTML table and text. */
@@ -228,7 +386,8 @@ export class PersonaExperiment {
     const variants = new Set(this.outcomes.map((outcome) => outcome.variant)).size;
     const backends = [...new Set(this.outcomes.map((outcome) => outcome.backend))].join(', ');
     const stopped = this.outcomes.filter((outcome) => outcome.error).length;
-    return `PersonaExperiment "${this.scenario}" · ${variants} variants · ${this.outcomes.length} runs${stopped ? ` (${stopped} stopped early)` : ''} · ${backends} · .show() for the side-by-side view`;
+    const seed = this.seed === undefined ? '' : ` · experiment seed ${this.seed}`;
+    return `PersonaExperiment "${this.scenario}" · ${variants} variants · ${this.outcomes.length} runs${stopped ? ` (${stopped} stopped early)` : ''} · ${backends}${seed} · .show() for the side-by-side view`;
   }
 
   [inspect.custom](): string {

@@ -1,11 +1,11 @@
 import { BaseCouncilAgent, type Observation } from './council-agent';
-import { ACTION_TYPES, type Action, type ActionType, type Persona } from './models';
+import type { Action, Leaning, Persona } from './models';
+import { deriveSeed } from './seeds';
+
+export type { Leaning } from './models';
 
 /** The label shown wherever results of persona-policy agents appear. */
 export const PERSONA_POLICY_LABEL = 'persona-policy (offline)';
-
-/** The leanings a persona's behaviour biases are read into. */
-export type Leaning = 'growth' | 'caution' | 'extraction' | 'cooperation' | 'opposition' | 'restraint';
 
 const LEANING_WORDS: Readonly<Record<Leaning, readonly string[]>> = {
   growth: ['grow', 'invest', 'build', 'expan', 'optimis', 'ambiti', 'develop', 'produc', 'innovat', 'bold'],
@@ -32,7 +32,10 @@ export function leaningsOf(persona: Persona): Record<Leaning, number> {
 /**
  * A deterministic rule-based council member driven by its persona's behaviour biases:
  * the offline default. Scores every action from the biases, the world state and the last
- * rounds, and takes the best valid one (ties go to the earlier action in the action set).
+ * rounds, and takes the best valid one. Ties go to the earlier action in the world's list;
+ * in a run with a seed, a tie is broken by the seed, this member and the turn, so repeats
+ * with different seeds differ and the same seed gives the same run. An action a world
+ * adds scores twice the leaning it declares.
  * @example const agent = new PersonaPolicyAgent(persona);
  */
 export class PersonaPolicyAgent extends BaseCouncilAgent {
@@ -50,25 +53,28 @@ export class PersonaPolicyAgent extends BaseCouncilAgent {
     return action;
   }
 
-  /** The scores behind the next decision, for explaining a persona's behaviour. */
-  scores(observation: Observation): Record<ActionType, number> {
+  /** The scores behind the next decision, for explaining a persona's behaviour: one per action the world declares. */
+  scores(observation: Observation): Record<string, number> {
     const lean = this.leanings;
-    const { resource_level: resources, stability } = observation.world;
+    const resources = observation.world.resource_level as number;
+    const stability = observation.world.stability as number;
     const scarce = resources < 30;
     const plenty = resources > 80;
     const shaky = stability < 35;
     const calm = stability > 65;
-    const scores: Record<ActionType, number> = {
+    const council: Record<string, number> = {
       increase_resource: 2 * lean.growth + lean.caution + (scarce ? 2 * lean.caution + lean.cooperation + 1 : 0),
       decrease_resource: 2 * lean.extraction + (plenty ? lean.extraction + lean.growth : 0) - (scarce ? lean.caution : 0),
       support_agent: 2 * lean.cooperation + (shaky ? lean.cooperation + lean.caution + 1 : 0),
       oppose_agent: 2 * lean.opposition + (calm ? lean.opposition : 0) + (this.wasOpposed(observation) ? 1 : 0),
       pass: 2 * lean.restraint + 0.5,
     };
+    const scores: Record<string, number> = {};
+    for (const entry of observation.allowed) scores[entry.type] = council[entry.type] ?? (entry.leaning ? 2 * lean[entry.leaning] : 0);
     // Doing the same thing again and again gets old: each earlier round with the same choice costs a point.
     for (const round of observation.history) {
       const mine = round.actions.find((entry) => entry.agent === this.name);
-      if (mine && mine.type !== 'pass') scores[mine.type] -= 1;
+      if (mine && mine.type !== 'pass' && scores[mine.type] !== undefined) scores[mine.type] -= 1;
     }
     for (const entry of observation.allowed) if (!entry.available) scores[entry.type] = Number.NEGATIVE_INFINITY;
     return scores;
@@ -76,10 +82,20 @@ export class PersonaPolicyAgent extends BaseCouncilAgent {
 
   private choose(observation: Observation): Action {
     const scores = this.scores(observation);
-    let best: ActionType = 'pass';
-    for (const type of ACTION_TYPES) if (scores[type] > scores[best] || (scores[type] === scores[best] && ACTION_TYPES.indexOf(type) < ACTION_TYPES.indexOf(best))) best = type;
-    const target = best === 'support_agent' ? this.ally(observation) : best === 'oppose_agent' ? this.rival(observation) : 'world';
+    const types = observation.allowed.map((entry) => entry.type);
+    const top = Math.max(...types.map((type) => scores[type] as number));
+    const tied = types.filter((type) => scores[type] === top);
+    const best = tied.length === 0 ? 'pass' : tied.length === 1 || observation.seed === undefined ? (tied[0] as string) : this.tieBreak(tied, observation);
+    const member = observation.allowed.find((entry) => entry.type === best)?.target === 'member';
+    const target = best === 'oppose_agent' ? this.rival(observation) : member ? this.ally(observation) : 'world';
     return { type: best, target, reason: this.reasonFor(best, observation, target) };
+  }
+
+  /** The tied action this member takes in this turn of a seeded run: the lowest draw of seed, member, turn and action. */
+  private tieBreak(tied: readonly string[], observation: Observation): string {
+    const seed = observation.seed as number;
+    const draw = (type: string): number => deriveSeed(seed, 'tie', this.name, observation.world.turn, type);
+    return tied.reduce((best, type) => (draw(type) < draw(best) ? type : best));
   }
 
   private wasOpposed(observation: Observation): boolean {
@@ -107,7 +123,7 @@ export class PersonaPolicyAgent extends BaseCouncilAgent {
     return this.council[(seat - 1 + this.council.length) % this.council.length] ?? observation.others[0] ?? 'world';
   }
 
-  private reasonFor(type: ActionType, observation: Observation, target: string): string {
+  private reasonFor(type: string, observation: Observation, target: string): string {
     const { resource_level: resources, stability } = observation.world;
     const goal = this.persona.goals[0] ?? '';
     switch (type) {
@@ -122,5 +138,7 @@ export class PersonaPolicyAgent extends BaseCouncilAgent {
       case 'pass':
         return 'waiting to see how the others move';
     }
+    const effect = observation.allowed.find((entry) => entry.type === type)?.effect ?? type;
+    return `${type} (${effect})${target !== 'world' ? ` with ${target}` : ''} serves "${goal}"`;
   }
 }

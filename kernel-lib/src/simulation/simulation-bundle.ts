@@ -9,7 +9,8 @@ const ACTION_LIST_LIMIT = 40;
 /** The text/plain form of a simulation: agents, the last world state and the newest actions. */
 export function simulationText(payload: SimulationPayload): string {
   const last = payload.turns.at(-1);
-  const state = last ? `turn ${last.turn}: resource_level ${last.resource_level}, stability ${last.stability}` : 'no turns yet';
+  const fields = payload.measures ?? ['resource_level', 'stability'];
+  const state = last ? `turn ${last.turn}: ${fields.map((field) => `${field} ${last[field]}`).join(', ')}` : 'no turns yet';
   const fallbacks = payload.actions.filter((action) => action.fallback).length;
   const actions = payload.actions.slice(-ACTION_LIST_LIMIT).map((action) => {
     const target = action.target ? ` -> ${action.target}` : '';

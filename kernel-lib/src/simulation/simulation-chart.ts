@@ -5,10 +5,9 @@ import type { SimulationPayload } from '../display';
  * each agent's actions per turn below (colour = action, cross = failed).
  */
 export function simulationVegaLiteSpec(payload: SimulationPayload): Record<string, unknown> {
-  const measures = payload.turns.flatMap((turn) => [
-    { turn: turn.turn, measure: 'resource_level', value: turn.resource_level },
-    { turn: turn.turn, measure: 'stability', value: turn.stability },
-  ]);
+  // The world's fields (the council's world: resource_level and stability).
+  const fields = payload.measures ?? ['resource_level', 'stability'];
+  const measures = payload.turns.flatMap((turn) => fields.map((measure) => ({ turn: turn.turn, measure, value: turn[measure] })));
   const actions = payload.actions.map((action) => ({
     ...action,
     target: action.target ?? '',

@@ -18,7 +18,8 @@ const ISSUES_SHOWN = 10;
 
 /** Schema of a terminal world condition: the run stops once it holds after an action. */
 export const stopConditionSchema = z.strictObject({
-  field: z.enum(['resource_level', 'stability']),
+  /** A state field of the world (the council's world: resource_level or stability); checked when the world is known. */
+  field: z.string().min(1).max(40),
   op: z.enum(['<=', '<', '>=', '>', '==']),
   value: z.number().int(),
   label: z.string().min(1).max(200).optional(),
@@ -274,8 +275,8 @@ export function loadSimulationConfig(path: string, options: { personasPath?: str
 }
 
 /** Whether a terminal condition holds for a state. */
-export function stopConditionHolds(condition: StopCondition, state: { resource_level: number; stability: number }): boolean {
-  const value = state[condition.field];
+export function stopConditionHolds(condition: StopCondition, state: { readonly [field: string]: number }): boolean {
+  const value = state[condition.field] as number;
   switch (condition.op) {
     case '<=':
       return value <= condition.value;

@@ -1,13 +1,14 @@
-import { CampfiresError, errorToJson, inertText, systemClock, type Clock } from '../core';
+import { CampfiresError, ValidationError, errorToJson, inertText, systemClock, type Clock } from '../core';
 import type { JsonValue } from '../messages';
 import { JsonlDebugLog, RunRecorder, type RunEvent, type RunEventInit, type RunInfo, type RunLog } from '../runlog';
 import type { CouncilAgent, DecisionTrace } from './council-agent';
-import { passAction, type Action, type RoundSummary, type WorldState } from './models';
+import { passAction, type Action, type CouncilState, type RoundSummary } from './models';
 import { narrateAction, narrateEnd } from './narrator';
 import { checkPersonas, describeStopCondition, stopConditionHolds, type SimulationConfig } from './simulation-config';
 import { SIMULATION_EVENT_KINDS, transcriptFromEvents, type ActionRecord, type SimulationEnd, type SimulationTranscript, type TurnRecord } from './simulation-record';
-import { World, describeChange } from './world';
+import { councilWorld, type CouncilWorld, type WorldDefinition } from './world';
 import { describeRoundAction, roundLine } from './simulation-prompt';
+import { SEED_ALLOWED, isSeed } from './seeds';
 
 /** Adapters and options of a controller; the controller wires nothing itself. */
 export interface SimulationControllerOptions {
@@ -16,6 +17,10 @@ export interface SimulationControllerOptions {
   runLog: RunLog;
   /** What decides, shown with every result: `persona-policy (offline)`, `ollama:llama3.1:8b`... */
   backend: string;
+  /** The world the council plays in: its fields, actions and rules (default: the council's granary world). */
+  world?: WorldDefinition;
+  /** The run's seed: recorded in the run log, handed to every member (tie-breaks, models that take one). */
+  seed?: number;
   /** Where the JSONL debug file goes; none when left out. */
   debugLogPath?: string;
   /** Where narrative lines go; defaults to the console at log_level info or debug, `null` for silence. */
@@ -47,7 +52,9 @@ interface Decision {
 
 /** What a run in progress keeps between its steps. */
 interface RunState {
-  world: World;
+  world: CouncilWorld;
+  /** The world's actions that name another member, as round lines show them. */
+  memberActions: ReadonlySet<string>;
   debug: JsonlDebugLog | null;
   /** What a resumed run had recorded: its decisions are replayed without asking the agents. */
   recorded: SimulationTranscript;
@@ -61,9 +68,25 @@ interface RunState {
   endedAt: number;
 }
 
-/** The initial world state a config describes. */
-export function initialWorldState(config: SimulationConfig): WorldState {
-  return { resource_level: config.world.initial_resource_level, stability: config.world.initial_stability, turn: 0 };
+/** The initial state of a world (the council's by default) a config describes. */
+export function initialWorldState(config: SimulationConfig, world: WorldDefinition = councilWorld): CouncilState {
+  return world.initialState(config);
+}
+
+/** Checks a run's seed and that the scenario's stop rules name fields of its world. */
+function checkWorldAndSeed(config: SimulationConfig, world: WorldDefinition, seed: number | undefined): void {
+  if (seed !== undefined && !isSeed(seed)) {
+    throw new ValidationError({ code: 'simulation_seed_invalid', message: `seed ${String(seed)} is not a seed; a seed is ${SEED_ALLOWED}`, issues: [{ field: 'seed', message: 'not a seed', given: seed, allowed: SEED_ALLOWED }] });
+  }
+  config.simulation.stop_when.forEach((condition, index) => {
+    if (world.fields.includes(condition.field)) return;
+    const field = `${config.source.settings}: simulation.stop_when.${index}.field`;
+    throw new ValidationError({
+      code: 'simulation_config_invalid',
+      message: `${field} "${condition.field}" is not a field of the world "${world.name}"; allowed: ${world.fields.join(', ')}`,
+      issues: [{ field, message: 'not a field of the world', given: condition.field, allowed: [...world.fields] }],
+    });
+  });
 }
 
 /**
@@ -79,6 +102,7 @@ export class SimulationController {
   private readonly runLog: RunLog;
   private readonly clock: Clock;
   private readonly narrate: ((line: string) => void) | null;
+  private readonly world: WorldDefinition;
   private readonly listeners = new Set<(event: RunEvent) => void>();
   private current: SimulationTranscript = { actions: [], turns: [], end: null };
   private runInfo: RunInfo | null = null;
@@ -89,6 +113,8 @@ export class SimulationController {
     this.config = options.config;
     this.agents = options.agents;
     checkPersonas(this.agents.map((agent) => agent.persona), options.config.source.personas);
+    this.world = options.world ?? councilWorld;
+    checkWorldAndSeed(options.config, this.world, options.seed);
     this.runLog = options.runLog;
     this.clock = options.clock ?? systemClock;
     const quiet = ['warning', 'error', 'silent'].includes(options.config.simulation.log_level);
@@ -118,6 +144,8 @@ export class SimulationController {
       backend: this.options.backend,
       agents: this.agents.map((agent) => ({ name: agent.name, policy: agent.policy })),
       config: JSON.parse(JSON.stringify(this.config)) as JsonValue,
+      ...(this.options.seed === undefined ? {} : { seed: this.options.seed }),
+      world: { name: this.world.name, fields: [...this.world.fields], actions: this.world.actions.map((action) => ({ ...action })), initial: this.world.initialState(this.config) } as unknown as JsonValue,
     };
   }
 
@@ -149,8 +177,8 @@ export class SimulationController {
   private async play(recorded: SimulationTranscript): Promise<SimulationTranscript> {
     const { simulation } = this.config;
     const names = this.agents.map((agent) => agent.name);
-    const world = new World(initialWorldState(this.config), names);
-    for (const agent of this.agents) agent.seat(names, simulation.history_depth, this.clock);
+    const world = this.world.create(names, this.config);
+    for (const agent of this.agents) agent.seat(names, simulation.history_depth, this.clock, this.options.seed);
     const recorder = new RunRecorder(this.runLog, (this.runInfo as RunInfo).id, this.clock, { flushAfterMs: this.options.flushIntervalMs ?? 50, writeWhileWaiting: true });
     recorder.listen((event) => {
       for (const listener of this.listeners) listener(event);
@@ -158,12 +186,15 @@ export class SimulationController {
     this.recorder = recorder;
     const debug = this.options.debugLogPath ? new JsonlDebugLog(this.options.debugLogPath, { writeWhileWaiting: true }) : null;
     this.current = { actions: [], turns: [], end: null };
-    const run: RunState = { world, debug, recorded, recordedTurns: new Set(recorded.turns.map((turn) => turn.turn)), replayIndex: 0, streak: 0, round: [], endedAt: 0 };
+    const memberActions = new Set(world.actions.filter((action) => action.target === 'member').map((action) => action.type));
+    const run: RunState = { world, memberActions, debug, recorded, recordedTurns: new Set(recorded.turns.map((turn) => turn.turn)), replayIndex: 0, streak: 0, round: [], endedAt: 0 };
     let reason = `max_turns (${simulation.max_turns}) reached`;
     debug?.write({
       event: 'simulation-start',
       scenario: this.config.name,
       backend: this.options.backend,
+      ...(this.options.seed === undefined ? {} : { seed: this.options.seed }),
+      ...(this.world === councilWorld ? {} : { world: this.world.name }),
       // An LLM member's budget per decision: requests, time per request, waits, and so the longest a decision can take.
       agents: this.agents.map((agent) => ({ name: agent.name, policy: agent.policy, ...(agent.budget ? { budget: agent.budget as unknown as JsonValue } : {}) })),
       simulation: simulation as unknown as JsonValue,
@@ -174,7 +205,7 @@ export class SimulationController {
         const turn = this.startTurn(run);
         for (let index = 0; index < this.agents.length; index += 1) {
           const agent = this.agents[index] as CouncilAgent;
-          const observation = agent.observe(world.getView(agent.name));
+          const observation = agent.observe(world.getView(agent.name), world.allowedActions(agent.name));
           const replay = this.replayOf(run, turn, agent);
           if (replay) {
             this.apply(run, { agent, index, turn, proposed: replay.proposed, trace: replay.trace, records: [], replayed: true });
@@ -253,7 +284,7 @@ export class SimulationController {
       valid: check.valid,
       invalidReason: check.valid ? null : check.reason,
       success: change.success,
-      message: describeChange(agent.name, action, change),
+      message: world.describeChange(agent.name, action, change),
       fallback: trace.fallback || !check.valid,
       state: change.after,
       trace,
@@ -271,7 +302,7 @@ export class SimulationController {
   private endTurn(run: RunState, turn: number): string | null {
     const { world, round, debug } = run;
     const { simulation } = this.config;
-    const line = roundLine(turn, round.map(describeRoundAction), world.state);
+    const line = roundLine(turn, round.map((entry) => describeRoundAction(entry, run.memberActions)), world.state);
     const summary: RoundSummary = Object.freeze({ turn, actions: Object.freeze(round), state: world.state, line }) as RoundSummary;
     for (const agent of this.agents) agent.remember(summary);
     const allPass = round.every((entry) => entry.type === 'pass');
@@ -283,10 +314,12 @@ export class SimulationController {
     if (!run.recordedTurns.has(turn)) this.append({ kind: 'turn-end', data: turnRecord as unknown as JsonValue, ts: run.endedAt });
     if (run.streak >= simulation.stop_after_all_pass_rounds) return `every agent passed ${run.streak} rounds in a row`;
     const condition = simulation.stop_when.find((entry) => stopConditionHolds(entry, world.state));
-    return condition ? `terminal condition: ${describeStopCondition(condition)}` : null;
+    if (condition) return `terminal condition: ${describeStopCondition(condition)}`;
+    const ended = world.endReason?.() ?? null;
+    return ended === null ? null : `the world ended: ${ended}`;
   }
 
-  private interrupted(error: unknown, turn: number, agent: string, state: WorldState): CampfiresError {
+  private interrupted(error: unknown, turn: number, agent: string, state: CouncilState): CampfiresError {
     const runId = (this.runInfo as RunInfo).id;
     const cause = errorToJson(error);
     this.append({ kind: 'simulation-interrupted', camper: agent, data: { turn, state, error: JSON.parse(JSON.stringify(cause)) as JsonValue } }, true);

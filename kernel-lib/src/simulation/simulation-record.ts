@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { validate } from '../core';
 import { jsonValueSchema } from '../messages';
 import type { RunEvent } from '../runlog';
-import { actionSchema, worldStateSchema, type Action, type WorldState } from './models';
+import { actionSchema, councilStateSchema, type Action, type CouncilState } from './models';
 
 /** Run-log event kinds a simulation writes (model calls add `model-attempt`). */
 export const SIMULATION_EVENT_KINDS = ['action-applied', 'turn-end', 'simulation-end', 'simulation-interrupted'] as const;
@@ -20,7 +20,7 @@ export const actionRecordSchema = z.object({
   success: z.boolean(),
   message: z.string(),
   fallback: z.boolean(),
-  state: worldStateSchema,
+  state: councilStateSchema,
   trace: z.object({
     prompt: z.string().optional(),
     attempts: z.array(jsonValueSchema).optional(),
@@ -35,7 +35,7 @@ export type ActionRecord = z.infer<typeof actionRecordSchema>;
 /** Schema of the end of a turn. */
 export const turnRecordSchema = z.object({
   turn: z.number().int(),
-  state: worldStateSchema,
+  state: councilStateSchema,
   allPass: z.boolean(),
   allPassStreak: z.number().int(),
 });
@@ -45,7 +45,7 @@ export type TurnRecord = z.infer<typeof turnRecordSchema>;
 /** Schema of how a run ended. */
 export const simulationEndSchema = z.object({
   reason: z.string(),
-  state: worldStateSchema,
+  state: councilStateSchema,
   turns: z.number().int(),
 });
 /** How a run ended. */
@@ -76,6 +76,6 @@ export function recordedDecision(record: ActionRecord): { action: Action; trace:
 }
 
 /** The state after the last completed action, or the initial state. */
-export function lastState(transcript: SimulationTranscript, initial: WorldState): WorldState {
+export function lastState(transcript: SimulationTranscript, initial: CouncilState): CouncilState {
   return transcript.actions[transcript.actions.length - 1]?.state ?? initial;
 }

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { escapeHtml, inertText } from '../core';
 import type { MimeBundle } from '../display';
-import type { WorldState } from './models';
+import type { CouncilState } from './models';
 import type { ActionRecord } from './simulation-record';
 
 /** One row of a timeline: who did what, to whom, why, and what the world made of it. */
@@ -70,8 +70,8 @@ export class SimulationTimeline {
 export class TurnReplay {
   constructor(
     readonly turn: number,
-    readonly before: WorldState,
-    readonly after: WorldState,
+    readonly before: CouncilState,
+    readonly after: CouncilState,
     readonly actions: readonly ActionRecord[],
   ) {}
 

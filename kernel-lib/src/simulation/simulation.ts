@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { CampfiresError, ValidationError, type Clock } from '../core';
-import type { LanguageModel } from '../llm';
+import { createOllamaModel, createOpenRouterModel, type LanguageModel } from '../llm';
 import { LiveDisplay, displayBundle, inKernel, type MimeBundle, type SimulationPayload } from '../display';
 import { simulationBundle } from './simulation-bundle';
 import { DEFAULT_RUN_LOG_PATH, SqliteRunLog, type RunEvent, type RunInfo, type RunLog } from '../runlog';
@@ -11,12 +11,25 @@ import { loadSimulationConfig, simulationConfigFrom, type SimulationConfig } fro
 import { SimulationController, initialWorldState } from './simulation-controller';
 import { SIMULATION_EVENT_KINDS, transcriptFromEvents, type SimulationTranscript } from './simulation-record';
 import { SimulationTimeline, TurnReplay, timelineRows } from './simulation-views';
-import type { Action, Persona, WorldState } from './models';
+import type { Action, CouncilState, Persona } from './models';
+import { councilWorld, type CouncilWorld, type WorldActionInfo, type WorldDefinition } from './world';
+
+/** The model backends a simulation can build itself, naming the model by the scenario's `model_name`. */
+export type ModelBackendName = 'ollama' | 'openrouter';
+const MODEL_BACKENDS: readonly string[] = ['ollama', 'openrouter'];
 
 /** How a simulation is wired: the model (none = offline persona-policy agents), run log, logs, live chart. */
 export interface SimulationOptions {
-  /** The model LLM agents ask; left out or `null` runs the offline persona-policy agents. */
-  model?: LanguageModel | null;
+  /**
+   * The model LLM agents ask; left out or `null` runs the offline persona-policy agents.
+   * A backend name (`'ollama'`, `'openrouter'`) asks the model the scenario's `model_name`
+   * names, and the run's backend line says so.
+   */
+  model?: LanguageModel | ModelBackendName | null;
+  /** Your own world (`defineWorld`): its fields, actions and rules; default the council's granary world. */
+  world?: WorldDefinition;
+  /** The run's seed: recorded in the run log, sent to models that take one, and used by persona-policy agents to break ties. */
+  seed?: number;
   /** Sampling temperature of LLM agents (the model's default when left out). */
   temperature?: number;
   /** Time one model request may take (default: the model's own, 30 s unless built with another). */
@@ -57,9 +70,22 @@ function openRunLog(runLog: RunLog | string | undefined): RunLog {
   return runLog;
 }
 
-function agentsFor(config: SimulationConfig, options: SimulationOptions): CouncilAgent[] {
+/** The model an option names: a model as given, or one built for a backend name from the scenario's `model_name`. */
+function modelFor(config: SimulationConfig, options: SimulationOptions, runLog: RunLog): { model: LanguageModel | null; fromSettings: boolean } {
+  const given = options.model;
+  if (given === undefined || given === null) return { model: null, fromSettings: false };
+  if (typeof given !== 'string') return { model: given, fromSettings: false };
+  if (!MODEL_BACKENDS.includes(given)) {
+    throw new ValidationError({ code: 'simulation_model_invalid', message: `model "${given}" is not a model backend; pass a model, or one of ${MODEL_BACKENDS.join(', ')} to use the scenario's model_name`, issues: [{ field: 'model', message: 'unknown backend', given, allowed: [...MODEL_BACKENDS] }] });
+  }
+  const name = config.simulation.model_name;
+  const counters = runLog instanceof SqliteRunLog ? { counters: runLog } : {};
+  const model = given === 'ollama' ? createOllamaModel({ model: name, timeoutMs: options.timeoutMs }) : createOpenRouterModel({ model: name, timeoutMs: options.timeoutMs, ...counters });
+  return { model, fromSettings: true };
+}
+
+function agentsFor(config: SimulationConfig, options: SimulationOptions, model: LanguageModel | null): CouncilAgent[] {
   if (options.agents) return [...options.agents];
-  const { model } = options;
   return config.personas.map((persona) => (model ? new LLMAgent(persona, { model, retries: config.simulation.llm_retries, temperature: options.temperature, timeoutMs: options.timeoutMs, retryDelayMs: options.retryDelayMs, maxWaitMs: options.maxWaitMs }) : new PersonaPolicyAgent(persona)));
 }
 
@@ -79,8 +105,15 @@ export class Simulation {
     readonly runLog: RunLog,
     readonly backend: string,
     private readonly options: SimulationOptions,
+    /** The world the council plays in. */
+    readonly world: WorldDefinition = councilWorld,
   ) {
-    this.controller = new SimulationController({ config, agents, runLog, backend, debugLogPath: options.debugLogPath, narrate: options.narrate, clock: options.clock });
+    this.controller = new SimulationController({ config, agents, runLog, backend, world, seed: options.seed, debugLogPath: options.debugLogPath, narrate: options.narrate, clock: options.clock });
+  }
+
+  /** The run's seed, when it has one. */
+  get seed(): number | undefined {
+    return this.options.seed;
   }
 
   /** Loads a scenario directory (or settings file) and seats its personas. */
@@ -90,36 +123,80 @@ export class Simulation {
 
   /** Builds a simulation from an already-loaded config. */
   static fromSettings(config: SimulationConfig, options: SimulationOptions = {}): Simulation {
-    const agents = agentsFor(config, options);
+    const runLog = openRunLog(options.runLog);
+    const { model, fromSettings } = modelFor(config, options, runLog);
+    const agents = agentsFor(config, options, model);
     const policies = [...new Set(agents.map((agent) => agent.policy))];
-    const backend = options.model ? `${options.model.provider}:${options.model.modelId}` : policies.join(', ');
-    return new Simulation(config, agents, openRunLog(options.runLog), backend, options);
+    const backend = model ? `${model.provider}:${model.modelId}${fromSettings ? ' (model_name from the scenario settings)' : ''}` : policies.join(', ');
+    return new Simulation(config, agents, runLog, backend, { ...options, model }, options.world ?? councilWorld);
+  }
+
+  /**
+   * The world a recorded run was played in: `given` when it is the same world (name, fields
+   * and actions), the council's world for a run that did not record one, else a stand-in
+   * that shows the recorded run (initial state, fields, actions) and cannot play a turn.
+   */
+  private static recordedWorld(run: RunInfo, given: WorldDefinition | undefined, purpose: 'replay' | 'resume'): WorldDefinition {
+    const meta = (run.meta as { world?: { name?: string; fields?: string[]; actions?: WorldActionInfo[]; initial?: CouncilState } }).world;
+    const recordedName = meta?.name ?? councilWorld.name;
+    const signature = (world: { name?: string; fields?: readonly string[]; actions?: readonly { type: string }[] }): string =>
+      JSON.stringify([world.name, world.fields ?? [], (world.actions ?? []).map((action) => action.type)]);
+    if (given) {
+      if (meta && signature(given) !== signature(meta)) {
+        throw new ValidationError({
+          code: 'simulation_world_mismatch',
+          message: `run ${run.id} was played in the world "${recordedName}" (fields ${(meta.fields ?? []).join(', ')}; actions ${(meta.actions ?? []).map((action) => action.type).join(', ')}), not in the world "${given.name}" (fields ${given.fields.join(', ')}; actions ${given.actions.map((action) => action.type).join(', ')}); pass the same world to ${purpose} it`,
+          issues: [{ field: 'world', message: 'not the world the run was played in', given: given.name, allowed: recordedName }],
+        });
+      }
+      return given;
+    }
+    if (!meta || signature(meta) === signature(councilWorld)) return councilWorld;
+    if (purpose === 'resume') {
+      throw new ValidationError({
+        code: 'simulation_resume_needs_world',
+        message: `run ${run.id} was played in your own world "${recordedName}"; pass the same world to continue it: Simulation.resume(runLog, "${run.id}", { world })`,
+        issues: [{ field: 'world', message: 'required to continue a run of your own world', allowed: recordedName }],
+      });
+    }
+    const initial = { ...(meta.initial ?? { turn: 0 }) };
+    return {
+      name: recordedName,
+      fields: [...(meta.fields ?? [])],
+      actions: [...(meta.actions ?? [])],
+      initialState: () => ({ ...initial }),
+      create: (): CouncilWorld => {
+        throw new CampfiresError({ code: 'simulation_replay_only', message: `run ${run.id} is replayed from the run log; pass the world "${recordedName}" to Simulation.resume to play on`, details: { runId: run.id } });
+      },
+    };
   }
 
   /** The config and run of a recorded simulation, read back from its run-log meta. */
-  private static recorded(runLog: RunLog, runId: string): { run: RunInfo; config: SimulationConfig; backend: string; policies: string[] } {
+  private static recorded(runLog: RunLog, runId: string): { run: RunInfo; config: SimulationConfig; backend: string; policies: string[]; seed: number | undefined } {
     const run = runLog.run(runId);
     if (run.kind !== 'simulation') {
       throw new ValidationError({ code: 'simulation_run_kind', message: `run ${runId} is a ${run.kind} run, not a simulation`, issues: [{ field: 'runId', message: 'not a simulation run', given: runId }] });
     }
-    const meta = run.meta as { config?: SimulationConfig; backend?: string; agents?: { policy: string }[] };
+    const meta = run.meta as { config?: SimulationConfig; backend?: string; agents?: { policy: string }[]; seed?: number };
     const recorded = meta.config as SimulationConfig;
     const config = simulationConfigFrom(
       { scenario: { name: recorded?.name, description: recorded?.description }, simulation: recorded?.simulation, world: recorded?.world },
       { personas: recorded?.personas },
       recorded?.source ?? { settings: `run ${runId}`, personas: `run ${runId}` },
     );
-    return { run, config, backend: String(meta.backend ?? 'unknown'), policies: (meta.agents ?? []).map((agent) => String(agent.policy)) };
+    return { run, config, backend: String(meta.backend ?? 'unknown'), policies: (meta.agents ?? []).map((agent) => String(agent.policy)), seed: typeof meta.seed === 'number' ? meta.seed : undefined };
   }
 
   /**
    * Continues a run cut short (rate limit, kernel restart, killed process) from its last
-   * completed action: recorded decisions are replayed without asking anyone, the rest is run.
+   * completed action: recorded decisions are replayed without asking anyone, the rest is run
+   * with the run's recorded seed. A run of your own world needs the same world (`{ world }`).
    * @example const sim = await Simulation.resume('torch_log.db', 'run_abc');
    */
   static async resume(runLog: RunLog | string, runId: string, options: SimulationOptions = {}): Promise<Simulation> {
     const log = openRunLog(runLog);
-    const { config, policies, backend } = Simulation.recorded(log, runId);
+    const { run, config, policies, backend, seed } = Simulation.recorded(log, runId);
+    const world = Simulation.recordedWorld(run, options.world, 'resume');
     const needsModel = policies.some((policy) => policy !== PERSONA_POLICY_LABEL);
     if (needsModel && !options.model && !options.agents) {
       throw new ValidationError({
@@ -128,7 +205,7 @@ export class Simulation {
         issues: [{ field: 'model', message: 'required to continue an LLM run', allowed: backend }],
       });
     }
-    const sim = Simulation.fromSettings(config, { ...options, runLog: log });
+    const sim = Simulation.fromSettings(config, { ...options, runLog: log, world, seed: options.seed ?? seed });
     await sim.withLiveChart(async () => {
       sim.transcriptValue = await sim.controller.resume(runId);
     }, () => log.run(runId));
@@ -136,12 +213,17 @@ export class Simulation {
     return sim;
   }
 
-  /** Opens a recorded run for viewing and stepping, exactly as logged, without any model. */
-  static fromRunLog(runLog: RunLog | string, runId: string): Simulation {
+  /**
+   * Opens a recorded run for viewing and stepping, exactly as logged, without any model. A
+   * run of your own world is shown from what it recorded; given `{ world }`, it must be the
+   * world the run was played in.
+   */
+  static fromRunLog(runLog: RunLog | string, runId: string, options: { world?: WorldDefinition } = {}): Simulation {
     const log = openRunLog(runLog);
-    const { run, config, backend, policies } = Simulation.recorded(log, runId);
+    const { run, config, backend, policies, seed } = Simulation.recorded(log, runId);
+    const world = Simulation.recordedWorld(run, options.world, 'replay');
     const agents = config.personas.map((persona, index) => new RecordedAgent(persona, policies[index] ?? backend));
-    const sim = new Simulation(config, agents, log, backend, { narrate: null });
+    const sim = new Simulation(config, agents, log, backend, { narrate: null, seed }, world);
     sim.info = run;
     sim.transcriptValue = transcriptFromEvents(log.events(runId, { kinds: [...SIMULATION_EVENT_KINDS] }));
     return sim;
@@ -168,8 +250,8 @@ export class Simulation {
   }
 
   /** The world state after the last action (the initial state before a run). */
-  get state(): WorldState {
-    return this.transcriptValue.actions.at(-1)?.state ?? initialWorldState(this.config);
+  get state(): CouncilState {
+    return this.transcriptValue.actions.at(-1)?.state ?? initialWorldState(this.config, this.world);
   }
 
   /** Runs the council to its end; inside a notebook a world chart updates in place after every turn. */
@@ -211,7 +293,10 @@ export class Simulation {
 
   /** The payload of the world chart (`application/vnd.campfires.simulation.v1+json`). */
   payload(status: RunInfo['status'] = this.info?.status ?? 'running'): SimulationPayload {
-    const initial = initialWorldState(this.config);
+    const initial = initialWorldState(this.config, this.world);
+    const fields = this.world.fields;
+    const measures = (state: CouncilState): Record<string, number> => Object.fromEntries(fields.map((field) => [field, state[field] as number]));
+    const memberActions = new Set(this.world.actions.filter((action) => action.target === 'member').map((action) => action.type));
     return {
       version: 1,
       runId: this.runId ?? '',
@@ -219,12 +304,14 @@ export class Simulation {
       backend: this.backend,
       status,
       agents: this.agents.map((agent) => ({ name: agent.name, description: agent.persona.description, policy: agent.policy })),
-      turns: [{ turn: 0, resource_level: initial.resource_level, stability: initial.stability }, ...this.transcriptValue.turns.map((turn) => ({ turn: turn.turn, resource_level: turn.state.resource_level, stability: turn.state.stability }))],
+      ...(this.world === councilWorld ? {} : { measures: [...fields], world: this.world.name }),
+      ...(this.seed === undefined ? {} : { seed: this.seed }),
+      turns: [{ turn: 0, ...measures(initial) }, ...this.transcriptValue.turns.map((turn) => ({ turn: turn.turn, ...measures(turn.state) }))],
       actions: this.transcriptValue.actions.map((record) => ({
         turn: record.turn,
         agent: record.agent,
         action: record.action.type,
-        target: record.action.type === 'support_agent' || record.action.type === 'oppose_agent' ? record.action.target : null,
+        target: memberActions.has(record.action.type) ? record.action.target : null,
         reason: record.action.reason,
         success: record.success,
         message: record.message,
@@ -259,7 +346,7 @@ export class Simulation {
         issues: [{ field: 'turn', message: 'no such turn', given: turn, allowed: { min: 1, max: turns.length } }],
       });
     }
-    const before = turns.find((entry) => entry.turn === turn - 1)?.state ?? initialWorldState(this.config);
+    const before = turns.find((entry) => entry.turn === turn - 1)?.state ?? initialWorldState(this.config, this.world);
     return new TurnReplay(turn, before, found.state, this.transcriptValue.actions.filter((record) => record.turn === turn));
   }
 
@@ -268,7 +355,9 @@ export class Simulation {
     const state = this.state;
     const end = this.transcriptValue.end ? ` (${this.transcriptValue.end.reason})` : '';
     const run = this.runId ? ` · run ${this.runId}` : '';
-    return `Simulation "${this.config.name}" · ${this.agents.length} agents · ${this.backend} · turn ${state.turn}/${this.config.simulation.max_turns} · resources ${state.resource_level}, stability ${state.stability} · ${this.status}${end}${run}`;
+    const fields = this.world === councilWorld ? `resources ${state.resource_level}, stability ${state.stability}` : this.world.fields.map((field) => `${field} ${state[field]}`).join(', ');
+    const seed = this.seed === undefined ? '' : ` · seed ${this.seed}`;
+    return `Simulation "${this.config.name}" · ${this.agents.length} agents · ${this.backend}${seed} · turn ${state.turn}/${this.config.simulation.max_turns} · ${fields} · ${this.status}${end}${run}`;
   }
 
   [inspect.custom](): string {

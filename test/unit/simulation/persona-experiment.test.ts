@@ -33,19 +33,19 @@ describe('persona experiments', () => {
     expect(experiment.outcomes.map((outcome) => outcome.variant)).toEqual(['villagers', 'frontier crew', 'grow-bot', 'grow-bot', 'grow-bot']);
     expect(most).toBe(2);
     const summary = experiment.summary();
-    expect(summary[2]).toMatchObject({ variant: 'grow-bot', backend: 'scripted:grow-bot', runs: 3, resources: [130, 130, 130], turns: [2, 2, 2] });
-    expect(summary[0]?.backend).toBe('persona-policy (offline)');
+    expect(summary.rows[2]).toMatchObject({ variant: 'grow-bot', backend: 'scripted:grow-bot', runs: 3, spread: { resource_level: { min: 130, median: 130, max: 130 } }, turns: [2, 2, 2] });
+    expect(summary.rows[0]?.backend).toBe('persona-policy (offline)');
     expect(experiment.mixOf('grow-bot').Mara?.increase_resource).toBe(6);
     expect(Object.keys(experiment.mixOf('frontier crew'))).toEqual(['Quartermaster', 'Scout', 'Captain']);
-    expect(inspect(experiment)).toBe('PersonaExperiment "Harvest council" · 3 variants · 5 runs · persona-policy (offline), scripted:grow-bot · .show() for the side-by-side view');
+    expect(inspect(experiment)).toBe('PersonaExperiment "Harvest council" · 3 variants · 5 runs · persona-policy (offline), scripted:grow-bot · experiment seed 0 · .show() for the side-by-side view');
     const text = String(experiment);
-    expect(text).toContain('grow-bot (scripted:grow-bot): 3 run(s); resources 130–130 (mean 130)');
+    expect(text).toContain(`grow-bot (scripted:grow-bot): 3 run(s), seeds ${summary.rows[2]?.seeds.join(', ')}; resource_level 130, stability 50`);
     expect(text).toContain('    Mara: increase_resource 6');
     const bundle = await experiment.toMimeBundle();
     expect(Object.keys(bundle)).toEqual(['application/vnd.vegalite.v5+json', 'image/svg+xml', 'text/html', 'text/plain']);
     expect(bundle['image/svg+xml']).toContain('Action mix per persona');
     // Every run's final state is a drawn point: two measures for each of the 5 runs, each with a colour.
-    const points = String(bundle['image/svg+xml']).match(/<path aria-label="variant: [^"]*"[^>]*aria-roledescription="point"[^>]*>/g) ?? [];
+    const points = String(bundle['image/svg+xml']).match(/<path aria-label="variant: [^"]*repeat[^"]*"[^>]*aria-roledescription="point"[^>]*>/g) ?? [];
     expect(points).toHaveLength(10);
     for (const point of points) expect(point).toMatch(/ fill="#[0-9a-f]{6}"/);
     expect(bundle['text/html']).toContain('<td>frontier crew</td>');
