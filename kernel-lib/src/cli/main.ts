@@ -5,6 +5,7 @@ import { addConventionCommands } from './convention-commands';
 import { addMcpCommand } from './mcp-command';
 import { addSetupCommand } from './setup-command';
 import { addSimCommands } from './sim-commands';
+import { addWorkerCommand } from './worker-command';
 import { campfireCommand } from './operation-commands';
 import { CliExit, EXIT, describeError } from './cli-output';
 
@@ -22,6 +23,7 @@ export function buildProgram(argv: readonly string[]): Command {
   addMcpCommand(program);
   addSetupCommand(program);
   addSimCommands(program);
+  addWorkerCommand(program);
   const known = new Set(program.commands.flatMap((command) => [command.name(), ...command.aliases()]));
   const first = firstPositional(argv.slice(2));
   if (first !== undefined && first !== 'help' && !known.has(first)) {

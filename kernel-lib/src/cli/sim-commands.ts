@@ -157,6 +157,19 @@ function readVariants(file: string, flags: ModelFlags, runLog: SqliteRunLog, con
   }));
 }
 
+/** The variants of a queued experiment: a model is named, and built by the worker that runs it. */
+function readQueuedVariants(file: string, runLog: SqliteRunLog, config: SimulationConfig): ExperimentVariant[] {
+  return readVariants(file, { model: 'offline' }, runLog, config).map((variant, index) => {
+    const named = readVariantModels(file)[index];
+    return { ...variant, model: named === 'ollama' || named === 'openrouter' ? named : null };
+  });
+}
+
+function readVariantModels(file: string): (string | undefined)[] {
+  const parsed = validateConfigFile(variantsFileSchema, parseYaml(readFileSync(file, 'utf8')) ?? {}, file);
+  return parsed.variants.map((variant) => variant.model);
+}
+
 /** `cf sim run|resume|replay|experiment`: a council from the command line. */
 export function addSimCommands(program: Command): void {
   const sim = program.command('sim').description('run, resume, replay and compare council simulations');
@@ -250,14 +263,15 @@ export function addSimCommands(program: Command): void {
       .option('--log <path>', 'run log file', DEFAULT_RUN_LOG_PATH)
       .option('--concurrency <n>', 'runs at a time (default 2)', turnsOf)
       .option('--seed <n>', 'the experiment seed each repeat\'s seed is derived from (default 0)', seedOf)
+      .option('--queue <redis-url>', 'run each repeat as a job on this Redis (BullMQ), done by `cf worker` processes; a variant without a model uses the worker\'s --model')
       .option('--json', 'print the outcomes as JSON'),
     'offline',
-  ).action(async (dir: string, options: ModelFlags & { variants: string; log: string; concurrency?: number; json?: boolean; seed?: number }) => {
+  ).action(async (dir: string, options: ModelFlags & { variants: string; log: string; concurrency?: number; json?: boolean; seed?: number; queue?: string }) => {
     const config = loadSimulationConfig(scenarioPath(dir));
     const runLog = openLog(options.log);
     try {
-      const variants = readVariants(options.variants, options, runLog, config);
-      const experiment = await runPersonaExperiment({ scenario: config, variants, concurrency: options.concurrency, runLog, seed: options.seed });
+      const variants = options.queue === undefined ? readVariants(options.variants, options, runLog, config) : readQueuedVariants(options.variants, runLog, config);
+      const experiment = await runPersonaExperiment({ scenario: config, variants, concurrency: options.concurrency, runLog, seed: options.seed, ...(options.queue !== undefined ? { queue: options.queue } : {}) });
       if (options.json) outJson(experiment.outcomes);
       else out(`${experiment.toString()}\n\n${experiment.summary().toString()}`);
       if (experiment.outcomes.some((outcome) => outcome.error !== null)) {

@@ -14,7 +14,7 @@ export const OPENROUTER_FREE_LIMITS = { perMinute: 20, perDay: 1000 } as const;
 export type OpenRouterModelSettings = Partial<OpenAICompatibleModelSettings>;
 
 /**
- * An OpenRouter model: key from `OPENROUTER_API_KEY`, a free-tier model by default, and the
+ * An OpenRouter model: key from `OPENROUTER_API_KEY` (and `OPENROUTER_BASE_URL` for a proxy), a free-tier model by default, and the
  * free tier's per-minute and per-day limits (count them in the run log with `counters`).
  * @example const model = createOpenRouterModel({ counters: runLog });
  */
@@ -32,7 +32,7 @@ export function createOpenRouterModel(settings: OpenRouterModelSettings = {}): O
     keyVariable: 'OPENROUTER_API_KEY',
     rateLimit: OPENROUTER_FREE_LIMITS,
     ...settings,
-    baseURL: settings.baseURL ?? OPENROUTER_BASE_URL,
+    baseURL: settings.baseURL ?? process.env.OPENROUTER_BASE_URL ?? OPENROUTER_BASE_URL,
     model: settings.model ?? process.env.OPENROUTER_MODEL ?? DEFAULT_OPENROUTER_MODEL,
     apiKey,
     headers: { 'X-Title': 'campfires', ...settings.headers },

@@ -57,6 +57,7 @@ export {
   ExperimentSummary,
   PersonaExperiment,
 } from './persona-experiment';
+export { startExperimentWorker, EXPERIMENT_QUEUE_NAME, type ExperimentWorker, type ExperimentWorkerOptions, type QueueProgress } from './experiment-queue';
 export { simulationBundle } from './simulation-bundle';
 export { narrateAction, narrateEnd } from './narrator';
 export { actionRecordSchema, type ActionRecord } from './simulation-record';

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { ValidationError, escapeHtml as escape } from '../core';
 import type { LanguageModel } from '../llm';
-import { VEGA_LITE_MIME_TYPE, displayBundle, renderVegaLiteSvg, tableBundle, type MimeBundle } from '../display';
+import { LiveDisplay, VEGA_LITE_MIME_TYPE, displayBundle, renderVegaLiteSvg, tableBundle, type MimeBundle } from '../display';
 import { DEFAULT_RUN_LOG_PATH, SqliteRunLog, type RunLog } from '../runlog';
 import type { Persona } from './models';
 import { loadPersonas, loadSimulationConfig, simulationConfigFrom, type SimulationConfig } from './simulation-config';
@@ -9,6 +9,9 @@ import type { SimulationEnd } from './simulation-record';
 import { Simulation, type ModelBackendName } from './simulation';
 import { SEED_ALLOWED, deriveSeed, isSeed } from './seeds';
 import { councilWorld, type WorldDefinition } from './world';
+import { pool, runCouncilRepeat, type CouncilRepeat, type ExperimentOutcome } from './experiment-run';
+export type { ExperimentOutcome } from './experiment-run';
+import { progressBundle, runQueuedRepeats } from './experiment-queue';
 
 /** The experiment seed when none is given: the same experiment gives the same runs. */
 export const DEFAULT_EXPERIMENT_SEED = 0;
@@ -42,22 +45,13 @@ export interface PersonaExperimentOptions {
   seed?: number;
   /** Your own world (`defineWorld`) for every run; the council's world by default. */
   world?: WorldDefinition;
+  /**
+   * A Redis URL (`redis://host:port`): each run becomes a job on a BullMQ queue there, run by
+   * `cf worker` processes on any machine; without it the runs go here, `concurrency` at a time.
+   */
+  queue?: string;
 }
 
-/** The outcome of one run of a variant. */
-export interface ExperimentOutcome {
-  variant: string;
-  repeat: number;
-  /** The seed of this run (derived from the experiment seed and the repeat), recorded in its run-log meta. */
-  seed: number;
-  backend: string;
-  runId: string | null;
-  status: string;
-  end: SimulationEnd | null;
-  /** Actions applied per persona and action type (every action the world declares). */
-  actionMix: Record<string, Record<string, number>>;
-  error: string | null;
-}
 
 function variantConfig(base: SimulationConfig, variant: ExperimentVariant): SimulationConfig {
   const personas = typeof variant.personas === 'string' ? loadPersonas(variant.personas) : (variant.personas ?? base.personas);
@@ -66,21 +60,6 @@ function variantConfig(base: SimulationConfig, variant: ExperimentVariant): Simu
     { personas },
     { settings: base.source.settings, personas: typeof variant.personas === 'string' ? variant.personas : base.source.personas },
   );
-}
-
-/** Runs `jobs` with at most `limit` in flight, keeping their order in the results. */
-async function pool<T>(jobs: readonly (() => Promise<T>)[], limit: number): Promise<T[]> {
-  const results: T[] = new Array(jobs.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < jobs.length) {
-      const index = next;
-      next += 1;
-      results[index] = await (jobs[index] as () => Promise<T>)();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, jobs.length)) }, worker));
-  return results;
 }
 
 /**
@@ -95,26 +74,20 @@ export async function runPersonaExperiment(options: PersonaExperimentOptions): P
   const types = world.actions.map((action) => action.type);
   const base = typeof options.scenario === 'string' ? loadSimulationConfig(options.scenario) : options.scenario;
   const runLog = typeof options.runLog === 'object' ? options.runLog : SqliteRunLog.open(options.runLog ?? DEFAULT_RUN_LOG_PATH);
-  const jobs = options.variants.flatMap((variant) => {
+  const repeats = options.variants.flatMap((variant, variantIndex) => {
     const config = variantConfig(base, variant);
-    return Array.from({ length: variant.repeats ?? 1 }, (_, repeat) => async (): Promise<ExperimentOutcome> => {
-      const runSeed = deriveSeed(seed, 'repeat', repeat + 1);
-      const sim = Simulation.fromSettings(config, { model: variant.model ?? null, temperature: variant.temperature, runLog, narrate: null, live: false, seed: runSeed, world });
-      let error: string | null = null;
-      try {
-        await sim.run();
-      } catch (failure) {
-        error = (failure as Error).message;
-      }
-      const actionMix: Record<string, Record<string, number>> = {};
-      for (const persona of config.personas) actionMix[persona.name] = Object.fromEntries(types.map((type) => [type, 0]));
-      for (const record of sim.transcript.actions) {
-        const mix = actionMix[record.agent] as Record<string, number>;
-        mix[record.action.type] = (mix[record.action.type] ?? 0) + 1;
-      }
-      return { variant: variant.label, repeat: repeat + 1, seed: runSeed, backend: sim.backend, runId: sim.runId, status: sim.status, end: sim.transcript.end, actionMix, error };
-    });
+    return Array.from({ length: variant.repeats ?? 1 }, (_, repeat): CouncilRepeat => ({ variant: variant.label, variantIndex, repeat: repeat + 1, seed: deriveSeed(seed, 'repeat', repeat + 1), config, model: variant.model ?? null, temperature: variant.temperature }));
   });
+  if (options.queue !== undefined) {
+    if (options.world) {
+      throw new ValidationError({ code: 'experiment_queue_world', message: 'a queued experiment runs the council\'s own world: your own world is code and cannot travel to a worker; leave out `queue` to run it here', issues: [{ field: 'world', message: 'not with queue', given: options.world.name, allowed: 'the council world (leave world out)' }] });
+    }
+    const live = new LiveDisplay();
+    const outcomes = await runQueuedRepeats(repeats, { queue: options.queue, runLog, onProgress: (progress, done) => live.update(() => progressBundle(new PersonaExperiment(base.name, done, { seed, world }), progress)) });
+    await live.close();
+    return new PersonaExperiment(base.name, outcomes, { seed, world });
+  }
+  const jobs = repeats.map((spec) => () => runCouncilRepeat(spec, { runLog, world }));
   return new PersonaExperiment(base.name, await pool(jobs, options.concurrency ?? 2), { seed, world });
 }
 
