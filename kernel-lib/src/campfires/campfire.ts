@@ -1,14 +1,14 @@
 import { inspect } from 'node:util';
 import { z } from 'zod';
 import { errorToJson, newId, systemClock, validate, ValidationError, type Clock } from '../core';
-import { TORCH_TAG, channelNameSchema, createErrorTorch, isErrorTorch, type JsonValue, type Message, type Torch } from '../messages';
+import { TORCH_TAG, channelNameSchema, createErrorTorch, createTorch, isErrorTorch, type JsonValue, type Message, type Torch } from '../messages';
 import type { ChannelBus } from '../channels';
 import type { PartyBox } from '../partybox';
 import { cycleRowData, PIPELINE_EVENT, RunRecorder, type LoggedInput, type RunEvent, type RunEventInit, type RunEventListener } from '../runlog';
 import { display, type MimeBundle } from '../display';
 import { torchFlowBundle } from './torch-flow-bundle';
 import { torchFlowFromEvents } from './torch-flow-from-events';
-import { Camper, checkName, type CamperContext, type ReceivedTorch, type SentTorch, type TorchPublisher } from './camper';
+import { Camper, checkAnswer, checkName, type CamperContext, type ReceivedTorch, type SentTorch, type TorchPublisher } from './camper';
 import { CampfireHistory } from './campfire-history';
 import { isThenable } from './is-thenable';
 import { notTorchbearerError, TorchbearerGrant } from './torchbearer';
@@ -58,6 +58,14 @@ const optionsSchema = z.object({
 });
 
 const ignore = (): undefined => undefined;
+
+const NO_INPUTS: readonly ReceivedTorch[] = Object.freeze([]);
+
+/** A received torch as campers see it: frozen, its torch checked (and so frozen too). */
+function frozenInput(input: ReceivedTorch): ReceivedTorch {
+  const torch = createTorch(input.torch);
+  return Object.freeze(torch === input.torch && Object.isFrozen(input) ? input : { ...input, torch });
+}
 
 /**
  * Whether `torch` replaces `best` as a cycle's final answer. `refine`: the last answer that
@@ -158,7 +166,9 @@ export class Campfire implements TorchPublisher {
   }
 
   /** Runs one cycle on `inputs` (cycles of one campfire never overlap). */
-  cycle(inputs: readonly ReceivedTorch[] = []): Promise<CycleResult> {
+  cycle(received: readonly ReceivedTorch[] = []): Promise<CycleResult> {
+    // The campers get a frozen copy: the list, each entry and each (checked, frozen) torch.
+    const inputs = received.length === 0 ? NO_INPUTS : Object.freeze(received.map(frozenInput));
     this.pendingCycles += 1;
     // An idle campfire starts at once; a busy one queues behind the cycles before it.
     const next = this.pendingCycles === 1 ? this.runCycle(inputs) : this.queue.then(() => this.runCycle(inputs));
@@ -227,9 +237,11 @@ export class Campfire implements TorchPublisher {
         try {
           // Await only a promise: a plain function camper answers without one (a subclass
           // that overrides `answer` itself is still asked through it).
-          const context: CamperContext = { campfire: this.name, cycle, inputs, previous: this.strategy === 'refine' ? previous : null, partyBox: camper.partyBox, clock: this.clock };
+          // Frozen, as the torches in it: a camper reads what it is handed and answers with a new torch.
+          const context: CamperContext = Object.freeze({ campfire: this.name, cycle, inputs, previous: this.strategy === 'refine' ? previous : null, partyBox: camper.partyBox, clock: this.clock });
           const given = camper.answer === Camper.prototype.answer ? camper.respond(context) : camper.answer(context);
-          torch = isThenable(given) ? await given : given;
+          // Checked every time it leaves a camper (a subclass's own `answer` included); a checked torch is frozen, so the check is free.
+          torch = checkAnswer(isThenable(given) ? await given : given);
         } catch (error) {
           errors += 1;
           this.failures += 1;
