@@ -216,6 +216,23 @@ export class Campfire implements TorchPublisher {
     return { messageId, channel: this.output, torch };
   }
 
+  /** The camper holding this cycle's grant, else the last to carry this campfire's torch. */
+  private torchbearer: string | null = null;
+
+  /**
+   * Used by `Pipeline.resume`: takes up where a logged run left this campfire (cycles run,
+   * torches sent, camper errors, the last torch and its torchbearer), so its next cycle is
+   * numbered as it would have been.
+   */
+  restoreState(state: { cycles: number; sent: number; failures: number; last: Torch | null; torchbearer: string | null }): void {
+    if (this.busy) throw new ValidationError({ code: 'campfire_busy', message: `campfire "${this.name}" is mid-cycle; its state can be restored only while it is idle`, issues: [] });
+    this.cycles = state.cycles;
+    this.sent = state.sent;
+    this.failures = state.failures;
+    this.last = state.last === null ? null : createTorch(state.last);
+    this.torchbearer = state.torchbearer;
+  }
+
   private currentInputs: readonly ReceivedTorch[] = [];
   /** When the current (or last) cycle began. */
   private activeAt = 0;
@@ -226,7 +243,9 @@ export class Campfire implements TorchPublisher {
       const cycle = this.cycles;
       this.currentInputs = inputs;
       this.activeAt = this.clock.now();
-      if (this.recorder.wantsSignals) this.signal(PIPELINE_EVENT.campfireStatus, { status: 'active', cycle });
+      const recorder = this.recorder;
+      recorder.setStatus({ campfire: this.name, status: 'active', cycle, torchbearer: this.torchbearer, since: this.activeAt });
+      if (recorder.wantsSignals) this.signal(PIPELINE_EVENT.campfireStatus, { status: 'active', cycle });
       let errors = 0;
       // The final answer so far (see `isBetterAnswer`): kept as it comes, no list of answers.
       let finalCamper: Camper | null = null;
@@ -259,6 +278,8 @@ export class Campfire implements TorchPublisher {
       if (finalCamper && finalTorch) {
         const grant = new TorchbearerGrant(this.name, finalCamper.name, this.output, cycle);
         this.activeGrant = grant;
+        this.torchbearer = finalCamper.name;
+        recorder.setStatus({ campfire: this.name, status: 'active', cycle, torchbearer: finalCamper.name, since: this.activeAt });
         finalCamper.receiveGrant(grant);
         try {
           const sent = await finalCamper.publish(finalTorch);
@@ -273,7 +294,12 @@ export class Campfire implements TorchPublisher {
       // A torch sent is the cycle's row; a cycle that sent none still records that it ran.
       if (!result.torch) this.record(PIPELINE_EVENT.cycleEnded, cycleRowData(cycle, this.activeAt, this.loggedInputs(inputs), null));
       this.currentInputs = [];
+      // Failed: its final answer is an error torch (every camper failed).
+      recorder.setStatus({ campfire: this.name, status: result.torch && isErrorTorch(result.torch) ? 'failed' : 'idle', cycle, torchbearer: this.torchbearer, since: this.clock.now() });
       return result;
+    } catch (error) {
+      this.recorder.setStatus({ campfire: this.name, status: 'failed', cycle: this.cycles, torchbearer: this.torchbearer, since: this.clock.now() });
+      throw error;
     } finally {
       this.pendingCycles -= 1;
     }

@@ -32,6 +32,7 @@ describe('Pipeline', () => {
         { name: 'summary', campers: ['summary-camper'], inputs: ['verified'], output: 'alerts' },
       ],
       backend: 'offline (deterministic tool campers)',
+      rounds: { cycles: 1 },
     });
     const events = log.events(run.runId);
     // A watcher gets every stored event, plus the live-only "campfire active" signals the log does not keep.
@@ -67,7 +68,9 @@ describe('Pipeline', () => {
     expect(run.events().map((event) => `${event.kind} ${event.campfire} ${(event.data as { cycle: number }).cycle}`)).toEqual([
       'torch-sent feed 1',
       'torch-sent sink 1',
+      'round-ended null undefined',
       'cycle-ended feed 2',
+      'round-ended null undefined',
     ]);
   });
 
