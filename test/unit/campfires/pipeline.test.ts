@@ -49,6 +49,7 @@ describe('Pipeline', () => {
       'torch-sent sentiment/sentiment-camper',
       'torch-sent verify/verify-camper',
       'torch-sent summary/summary-camper',
+      'round-ended null/null',
     ]);
     const handoffs = loggedHandoffs(events).map((handoff) => `${handoff.from} -> ${handoff.to} on ${handoff.channel}`);
     expect(handoffs).toEqual(['scrape -> sentiment on headlines', 'sentiment -> verify on mood', 'verify -> summary on verified']);
