@@ -105,7 +105,10 @@ export function planResume(log: RunLog, runId: string, current: readonly Wiring[
       issues: [{ field: 'campfires', message: 'wiring differs from the run', given: wired, allowed: recorded }],
     });
   }
-  const rounds = completeRounds(run, log.events(run.id));
+  const events = log.events(run.id);
+  const resumedAs = events.find((event) => event.kind === PIPELINE_EVENT.runResumed);
+  if (resumedAs) throw refuse('run_already_resumed', `run ${run.id} was already resumed as ${String(objectOf(resumedAs.data).as)}; resume or replay that run instead`);
+  const rounds = completeRounds(run, events);
   const campfires = new Map<string, CampfireResumeState>();
   let handoffs = 0;
   for (const event of rounds.events) {

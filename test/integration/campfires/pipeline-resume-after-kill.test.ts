@@ -126,7 +126,8 @@ describe('a pipeline run killed with SIGKILL', () => {
       expect(log.run(killed.id).status).toBe('interrupted');
       expect(log.events(killed.id, { kinds: ['run-resumed'] }).map((event) => event.data)).toEqual([{ as: resumed.runId, afterRound: done }]);
       expect(log.campfireStatus(resumed.runId).map((status) => status.status)).toEqual(['idle', 'idle', expect.stringMatching(/idle|failed/), 'idle']);
-      // A completed run is not resumed twice.
+      // A run is resumed once, and a completed run not at all.
+      await expect(buildResumablePipeline(lib, log).resume(killed.id)).rejects.toThrow(`run ${killed.id} was already resumed as ${resumed.runId}`);
       await expect(Pipeline.resume(log, resumed.runId, { campfires: [] })).rejects.toThrow(/completed; there is nothing to resume/);
       expect(log.database.pragma('integrity_check', { simple: true })).toBe('ok');
       log.close();
