@@ -5,6 +5,7 @@
  *   npm run demo
  *   npm run demo -- --cycles 3 --log /tmp/torch_log.db
  *   npm run demo -- --replay latest
+ *   npm run demo -- --resume latest   (continue a run whose process was killed)
  *   npm run demo -- --model ollama --timeout 2m
  *   npm run demo -- --bus redis://127.0.0.1:6379   (each campfire in its own process)
  */
@@ -79,7 +80,7 @@ function reportOutcome(alert: Torch | undefined, failures: readonly CamperFailur
   return summaryFailure ? 1 : 0;
 }
 
-async function runDemo(options: { fixtures?: string; log: string; partyBox: string; cycles: number; model?: string; cassette?: string; timeout?: number }): Promise<void> {
+async function runDemo(options: { fixtures?: string; log: string; partyBox: string; cycles: number; model?: string; cassette?: string; timeout?: number; resume?: string }): Promise<void> {
   let llm: Parameters<typeof createLiveAlertPipeline>[0] = {};
   if (options.model) {
     const runLog = SqliteRunLog.open(options.log);
@@ -100,7 +101,14 @@ async function runDemo(options: { fixtures?: string; log: string; partyBox: stri
     const failure = failureOf(event);
     if (failure) failures.push(failure);
   });
-  const run = await pipeline.run({ cycles: options.cycles, display: false });
+  if (options.resume) {
+    const replay = replayRun(pipeline.runLog as SqliteRunLog, options.resume);
+    const end = replay.recordEnd();
+    console.log(`Resuming ${replay.run.id} (${replay.run.status}) from ${options.log}${end ? `: ${end.replace(/^The record of \S+ /, 'its record ')}` : ''}`);
+    console.log(`            Rounds 1-${replay.complete.round} are taken from the log (no camper is called for them); the rest run now.`);
+  }
+  const run = options.resume ? await pipeline.resume(options.resume, { display: false }) : await pipeline.run({ cycles: options.cycles, display: false });
+  if (options.resume) console.log(`Resumed as run ${run.runId}; ${run.run.meta.resumeOf} stays interrupted.`);
   const alert = run.finals.summary;
   console.log('');
   const detail = alert ? `confidence ${alert.confidence}${alert.path ? `; ${options.model ? 'camera still' : 'comment summary'} in the Party Box at ${alert.path}` : ''}` : undefined;
@@ -139,10 +147,13 @@ async function replayDemo(options: { log: string; replay: string }): Promise<voi
   const replay = replayRun(log, options.replay);
   console.log(`Replaying ${replay.run.id} (${replay.run.name}, ${replay.run.status}) from ${options.log}: recorded handoffs in order`);
   for (const line of replay.lines()) console.log(`  ${line}`);
+  const end = replay.recordEnd();
+  if (end) console.log(`${end}\nOnly its complete rounds are re-driven; continue it with: npm run demo -- --log ${options.log} --resume ${replay.run.id}`);
   const driven = await replay.drive({ runLog: null });
   const again = new Replay(driven.run, driven.events()).handoffs();
   const same = JSON.stringify(comparableHandoffs(replay.handoffs())) === JSON.stringify(comparableHandoffs(again));
-  console.log(`Re-driven from the log without calling any camper: ${again.length} handoffs, ${same ? 'identical to' : 'DIFFERENT from'} the recorded run.`);
+  const what = end ? 'the complete rounds of the recorded run' : 'the recorded run';
+  console.log(`Re-driven from the log without calling any camper: ${again.length} handoffs, ${same ? 'identical to' : 'DIFFERENT from'} ${what}.`);
   const final = Object.values(driven.finals)[0];
   if (final) console.log(`Final torch: "${final.claim}"`);
   log.close();
@@ -166,11 +177,14 @@ const program = new Command()
   .option('--party-box <dir>', 'Party Box directory', './party_box')
   .option('--cycles <n>', 'how many headlines to work through', positiveInteger, 1)
   .option('--replay <runId>', 'print the handoffs of a recorded run (or "latest") and re-drive it without calling campers')
+  .option('--resume <runId>', 'continue a run (or "latest") whose process was killed, from its last complete round; --cycles is the run\'s own')
   .option('--bus <url>', 'channel bus: memory: (one process) or redis://host:port (each campfire in its own process)', 'memory:')
   .option('--model <backend>', 'ollama or openrouter: LLM campers for Sentiment and Summary, and Verify looks at a traffic-camera still (default: offline tool campers)')
   .option('--cassette <file>', 'with --model: replay model answers from this JSONL file, recording the ones it lacks')
   .option('--timeout <duration>', 'with --model: how long one model request may take (30s, 2m...; default 30s); each answer has 3 attempts', modelTimeout)
-  .action(async (options: { fixtures?: string; log: string; partyBox: string; cycles: number; replay?: string; bus: string; model?: string; cassette?: string; timeout?: number }) => {
+  .action(async (options: { fixtures?: string; log: string; partyBox: string; cycles: number; replay?: string; resume?: string; bus: string; model?: string; cassette?: string; timeout?: number }) => {
+    if (options.resume && options.replay) throw new InvalidArgumentError('--resume and --replay do different things; give one');
+    if (options.resume && options.bus !== 'memory:') throw new InvalidArgumentError('--resume continues a one-process run; leave out --bus');
     if (options.model && options.bus !== 'memory:') throw new InvalidArgumentError('--model runs the campfires in one process; leave out --bus');
     if (options.timeout !== undefined && !options.model) throw new InvalidArgumentError('--timeout is the model\'s; it needs --model ollama|openrouter');
     if (options.replay) await replayDemo({ log: options.log, replay: options.replay });

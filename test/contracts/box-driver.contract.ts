@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { AssetTooLargeError, CampfiresError, ManualClock, NotFoundError, ValidationError, type BoxDriver } from 'campfires';
+import { AssetTooLargeError, CampfiresError, ManualClock, NotFoundError, PartyBox, ValidationError, type BoxDriver } from 'campfires';
 
 /** What a driver factory may return: the driver, plus how to tear it (and its server) down. */
 export interface BoxDriverHarness {
@@ -273,6 +273,59 @@ export function describeBoxDriver(name: string, create: (clock: ManualClock) => 
       expect(error).toBeInstanceOf(CampfiresError);
       expect((error as Error).message).toMatch(/pass a Buffer, a Uint8Array, a string .* or a readable stream/);
       expect(await driver.list()).toEqual([]);
+    });
+
+    describe('in a PartyBox, assets expire on time', () => {
+      // Ages just past, at and under the limit, for assets of several key shapes.
+      const ages = [20 * MINUTE + 1, 20 * MINUTE + 1000, 45 * MINUTE, 24 * 60 * MINUTE];
+      it.each(ages.map((age, index) => [age, assetKeyShapes()[index * 3]?.[0] as string]))('get never returns an asset %d ms old (key %j), before any cleanup', async (age, key) => {
+        const box = new PartyBox(driver, { clock, cleanupEveryMs: 0, expireEveryMs: 0 });
+        await box.put('kept.txt', 'stored later');
+        const info = await box.put(key, `old bytes ${age}`);
+        clock.advance(age);
+        const fresh = await box.put('fresh.txt', 'stored now');
+        // `put` cleans nothing here (cleanupEveryMs 0): get alone must refuse the old one.
+        const error = await caught(() => box.get(info.location));
+        expect(error).toBeInstanceOf(NotFoundError);
+        expect((error as NotFoundError).code).toBe('asset_expired');
+        expect((error as Error).message).toMatch(new RegExp(`^Party Box asset ${info.hash} expired: it was stored .+ ago and assets last 20m`));
+        await expect(box.get(info.hash)).rejects.toBeInstanceOf(NotFoundError);
+        expect(await driver.has(info.hash)).toBe(false);
+        expect((await box.list()).map((item) => item.hash)).toEqual([fresh.hash]);
+        expect(await box.text(fresh.location)).toBe('stored now');
+      });
+
+      it('returns an asset up to its last millisecond', async () => {
+        const box = new PartyBox(driver, { clock, cleanupEveryMs: 0, expireEveryMs: 0 });
+        const info = await box.put('edge.txt', 'edge');
+        clock.advance(20 * MINUTE);
+        expect(await box.text(info.hash)).toBe('edge');
+        clock.advance(1);
+        await expect(box.get(info.hash)).rejects.toBeInstanceOf(NotFoundError);
+      });
+
+      it('gives the same bytes put again after they expired a new age', async () => {
+        const box = new PartyBox(driver, { clock, cleanupEveryMs: 0, expireEveryMs: 0 });
+        const first = await box.put('again.txt', 'same bytes');
+        clock.advance(25 * MINUTE);
+        const second = await box.put('again.txt', 'same bytes');
+        expect(second.hash).toBe(first.hash);
+        expect(second.storedAt).toBe(clock.now());
+        expect(await box.text(second.hash)).toBe('same bytes');
+      });
+
+      it('expires assets by itself while nobody calls it, with a timer that does not hold the process', async () => {
+        const box = new PartyBox(driver, { clock, cleanupEveryMs: 0, expireEveryMs: 20 });
+        const old = await box.put('old.txt', 'old');
+        clock.advance(10 * MINUTE);
+        const young = await box.put('young.txt', 'young');
+        clock.advance(11 * MINUTE);
+        const deadline = Date.now() + 5000;
+        while ((await driver.has(old.hash)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(await driver.has(old.hash)).toBe(false);
+        expect(await driver.has(young.hash)).toBe(true);
+        await box.close();
+      });
     });
 
     it('deletes once: true, then false', async () => {

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { formatTime, systemClock, ValidationError, type Clock } from '../core';
-import { createTorch, type Torch, type TorchInput } from '../messages';
+import { createTorch, isCheckedTorch, type Torch, type TorchInput } from '../messages';
 import type { PartyBox } from '../partybox';
 import { readPromptTemplate, renderTemplate } from './prompt-template';
 import { isThenable } from './is-thenable';
@@ -55,12 +55,16 @@ export interface SentTorch {
   torch: Torch;
 }
 
-/** Torches validated in this process, so a torchbearer's send (and an in-process receiver) does not check them twice. */
-const checkedTorches = new WeakSet<object>();
+export { isCheckedTorch };
 
-/** True when `value` is a torch object this process already validated (it arrived by an in-memory bus, unchanged). */
-export function isCheckedTorch(value: unknown): value is Torch {
-  return typeof value === 'object' && value !== null && checkedTorches.has(value);
+/**
+ * Whatever a camper answered, as a checked torch (null: nothing to say). Checked torches
+ * are frozen, so one handed back unchanged needs no second look; anything else is
+ * validated in full, every time.
+ */
+export function checkAnswer(answer: unknown): Torch | null {
+  if (answer === null || answer === undefined) return null;
+  return createTorch(typeof answer === 'string' ? { claim: answer } : (answer as TorchInput));
 }
 
 const camperNamePattern = /^[A-Za-z0-9][A-Za-z0-9 ._:/-]{0,63}$/;
@@ -180,11 +184,7 @@ export abstract class Camper {
   }
 
   private toTorch(answer: CamperAnswer): Torch | null {
-    if (answer === null || answer === undefined) return null;
-    if (isCheckedTorch(answer)) return answer;
-    const torch = createTorch(typeof answer === 'string' ? { claim: answer } : answer);
-    checkedTorches.add(torch);
-    return torch;
+    return checkAnswer(answer);
   }
 
   /** True while this camper holds an unused torchbearer grant. */
@@ -199,7 +199,7 @@ export abstract class Camper {
   publish(torch: TorchInput): Promise<SentTorch> {
     // Not `async`: one promise less per torch; every refusal still arrives as a rejection.
     try {
-      const checked = checkedTorches.has(torch) ? (torch as Torch) : createTorch(torch);
+      const checked = createTorch(torch);
       if (!this.publisher) throw notTorchbearerError(this.name, null, null, 'it has not joined a campfire');
       const grant = this.grant;
       this.grant = null;

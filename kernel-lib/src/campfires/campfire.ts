@@ -1,14 +1,14 @@
 import { inspect } from 'node:util';
 import { z } from 'zod';
 import { errorToJson, newId, systemClock, validate, ValidationError, type Clock } from '../core';
-import { TORCH_TAG, channelNameSchema, createErrorTorch, isErrorTorch, type JsonValue, type Message, type Torch } from '../messages';
+import { TORCH_TAG, channelNameSchema, createErrorTorch, createTorch, isErrorTorch, type JsonValue, type Message, type Torch } from '../messages';
 import type { ChannelBus } from '../channels';
 import type { PartyBox } from '../partybox';
 import { cycleRowData, PIPELINE_EVENT, RunRecorder, type LoggedInput, type RunEvent, type RunEventInit, type RunEventListener } from '../runlog';
 import { display, type MimeBundle } from '../display';
 import { torchFlowBundle } from './torch-flow-bundle';
 import { torchFlowFromEvents } from './torch-flow-from-events';
-import { Camper, checkName, type CamperContext, type ReceivedTorch, type SentTorch, type TorchPublisher } from './camper';
+import { Camper, checkAnswer, checkName, type CamperContext, type ReceivedTorch, type SentTorch, type TorchPublisher } from './camper';
 import { CampfireHistory } from './campfire-history';
 import { isThenable } from './is-thenable';
 import { notTorchbearerError, TorchbearerGrant } from './torchbearer';
@@ -58,6 +58,14 @@ const optionsSchema = z.object({
 });
 
 const ignore = (): undefined => undefined;
+
+const NO_INPUTS: readonly ReceivedTorch[] = Object.freeze([]);
+
+/** A received torch as campers see it: frozen, its torch checked (and so frozen too). */
+function frozenInput(input: ReceivedTorch): ReceivedTorch {
+  const torch = createTorch(input.torch);
+  return Object.freeze(torch === input.torch && Object.isFrozen(input) ? input : { ...input, torch });
+}
 
 /**
  * Whether `torch` replaces `best` as a cycle's final answer. `refine`: the last answer that
@@ -158,7 +166,9 @@ export class Campfire implements TorchPublisher {
   }
 
   /** Runs one cycle on `inputs` (cycles of one campfire never overlap). */
-  cycle(inputs: readonly ReceivedTorch[] = []): Promise<CycleResult> {
+  cycle(received: readonly ReceivedTorch[] = []): Promise<CycleResult> {
+    // The campers get a frozen copy: the list, each entry and each (checked, frozen) torch.
+    const inputs = received.length === 0 ? NO_INPUTS : Object.freeze(received.map(frozenInput));
     this.pendingCycles += 1;
     // An idle campfire starts at once; a busy one queues behind the cycles before it.
     const next = this.pendingCycles === 1 ? this.runCycle(inputs) : this.queue.then(() => this.runCycle(inputs));
@@ -206,6 +216,23 @@ export class Campfire implements TorchPublisher {
     return { messageId, channel: this.output, torch };
   }
 
+  /** The camper holding this cycle's grant, else the last to carry this campfire's torch. */
+  private torchbearer: string | null = null;
+
+  /**
+   * Used by `Pipeline.resume`: takes up where a logged run left this campfire (cycles run,
+   * torches sent, camper errors, the last torch and its torchbearer), so its next cycle is
+   * numbered as it would have been.
+   */
+  restoreState(state: { cycles: number; sent: number; failures: number; last: Torch | null; torchbearer: string | null }): void {
+    if (this.busy) throw new ValidationError({ code: 'campfire_busy', message: `campfire "${this.name}" is mid-cycle; its state can be restored only while it is idle`, issues: [] });
+    this.cycles = state.cycles;
+    this.sent = state.sent;
+    this.failures = state.failures;
+    this.last = state.last === null ? null : createTorch(state.last);
+    this.torchbearer = state.torchbearer;
+  }
+
   private currentInputs: readonly ReceivedTorch[] = [];
   /** When the current (or last) cycle began. */
   private activeAt = 0;
@@ -216,7 +243,9 @@ export class Campfire implements TorchPublisher {
       const cycle = this.cycles;
       this.currentInputs = inputs;
       this.activeAt = this.clock.now();
-      if (this.recorder.wantsSignals) this.signal(PIPELINE_EVENT.campfireStatus, { status: 'active', cycle });
+      const recorder = this.recorder;
+      recorder.setStatus({ campfire: this.name, status: 'active', cycle, torchbearer: this.torchbearer, since: this.activeAt });
+      if (recorder.wantsSignals) this.signal(PIPELINE_EVENT.campfireStatus, { status: 'active', cycle });
       let errors = 0;
       // The final answer so far (see `isBetterAnswer`): kept as it comes, no list of answers.
       let finalCamper: Camper | null = null;
@@ -227,9 +256,11 @@ export class Campfire implements TorchPublisher {
         try {
           // Await only a promise: a plain function camper answers without one (a subclass
           // that overrides `answer` itself is still asked through it).
-          const context: CamperContext = { campfire: this.name, cycle, inputs, previous: this.strategy === 'refine' ? previous : null, partyBox: camper.partyBox, clock: this.clock };
+          // Frozen, as the torches in it: a camper reads what it is handed and answers with a new torch.
+          const context: CamperContext = Object.freeze({ campfire: this.name, cycle, inputs, previous: this.strategy === 'refine' ? previous : null, partyBox: camper.partyBox, clock: this.clock });
           const given = camper.answer === Camper.prototype.answer ? camper.respond(context) : camper.answer(context);
-          torch = isThenable(given) ? await given : given;
+          // Checked every time it leaves a camper (a subclass's own `answer` included); a checked torch is frozen, so the check is free.
+          torch = checkAnswer(isThenable(given) ? await given : given);
         } catch (error) {
           errors += 1;
           this.failures += 1;
@@ -247,6 +278,8 @@ export class Campfire implements TorchPublisher {
       if (finalCamper && finalTorch) {
         const grant = new TorchbearerGrant(this.name, finalCamper.name, this.output, cycle);
         this.activeGrant = grant;
+        this.torchbearer = finalCamper.name;
+        recorder.setStatus({ campfire: this.name, status: 'active', cycle, torchbearer: finalCamper.name, since: this.activeAt });
         finalCamper.receiveGrant(grant);
         try {
           const sent = await finalCamper.publish(finalTorch);
@@ -261,7 +294,12 @@ export class Campfire implements TorchPublisher {
       // A torch sent is the cycle's row; a cycle that sent none still records that it ran.
       if (!result.torch) this.record(PIPELINE_EVENT.cycleEnded, cycleRowData(cycle, this.activeAt, this.loggedInputs(inputs), null));
       this.currentInputs = [];
+      // Failed: its final answer is an error torch (every camper failed).
+      recorder.setStatus({ campfire: this.name, status: result.torch && isErrorTorch(result.torch) ? 'failed' : 'idle', cycle, torchbearer: this.torchbearer, since: this.clock.now() });
       return result;
+    } catch (error) {
+      this.recorder.setStatus({ campfire: this.name, status: 'failed', cycle: this.cycles, torchbearer: this.torchbearer, since: this.clock.now() });
+      throw error;
     } finally {
       this.pendingCycles -= 1;
     }

@@ -12,6 +12,7 @@ import type { Campfire, CycleResult } from './campfire';
 import { isCheckedTorch } from './camper';
 import { checkPipelineGraph } from './pipeline-graph';
 import { PipelineRun } from './pipeline-run';
+import { planResume, type ResumePlan } from './resume-plan';
 
 /** What a pipeline is wired from. */
 export interface PipelineOptions {
@@ -40,6 +41,9 @@ const runOptionsSchema = z
 export type PipelineRunOptions = z.input<typeof runOptionsSchema>;
 
 const KEPT_IN_MEMORY = 20_000;
+
+/** How often a live run tells the log its process is alive. */
+const HEARTBEAT_EVERY_MS = 30_000;
 
 /** The backend shown when every camper is a deterministic tool: no model is called. */
 export const OFFLINE_BACKEND = 'offline (deterministic tool campers)';
@@ -104,15 +108,66 @@ export class Pipeline {
   /** Runs the pipeline; in a notebook kernel it shows the torch flow growing as torches pass. */
   async run(options: PipelineRunOptions = {}): Promise<PipelineRun> {
     const settings = validate(runOptionsSchema, options, { what: 'pipeline run options', code: 'pipeline_run_invalid', field: 'options' });
+    this.claim();
+    const rounds: { [key: string]: JsonValue } = settings.cycles === undefined ? { maxCycles: settings.maxCycles } : { cycles: settings.cycles };
+    return this.execute(settings, { rounds }, null);
+  }
+
+  /**
+   * Continues a logged run whose process died (or that failed) from its last completed
+   * round: a new run in the same log takes over the completed rounds' records (no camper is
+   * called for them), each campfire takes up its cycle count and last torch, and the rounds
+   * left are run. With campers that answer from their context (cycle, inputs), the final
+   * torches equal an uninterrupted run's. The old run stays `interrupted`, with a
+   * `run-resumed` event naming the new one. `runId` may be `latest`.
+   * @example const run = await pipeline.resume('run_abc'); // pipeline built as before, on the same run log
+   */
+  async resume(runId: string, options: Omit<PipelineRunOptions, 'cycles' | 'maxCycles'> = {}): Promise<PipelineRun> {
+    const settings = validate(runOptionsSchema, options, { what: 'pipeline resume options', code: 'pipeline_run_invalid', field: 'options' });
+    const log = this.runLog;
+    if (!log) throw new CampfiresError({ code: 'pipeline_resume_invalid', message: `pipeline "${this.name}" has no run log to resume from; build it with runLog set to the log of the run`, details: { pipeline: this.name } });
+    const plan = planResume(log, runId, this.list.map((campfire) => campfire.describe()));
+    this.claim();
+    try {
+      for (const campfire of this.list) campfire.restoreState(plan.campfires.get(campfire.name) ?? { cycles: 0, sent: 0, failures: 0, last: null, torchbearer: null });
+    } catch (error) {
+      this.running = false;
+      throw error;
+    }
+    const limit = plan.rounds;
+    const resumedSettings = { ...settings, ...(typeof limit.cycles === 'number' ? { cycles: limit.cycles } : { maxCycles: typeof limit.maxCycles === 'number' ? limit.maxCycles : settings.maxCycles }) };
+    return this.execute(resumedSettings, { rounds: limit, resumeOf: plan.run.id, resumedAfterRound: plan.round }, plan);
+  }
+
+  /**
+   * `resume` for a pipeline built from `options` on `runLog`: the same campfires (names and
+   * channels) the run had, with campers that answer as before.
+   * @example await Pipeline.resume(SqliteRunLog.open('torch_log.db'), 'latest', { name: 'live-alert', campfires });
+   */
+  static resume(runLog: RunLog, runId: string, options: Omit<PipelineOptions, 'runLog'> & Omit<PipelineRunOptions, 'cycles' | 'maxCycles'> = {}): Promise<PipelineRun> {
+    const { display: show, liveThrottleMs, ...built } = options;
+    return new Pipeline({ ...built, runLog }).resume(runId, { ...(show === undefined ? {} : { display: show }), ...(liveThrottleMs === undefined ? {} : { liveThrottleMs }) });
+  }
+
+  private claim(): void {
     if (this.running) {
       throw new CampfiresError({ code: 'pipeline_busy', message: `pipeline "${this.name}" is already running; await the first run before starting another`, details: { pipeline: this.name } });
     }
     this.running = true;
+  }
+
+  private async execute(settings: z.output<typeof runOptionsSchema>, extraMeta: { [key: string]: JsonValue }, resumed: ResumePlan | null): Promise<PipelineRun> {
     const started = this.clock.now();
-    const meta = { campfires: this.list.map((campfire) => campfire.describe()), backend: this.backend } as unknown as { [key: string]: JsonValue };
-    const run: RunInfo = this.runLog
-      ? this.runLog.startRun({ kind: 'pipeline', name: this.name, meta, ts: started })
-      : { id: `run_memory_${this.runs.length + 1}`, kind: 'pipeline', name: this.name, status: 'running', startedAt: started, endedAt: null, meta };
+    const meta = { campfires: this.list.map((campfire) => campfire.describe()), backend: this.backend, ...extraMeta } as unknown as { [key: string]: JsonValue };
+    let run: RunInfo;
+    try {
+      run = this.runLog
+        ? this.runLog.startRun({ kind: 'pipeline', name: this.name, meta, ts: started })
+        : { id: `run_memory_${this.runs.length + 1}`, kind: 'pipeline', name: this.name, status: 'running', startedAt: started, endedAt: null, meta };
+    } catch (error) {
+      this.running = false;
+      throw error;
+    }
     const kept: RunEvent[] = [];
     const counts = { torchesSent: 0, handoffs: 0, camperErrors: 0 };
     const byName = new Map(this.list.map((campfire) => [campfire.name, campfire]));
@@ -128,10 +183,21 @@ export class Pipeline {
       for (const listener of this.listeners) listener(event);
       live?.update(() => torchFlowBundle(torchFlowFromEvents(run, kept)));
     });
+    // Says this process is alive while the run lasts (a reader on another host goes by it).
+    const heartbeat = this.runLog ? setInterval(() => this.heartbeat(run.id), HEARTBEAT_EVERY_MS) : null;
+    heartbeat?.unref();
     const subscriptions: Subscription[] = [];
     let cycles = 0;
     let status: RunInfo['status'] = 'completed';
     try {
+      if (resumed && this.runLog) {
+        // The completed rounds, as the new run's own record: the same rows, no camper called.
+        recorder.recordAll(resumed.events.map(({ kind, ts, campfire, camper, channel, messageId, data }) => ({ kind, ts, campfire, camper, channel, messageId, data })));
+        recorder.flush();
+        this.runLog.append(resumed.run.id, { kind: PIPELINE_EVENT.runResumed, data: { as: run.id, afterRound: resumed.round } });
+        counts.handoffs = resumed.handoffs;
+        cycles = resumed.round;
+      }
       for (const campfire of this.list) {
         campfire.attach({ bus: this.bus, recorder });
         for (const channel of campfire.inputs) {
@@ -147,17 +213,21 @@ export class Pipeline {
       }
       const sources = this.list.filter((campfire) => campfire.isSource);
       const limit = settings.cycles ?? settings.maxCycles;
-      while (sources.length > 0 && cycles < limit) {
+      let quiet = resumed?.quiet ?? false;
+      while (!quiet && sources.length > 0 && cycles < limit) {
         cycles += 1;
         const results: CycleResult[] = await Promise.all(sources.map((source) => source.cycle()));
         await this.settle();
-        if (settings.cycles === undefined && results.every((result) => result.torch === null)) break;
+        quiet = settings.cycles === undefined && results.every((result) => result.torch === null);
+        // The round's record is complete: a resume starts after the last round that says so.
+        recorder.record({ kind: PIPELINE_EVENT.roundEnded, data: quiet ? { round: cycles, quiet } : { round: cycles } });
       }
       await this.settle();
     } catch (error) {
       status = 'failed';
       throw error;
     } finally {
+      if (heartbeat) clearInterval(heartbeat);
       for (const subscription of subscriptions) await subscription.unsubscribe();
       recorder.flush();
       for (const campfire of this.list) campfire.attach(null);
@@ -176,6 +246,14 @@ export class Pipeline {
       this.runs.push(new PipelineRun({ run: finished, cycles, ...counts, durationMs: ended - started, finals }, this.runLog, events));
     }
     return this.runs[this.runs.length - 1] as PipelineRun;
+  }
+
+  private heartbeat(runId: string): void {
+    try {
+      this.runLog?.heartbeat(runId);
+    } catch {
+      // A busy or closed log: the next beat tries again; the run itself reports real failures.
+    }
   }
 
   /** What kind of campers answer here: `tool`, a provider, or several joined by `+`. */

@@ -11,6 +11,7 @@ import { Camper, type CamperAnswer, type CamperContext } from './camper';
 import { Campfire } from './campfire';
 import { Pipeline } from './pipeline';
 import type { PipelineRun } from './pipeline-run';
+import { completeRounds, type CompleteRounds } from './resume-plan';
 
 /** One torch as the log recorded its sending. */
 export interface RecordedTorch {
@@ -62,17 +63,34 @@ class RecordedCamper extends Camper {
  */
 export class Replay {
   readonly meta: z.infer<typeof metaSchema>;
+  /** The rounds whose record is complete: all of a completed run; of an interrupted one, those before the round it was cut off in. */
+  readonly complete: CompleteRounds;
 
   constructor(
     readonly run: RunInfo,
     readonly events: readonly RunEvent[],
   ) {
     this.meta = validate(metaSchema, run.meta, { what: `run ${run.id} meta (not a pipeline run?)`, code: 'replay_invalid', field: 'meta' });
+    this.complete = completeRounds(run, events);
   }
 
-  /** Every torch sent, in order. */
+  /**
+   * Where the record of a run that did not complete ends, in a sentence; null for a
+   * completed run (or one still running in a live process).
+   */
+  recordEnd(): string | null {
+    if (this.run.status === 'completed' || this.run.status === 'running') return null;
+    const limit = objectOfMeta(this.run.meta.rounds).cycles;
+    const of = typeof limit === 'number' ? ` of ${limit}` : '';
+    const how = this.run.status === 'interrupted' ? 'its process stopped' : 'it failed';
+    const where = this.complete.round === 0 ? 'before its first round was complete' : `after round ${this.complete.round}${of}`;
+    const cut = this.complete.cutOff > 0 ? `; the ${this.complete.cutOff} row${this.complete.cutOff === 1 ? '' : 's'} of round ${this.complete.round + 1} it had written are left out` : '';
+    return `The record of ${this.run.id} ends ${where} (${this.run.status}: ${how})${cut}.`;
+  }
+
+  /** Every torch sent in the complete rounds, in order. */
   torches(): RecordedTorch[] {
-    return this.events
+    return this.complete.events
       .filter((event) => event.kind === PIPELINE_EVENT.torchSent && event.campfire && event.messageId)
       .map((event) => {
         const data = validate(sentSchema, event.data, { what: `run log event ${event.seq}`, code: 'replay_invalid', field: 'data' });
@@ -92,7 +110,7 @@ export class Replay {
   /** Every handoff (torch received), in order, with the torch's sender, torchbearer and claim. */
   handoffs(): Handoff[] {
     const sent = new Map(this.torches().map((torch) => [torch.messageId, torch]));
-    return loggedHandoffs(this.events).map((handoff) => {
+    return loggedHandoffs(this.complete.events).map((handoff) => {
       const torch = sent.get(handoff.messageId);
       return {
         ...handoff,
@@ -138,7 +156,7 @@ export class Replay {
     let cycles = 0;
     // The rounds run: the highest cycle any source campfire recorded (cycle rows, or status rows in older logs).
     const cycleKinds: string[] = [PIPELINE_EVENT.torchSent, PIPELINE_EVENT.cycleEnded, PIPELINE_EVENT.campfireStatus];
-    for (const event of this.events) {
+    for (const event of this.complete.events) {
       if (!cycleKinds.includes(event.kind) || !event.campfire || !sourceNames.has(event.campfire)) continue;
       cycles = Math.max(cycles, loggedCycle(event) ?? 0);
     }
@@ -158,8 +176,13 @@ export class Replay {
 
   /** One-line summary for notebooks. */
   [inspect.custom](): string {
-    return `Replay of ${this.run.id} (${this.run.name}, ${this.run.status}): ${this.meta.campfires.length} campfires, ${this.torches().length} torches, ${this.handoffs().length} handoffs`;
+    const end = this.recordEnd();
+    return `Replay of ${this.run.id} (${this.run.name}, ${this.run.status}): ${this.meta.campfires.length} campfires, ${this.torches().length} torches, ${this.handoffs().length} handoffs${end ? `. ${end}` : ''}`;
   }
+}
+
+function objectOfMeta(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
 /** The id of the newest pipeline run in the log; `NotFoundError` when there is none. */

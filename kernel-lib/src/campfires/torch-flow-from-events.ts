@@ -104,19 +104,29 @@ export function torchFlowFromEvents(run: RunInfo, events: readonly RunEvent[]): 
     if (torch) addOnce(torch.to, handoff.to);
     addOnce(channel(handoff.channel).to, handoff.to);
   }
+  const list = [...campfires.values()];
+  // Only a live run has a working campfire; a stopped one shows none however its last signals read.
+  if (run.status !== 'running') for (const campfire of list) campfire.status = 'idle';
   return {
     version: 1,
     runId: run.id,
     title: run.name,
     backend: meta.backend,
     status: run.status,
-    campfires: [...campfires.values()],
+    campfires: list,
     channels: [...channels.values()],
     torches,
+    active: list.filter((campfire) => campfire.status === 'active').map((campfire) => campfire.name),
   };
 }
 
 /** Reads a pipeline run back from a run log as a torch-flow payload. */
 export function torchFlowFromRunLog(log: RunLog, runId: string): TorchFlowPayload {
-  return torchFlowFromEvents(log.run(runId), log.events(runId));
+  const payload = torchFlowFromEvents(log.run(runId), log.events(runId));
+  if (payload.status !== 'running') return payload;
+  // A run live in another process: which campfire works now is in the log's campfire status.
+  const working = new Set(log.campfireStatus(runId).filter((status) => status.status === 'active').map((status) => status.campfire));
+  for (const campfire of payload.campfires) campfire.status = working.has(campfire.name) ? 'active' : 'idle';
+  payload.active = payload.campfires.filter((campfire) => campfire.status === 'active').map((campfire) => campfire.name);
+  return payload;
 }

@@ -33,5 +33,10 @@ export function errorToJson(error: unknown): ErrorJson {
   if (thrown && typeof thrown === 'object' && typeof thrown.message === 'string') {
     return { name: typeof thrown.name === 'string' ? thrown.name : 'Error', message: thrown.message };
   }
-  return { name: 'Error', message: String(error) };
+  try {
+    return { name: 'Error', message: typeof error === 'bigint' ? `${error}n` : String(error) };
+  } catch {
+    // An object without a prototype, or whose toString throws.
+    return { name: 'Error', message: `a thrown ${typeof error} that has no text` };
+  }
 }

@@ -69,6 +69,8 @@ export const torchFlowPayloadSchema = z.object({
   campfires: z.array(torchFlowCampfireSchema),
   channels: z.array(torchFlowChannelSchema),
   torches: z.array(torchFlowTorchSchema),
+  /** The campfires working now (mid-cycle) while the run is live, in wiring order; absent or empty otherwise. A renderer marks them as the working campfire. */
+  active: z.array(z.string()).optional(),
 });
 export type TorchFlowPayload = z.infer<typeof torchFlowPayloadSchema>;
 

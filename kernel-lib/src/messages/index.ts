@@ -1,5 +1,5 @@
 /** The messages area: the Message and Torch schemas, tags and Ed25519 signing. Other areas import from here only. */
-export { type JsonValue, jsonValueSchema } from './json-value';
+export { type JsonValue, jsonValueSchema, findNonJson, assertJsonValue, type NonJsonValue, type NonJsonLimits } from './json-value';
 export {
   createMessage,
   hasTag,
@@ -10,6 +10,7 @@ export {
 } from './message';
 export {
   createTorch,
+  isCheckedTorch,
   createErrorTorch,
   isErrorTorch,
   torchOf,

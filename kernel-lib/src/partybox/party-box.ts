@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { ASSET_MAX_AGE_MS, escapeHtml as escape, formatDuration, systemClock, ValidationError, type Clock } from '../core';
+import { ASSET_MAX_AGE_MS, escapeHtml as escape, formatDuration, NotFoundError, systemClock, ValidationError, type Clock } from '../core';
 import { assetHashPattern } from './asset-names';
 import type { Asset, AssetInfo, BoxDriver } from './box-driver';
 import type { AssetData } from './asset-data';
@@ -18,6 +18,11 @@ export interface PartyBoxOptions {
   maxAgeMs?: number;
   /** `put` runs a cleanup first when the last one is older than this. Default 1 minute; 0 turns it off. */
   cleanupEveryMs?: number;
+  /**
+   * How often a timer expires assets while the process lives, so a box nobody writes to
+   * still forgets on time (the timer never keeps the process alive). Default 1 minute; 0 turns it off.
+   */
+  expireEveryMs?: number;
 }
 
 /** Reads the hash out of a hash, a path like `./party_box/images/<hash>.png` or a URL like `s3://bucket/<hash>.wav`. */
@@ -51,12 +56,35 @@ export class PartyBox {
   private readonly cleanupEveryMs: number;
   private lastCleanup = Number.NEGATIVE_INFINITY;
   private puts = 0;
+  private expiryTimer: ReturnType<typeof setInterval> | null = null;
+  private expiring: Promise<unknown> | null = null;
 
   constructor(driver: BoxDriver, options: PartyBoxOptions = {}) {
     this.driver = driver;
     this.clock = options.clock ?? systemClock;
     this.maxAgeMs = options.maxAgeMs ?? ASSET_MAX_AGE_MS;
     this.cleanupEveryMs = options.cleanupEveryMs ?? 60_000;
+    const expireEveryMs = options.expireEveryMs ?? 60_000;
+    if (expireEveryMs > 0) {
+      this.expiryTimer = setInterval(() => this.expireInBackground(), expireEveryMs);
+      // Expiry is housekeeping: a notebook or script ends when its work does, not when the timer says.
+      this.expiryTimer.unref();
+    }
+  }
+
+  /** One timed expiry at a time; a failure (a server away for a moment) waits for the next tick. */
+  private expireInBackground(): void {
+    if (this.expiring) return;
+    this.expiring = this.cleanup()
+      .catch(() => undefined)
+      .finally(() => {
+        this.expiring = null;
+      });
+  }
+
+  /** True when an asset stored at `storedAt` is past its age now. */
+  private expired(info: Pick<AssetInfo, 'storedAt'>): boolean {
+    return this.clock.now() - info.storedAt > this.maxAgeMs;
   }
 
   /** A Party Box on the local disk at `path` (default `./party_box`). */
@@ -67,15 +95,30 @@ export class PartyBox {
   /** Stores `data` under `key` (its extension picks the folder) and returns the asset's facts, `location` included. */
   async put(key: string, data: AssetData): Promise<AssetInfo> {
     if (this.cleanupEveryMs > 0 && this.clock.now() - this.lastCleanup >= this.cleanupEveryMs) await this.cleanup();
-    const hash = await this.driver.put(key, data);
+    let hash = await this.driver.put(key, data);
+    let asset = await this.driver.get(hash);
+    if (this.expired(asset)) {
+      // The same bytes were stored long ago and not yet cleaned up: store them afresh, with a new age.
+      await this.driver.delete(hash);
+      hash = await this.driver.put(key, data);
+      asset = await this.driver.get(hash);
+    }
     this.puts += 1;
-    const { path: _path, stream: _stream, bytes: _bytes, ...info } = await this.driver.get(hash);
+    const { path: _path, stream: _stream, bytes: _bytes, ...info } = asset;
     return info;
   }
 
-  /** The asset named by a hash, a box path or a box URL. */
-  get(hashOrLocation: string): Promise<Asset> {
-    return this.driver.get(hashOfLocation(hashOrLocation));
+  /** The asset named by a hash, a box path or a box URL; one past its age is deleted and not found. */
+  async get(hashOrLocation: string): Promise<Asset> {
+    const hash = hashOfLocation(hashOrLocation);
+    const asset = await this.driver.get(hash);
+    if (!this.expired(asset)) return asset;
+    await this.driver.delete(hash);
+    throw new NotFoundError({
+      code: 'asset_expired',
+      message: `Party Box asset ${hash} expired: it was stored ${formatDuration(this.clock.now() - asset.storedAt)} ago and assets last ${formatDuration(this.maxAgeMs)}; put it again`,
+      details: { hash, storedAt: asset.storedAt, maxAgeMs: this.maxAgeMs },
+    });
   }
 
   /** The bytes of an asset as UTF-8 text. */
@@ -88,9 +131,17 @@ export class PartyBox {
     return assetPointer(info.location);
   }
 
-  /** Every asset in the box, oldest first. */
-  list(): Promise<AssetInfo[]> {
-    return this.driver.list();
+  /** Every asset in the box that is not past its age, oldest first. */
+  async list(): Promise<AssetInfo[]> {
+    return (await this.driver.list()).filter((info) => !this.expired(info));
+  }
+
+  /** Stops the expiry timer and closes the driver (a Redis connection, an S3 client). */
+  async close(): Promise<void> {
+    if (this.expiryTimer) clearInterval(this.expiryTimer);
+    this.expiryTimer = null;
+    await this.expiring;
+    await this.driver.close?.();
   }
 
   /** Deletes assets older than `maxAgeMs`; returns their hashes. */

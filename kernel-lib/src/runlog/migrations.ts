@@ -56,6 +56,21 @@ export const migrations: readonly string[] = [
     ON CONFLICT(key, window_start) DO UPDATE SET count = counter_windows.count + excluded.count;
   DROP TABLE counters;
   `,
+  // 4: a run knows its owning process (so a run whose process died shows as interrupted),
+  // and each campfire of a live run its status and torchbearer now.
+  `
+  ALTER TABLE runs ADD COLUMN owner TEXT;
+  ALTER TABLE runs ADD COLUMN heartbeat_at INTEGER;
+  CREATE TABLE campfire_status (
+    run_id TEXT NOT NULL,
+    campfire TEXT NOT NULL,
+    status TEXT NOT NULL,
+    cycle INTEGER NOT NULL,
+    torchbearer TEXT,
+    since INTEGER NOT NULL,
+    PRIMARY KEY (run_id, campfire)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The run log's schema, for the shared migration runner. */

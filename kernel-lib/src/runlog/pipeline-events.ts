@@ -11,6 +11,9 @@ import type { RunEvent } from './run-log';
  * sender, channel, message id and time: those are the run's handoffs. `camper-error` rows
  * sit beside them.
  *
+ * `round-ended` closes each round of a pipeline: the rounds before the last such row are
+ * complete, and are what a replay re-drives and a resume keeps of an interrupted run.
+ *
  * Older logs (and processes that must record a receipt before working on it, such as a
  * `CampfireWorker`) also hold `torch-received`, `campfire-status` and `torchbearer-chosen`
  * rows; the readers here understand both, and count a handoff recorded twice once.
@@ -24,6 +27,10 @@ export const PIPELINE_EVENT = {
   campfireStatus: 'campfire-status',
   /** Stored by older versions only; the torchbearer is now the camper of `torch-sent`. */
   torchbearerChosen: 'torchbearer-chosen',
+  /** Every cycle of a round (the sources lit once, and all that followed) is in the log before this row: `{ round }`, `quiet: true` on a round where no source spoke. */
+  roundEnded: 'round-ended',
+  /** Appended to a run that `Pipeline.resume` continued: `{ as: <new run id>, afterRound }`. */
+  runResumed: 'run-resumed',
 } as const;
 
 /** One torch a campfire received, as a cycle row records it. */

@@ -38,6 +38,30 @@ export interface RunEventInit {
   data?: JsonValue;
 }
 
+/** What a campfire of a run is doing: `active` (mid-cycle), `idle`, `failed` (its last cycle failed), `interrupted` (it was active when its run's process died). */
+export type CampfireState = 'active' | 'idle' | 'failed' | 'interrupted';
+
+/** A campfire's status in a run, as the run log keeps it while the run is live. */
+export interface CampfireStatus {
+  campfire: string;
+  status: CampfireState;
+  /** The cycle it is in (active) or last ran; 0 before its first. */
+  cycle: number;
+  /** The camper holding the torchbearer grant now, else the last one that carried its torch; null before any. */
+  torchbearer: string | null;
+  /** When it entered this status (ms since the epoch); the run's start for a campfire that never ran. */
+  since: number;
+}
+
+/** What a writer stores of a campfire's status. */
+export interface CampfireStatusInit {
+  campfire: string;
+  status: Exclude<CampfireState, 'interrupted'>;
+  cycle: number;
+  torchbearer: string | null;
+  since: number;
+}
+
 /** Filters for reading events back. */
 export interface RunEventQuery {
   kinds?: string[];
@@ -47,6 +71,9 @@ export interface RunEventQuery {
 }
 
 /**
+ * A run of status `running` whose owning process is gone reads as `interrupted` (and is
+ * stored so): its process was killed, or its machine restarted.
+ *
  * The run log: an append-only record of every run, replayable in order: runs and events
  * only (rate-limit counts live in a `CounterStore`). The embedded (and only) adapter is
  * SQLite; several processes may append to one file.
@@ -61,5 +88,14 @@ export interface RunLog {
   run(runId: string): RunInfo;
   runs(filter?: { kind?: string; name?: string }): RunInfo[];
   events(runId: string, query?: RunEventQuery): RunEvent[];
+  /** Stores the status of some campfires of a live run (each replaces that campfire's last). */
+  setCampfireStatus(runId: string, statuses: readonly CampfireStatusInit[]): void;
+  /**
+   * Which campfire of a run is active, idle or failed, and who its torchbearer is now:
+   * every campfire the run's meta names, plus any with a stored status, in meta order.
+   */
+  campfireStatus(runId: string): CampfireStatus[];
+  /** Says the run's owning process is alive (a run on another host is interrupted once this is old). */
+  heartbeat(runId: string, ts?: number): void;
   close(): void;
 }

@@ -1,5 +1,5 @@
 import type { Clock } from '../core';
-import type { RunEvent, RunEventInit, RunLog } from './run-log';
+import type { CampfireStatusInit, RunEvent, RunEventInit, RunLog } from './run-log';
 
 /** Called with every run-log event as it is appended. */
 export type RunEventListener = (event: RunEvent) => void;
@@ -33,6 +33,8 @@ export interface RunRecorderOptions {
  */
 export class RunRecorder {
   private buffer: RunEventInit[] = [];
+  /** Campfire statuses set since the last write, the newest per campfire. */
+  private statuses = new Map<string, CampfireStatusInit>();
   /** The live-only events in `buffer`. */
   private readonly signals = new Set<RunEventInit>();
   private lastSeq = 0;
@@ -96,6 +98,17 @@ export class RunRecorder {
     this.queue(event);
   }
 
+  /**
+   * Sets a campfire's status (active, idle, failed; its torchbearer now). Written with the
+   * next batch, or within `flushAfterMs` when no event follows: a campfire busy longer than
+   * that (a model's answer) shows as active in the log while it works.
+   */
+  setStatus(status: CampfireStatusInit): void {
+    if (!this.log) return;
+    this.statuses.set(status.campfire, status);
+    if (!this.scheduled && this.buffer.length === 0) this.scheduled = this.scheduleFlush();
+  }
+
   private queue(event: RunEventInit): void {
     this.throwFailure();
     this.buffer.push(event);
@@ -135,7 +148,10 @@ export class RunRecorder {
     this.throwFailure();
     this.scheduled?.cancel();
     this.scheduled = null;
-    if (this.buffer.length === 0) return [];
+    if (this.buffer.length === 0) {
+      this.writeStatuses();
+      return [];
+    }
     const batch = this.buffer;
     this.buffer = [];
     const stored = this.signals.size === 0 ? batch : batch.filter((event) => !this.signals.has(event));
@@ -147,6 +163,7 @@ export class RunRecorder {
       this.buffer = batch.concat(this.buffer);
       throw error;
     }
+    this.writeStatuses();
     this.written += events.length;
     const told = stored === batch ? events : this.interleave(batch, events);
     this.signals.clear();
@@ -164,6 +181,19 @@ export class RunRecorder {
       }
     }
     return events;
+  }
+
+  /** Writes the statuses set since the last write (after the events before them, so the log never shows a cycle ended before its row). */
+  private writeStatuses(): void {
+    if (this.statuses.size === 0 || !this.log) return;
+    const statuses = [...this.statuses.values()];
+    this.statuses = new Map();
+    try {
+      this.log.setCampfireStatus(this.runId, statuses);
+    } catch (error) {
+      for (const status of statuses) if (!this.statuses.has(status.campfire)) this.statuses.set(status.campfire, status);
+      throw error;
+    }
   }
 
   /** Calls `listener` for every event appended from now on; returns the unsubscribe function. */

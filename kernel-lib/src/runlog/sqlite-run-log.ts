@@ -7,11 +7,15 @@ import { jsonValueSchema, type JsonValue } from '../messages';
 import { migrateSqlite, openSqliteFile, schemaVersion } from '../sqlite';
 import { runLogSchema } from './migrations';
 import type { MimeBundle } from '../display';
-import type { RunEvent, RunEventInit, RunEventQuery, RunInfo, RunLog } from './run-log';
+import type { CampfireState, CampfireStatus, CampfireStatusInit, RunEvent, RunEventInit, RunEventQuery, RunInfo, RunLog } from './run-log';
+import { currentOwner, ownerGone, parseOwner } from './run-owner';
 import { runLogBundle, runLogSummary, showRunLog } from './run-log-view';
 
 /** Rows per multi-row INSERT when appending many events. */
 const INSERT_CHUNK = 64;
+
+/** A run on another host whose heartbeat is older than this is taken as interrupted. */
+export const RUN_HEARTBEAT_LEASE_MS = 120_000;
 
 /** The default run log file name, as in the Campfires document. */
 export const DEFAULT_RUN_LOG_PATH = 'torch_log.db';
@@ -55,6 +59,16 @@ interface RunRow {
   started_at: number;
   ended_at: number | null;
   meta: string;
+  owner: string | null;
+  heartbeat_at: number | null;
+}
+
+interface StatusRow {
+  campfire: string;
+  status: string;
+  cycle: number;
+  torchbearer: string | null;
+  since: number;
 }
 
 interface EventRow {
@@ -97,6 +111,40 @@ export class SqliteRunLog implements RunLog {
     // run instead of SQLite checking it on every row (foreign_keys stays off: the hot path).
     migrateSqlite(this.db, path, runLogSchema);
     this.writeEvents = this.db.transaction((runId: string, items: RunEventInit[]) => this.insertEvents(runId, items));
+    this.writeStatuses = this.db.transaction((runId: string, statuses: readonly CampfireStatusInit[]) => {
+      const upsert = this.statement(
+        'INSERT INTO campfire_status (run_id, campfire, status, cycle, torchbearer, since) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(run_id, campfire) DO UPDATE SET status = excluded.status, cycle = excluded.cycle, torchbearer = excluded.torchbearer, since = excluded.since',
+      );
+      for (const status of statuses) upsert.run(runId, status.campfire, status.status, status.cycle, status.torchbearer, status.since);
+    });
+    // On open: runs left `running` by a process that is gone are interrupted.
+    this.settleRunning(this.statement("SELECT * FROM runs WHERE status = 'running'").all() as RunRow[]);
+  }
+
+  private readonly writeStatuses: (runId: string, statuses: readonly CampfireStatusInit[]) => void;
+
+  /**
+   * Marks the runs among `rows` that are `running` but whose owner is gone as `interrupted`,
+   * ended at their last event (rows are updated in place). Runs of other hosts are gone
+   * once their heartbeat is older than the lease; runs with no owner (older logs) stay.
+   */
+  private settleRunning(rows: RunRow[]): void {
+    for (const row of rows) {
+      if (row.status !== 'running') continue;
+      const owner = parseOwner(row.owner);
+      if (!owner) continue;
+      const gone = ownerGone(owner) ?? Date.now() - (row.heartbeat_at ?? row.started_at) > RUN_HEARTBEAT_LEASE_MS;
+      if (!gone) continue;
+      const last = this.statement('SELECT MAX(ts) AS ts FROM events WHERE run_id = ?').get(row.id) as { ts: number | null };
+      const ended = Math.max(row.started_at, last.ts ?? row.heartbeat_at ?? row.started_at);
+      const changed = this.statement("UPDATE runs SET status = 'interrupted', ended_at = ? WHERE id = ? AND status = 'running'").run(ended, row.id).changes;
+      if (changed > 0) {
+        row.status = 'interrupted';
+        row.ended_at = ended;
+      } else {
+        Object.assign(row, this.statement('SELECT * FROM runs WHERE id = ?').get(row.id) as RunRow);
+      }
+    }
   }
 
   /** Opens (creating and migrating when needed) the run log at `path`; `:memory:` for a throwaway one. */
@@ -117,8 +165,9 @@ export class SqliteRunLog implements RunLog {
   startRun(init: { kind: string; name: string; meta?: { [key: string]: JsonValue }; id?: string; ts?: number }): RunInfo {
     const id = init.id ?? newId('run');
     const meta = JSON.stringify(validate(metaSchema, init.meta ?? {}, { what: 'run meta', field: 'meta' }));
-    this.statement('INSERT INTO runs (id, kind, name, status, started_at, meta) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(id, init.kind, init.name, 'running', init.ts ?? Date.now(), meta);
+    const ts = init.ts ?? Date.now();
+    this.statement('INSERT INTO runs (id, kind, name, status, started_at, meta, owner, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(id, init.kind, init.name, 'running', ts, meta, JSON.stringify(currentOwner()), Date.now());
     this.knownRuns.add(id);
     return this.run(id);
   }
@@ -208,13 +257,44 @@ export class SqliteRunLog implements RunLog {
   run(runId: string): RunInfo {
     const row = this.statement('SELECT * FROM runs WHERE id = ?').get(runId) as RunRow | undefined;
     if (!row) throw this.noRun(runId);
+    this.settleRunning([row]);
     return this.toRun(row);
+  }
+
+  heartbeat(runId: string, ts = Date.now()): void {
+    this.statement('UPDATE runs SET heartbeat_at = ? WHERE id = ?').run(ts, runId);
+  }
+
+  setCampfireStatus(runId: string, statuses: readonly CampfireStatusInit[]): void {
+    if (statuses.length === 0) return;
+    if (!this.knownRuns.has(runId)) {
+      if (!this.statement('SELECT 1 FROM runs WHERE id = ?').get(runId)) throw this.noRun(runId);
+      this.knownRuns.add(runId);
+    }
+    this.writeStatuses(runId, statuses);
+  }
+
+  campfireStatus(runId: string): CampfireStatus[] {
+    const run = this.run(runId);
+    const rows = this.statement('SELECT campfire, status, cycle, torchbearer, since FROM campfire_status WHERE run_id = ?').all(runId) as StatusRow[];
+    const stored = new Map(rows.map((row) => [row.campfire, row]));
+    const described = Array.isArray(run.meta.campfires) ? run.meta.campfires : [];
+    const names = described.map((item) => (item && typeof item === 'object' && !Array.isArray(item) ? item.name : null)).filter((name): name is string => typeof name === 'string');
+    for (const row of rows) if (!names.includes(row.campfire)) names.push(row.campfire);
+    return names.map((campfire) => {
+      const row = stored.get(campfire);
+      if (!row) return { campfire, status: 'idle', cycle: 0, torchbearer: null, since: run.startedAt };
+      // A campfire caught mid-cycle by its run's end was cut off with it.
+      const status = (row.status === 'active' && run.status !== 'running' ? 'interrupted' : row.status) as CampfireState;
+      return { campfire, status, cycle: row.cycle, torchbearer: row.torchbearer, since: row.status === 'active' && run.status !== 'running' ? (run.endedAt ?? row.since) : row.since };
+    });
   }
 
   runs(filter: { kind?: string; name?: string } = {}): RunInfo[] {
     const rows = this
       .statement('SELECT * FROM runs WHERE (@kind IS NULL OR kind = @kind) AND (@name IS NULL OR name = @name) ORDER BY started_at, rowid')
       .all({ kind: filter.kind ?? null, name: filter.name ?? null }) as RunRow[];
+    this.settleRunning(rows);
     return rows.map((row) => this.toRun(row));
   }
 

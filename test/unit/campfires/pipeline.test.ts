@@ -32,6 +32,7 @@ describe('Pipeline', () => {
         { name: 'summary', campers: ['summary-camper'], inputs: ['verified'], output: 'alerts' },
       ],
       backend: 'offline (deterministic tool campers)',
+      rounds: { cycles: 1 },
     });
     const events = log.events(run.runId);
     // A watcher gets every stored event, plus the live-only "campfire active" signals the log does not keep.
@@ -48,6 +49,7 @@ describe('Pipeline', () => {
       'torch-sent sentiment/sentiment-camper',
       'torch-sent verify/verify-camper',
       'torch-sent summary/summary-camper',
+      'round-ended null/null',
     ]);
     const handoffs = loggedHandoffs(events).map((handoff) => `${handoff.from} -> ${handoff.to} on ${handoff.channel}`);
     expect(handoffs).toEqual(['scrape -> sentiment on headlines', 'sentiment -> verify on mood', 'verify -> summary on verified']);
@@ -67,7 +69,9 @@ describe('Pipeline', () => {
     expect(run.events().map((event) => `${event.kind} ${event.campfire} ${(event.data as { cycle: number }).cycle}`)).toEqual([
       'torch-sent feed 1',
       'torch-sent sink 1',
+      'round-ended null undefined',
       'cycle-ended feed 2',
+      'round-ended null undefined',
     ]);
   });
 

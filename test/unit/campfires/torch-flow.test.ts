@@ -34,8 +34,11 @@ describe('torchFlowFromEvents', () => {
     const [scrape, sentiment] = pipelineEvents();
     const active = { ...(scrape as RunEvent), kind: 'campfire-status', camper: null, channel: null, messageId: null, data: { status: 'active', cycle: 1 } };
     const activeSentiment = { ...active, campfire: 'sentiment' };
-    const during = torchFlowFromEvents(pipelineRun(), [active, scrape as RunEvent, activeSentiment]);
+    const during = torchFlowFromEvents({ ...pipelineRun(), status: 'running' }, [active, scrape as RunEvent, activeSentiment]);
     expect(during.campfires.map((campfire) => campfire.status)).toEqual(['idle', 'active', 'idle', 'idle']);
+    expect(during.active).toEqual(['sentiment']);
+    // Once the run has stopped, no campfire is working, whatever its last signal said.
+    expect(torchFlowFromEvents({ ...pipelineRun(), status: 'interrupted' }, [active, scrape as RunEvent, activeSentiment]).active).toEqual([]);
     expect(during.torches[0]?.to).toEqual([]);
     const after = torchFlowFromEvents(pipelineRun(), [active, scrape as RunEvent, activeSentiment, sentiment as RunEvent]);
     expect(after.campfires.map((campfire) => campfire.status)).toEqual(['idle', 'idle', 'idle', 'idle']);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,4 +55,23 @@ describe('PartyBox in a notebook', () => {
     expect(String(bundle['text/html'])).toContain(`<td>${info.location}</td><td>images</td><td>3</td>`);
     expect(String(bundle['text/plain'])).toContain(': 1 asset');
   });
+});
+
+describe('PartyBox expiry timer', () => {
+  it('lets a script that opened a box end as soon as its work is done', async () => {
+    const index = join(__dirname, '..', '..', '..', 'kernel-lib', 'src', 'index.ts');
+    const script = `
+      require(${JSON.stringify(join(__dirname, '..', '..', 'helpers', 'register-ts.js'))});
+      const { PartyBox } = require(${JSON.stringify(index)});
+      const box = PartyBox.local(${JSON.stringify(root)}, { expireEveryMs: 60000 });
+      box.put('note.txt', 'hello').then(() => console.log('stored'));
+    `;
+    const started = Date.now();
+    const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('stored\n');
+    expect(result.status).toBe(0);
+    // A held timer would keep it alive for the full minute (and the spawn would time out at 30 s).
+    expect(Date.now() - started).toBeLessThan(30_000);
+  }, 40_000);
 });
