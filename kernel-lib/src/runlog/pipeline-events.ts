@@ -24,6 +24,8 @@ export const PIPELINE_EVENT = {
   campfireStatus: 'campfire-status',
   /** Stored by older versions only; the torchbearer is now the camper of `torch-sent`. */
   torchbearerChosen: 'torchbearer-chosen',
+  /** A camper called a tool (an MCP tool): `{ cycle, tool, server, arguments, status, result, ms }`; a replay reads it instead of calling. */
+  toolCall: 'tool-call',
 } as const;
 
 /** One torch a campfire received, as a cycle row records it. */
