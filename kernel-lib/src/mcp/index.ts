@@ -1,6 +1,7 @@
 /** `campfires/mcp`: MCP both ways — the MCP server over conventions and pipeline channels, and campers that call MCP tools (loads the MCP SDK, so it has its own entry point). */
 export { ConventionsMcpServer } from './conventions-mcp-server';
-export { serveMcpStdio, serveMcpHttp, type McpHttpEndpoint } from './serve-mcp';
+export { serveMcpStdio, serveMcpHttp, servePipelineChannelsStdio, servePipelineChannelsHttp, type McpHttpEndpoint } from './serve-mcp';
+export { PipelineChannelsMcpServer, type PipelineChannelsOptions } from './pipeline-channels-server';
 export {
   connectMcpServer,
   McpConnection,
