@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { formatTime, systemClock, ValidationError, type Clock } from '../core';
-import { createTorch, isCheckedTorch, type Torch, type TorchInput } from '../messages';
+import { createTorch, isCheckedTorch, type JsonValue, type Torch, type TorchInput } from '../messages';
 import type { PartyBox } from '../partybox';
 import { readPromptTemplate, renderTemplate } from './prompt-template';
 import { isThenable } from './is-thenable';
@@ -45,6 +45,8 @@ export interface TorchPublisher {
   readonly name: string;
   readonly output: string | null;
   publishAsTorchbearer(camper: Camper, torch: Torch, grant: TorchbearerGrant | null): Promise<SentTorch>;
+  /** Records an event of this camper's turn (a tool call) in the campfire's run log. */
+  recordCamperEvent?(camper: Camper, kind: string, data: JsonValue): void;
 }
 
 /** A torch as sent by a torchbearer. */
@@ -207,6 +209,15 @@ export abstract class Camper {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * Records an event of this turn (`kind`, e.g. `tool-call`) in the run log of the campfire
+   * this camper sits at, with the campfire and camper columns set; a camper at no campfire
+   * records nothing.
+   */
+  protected recordEvent(kind: string, data: JsonValue): void {
+    this.publisher?.recordCamperEvent?.(this, kind, data);
   }
 
   /** Called by the campfire that hosts this camper. */

@@ -233,6 +233,11 @@ export class Campfire implements TorchPublisher {
     this.torchbearer = state.torchbearer;
   }
 
+  /** Called by a camper's `recordEvent`: one event of its turn, in this campfire's run log. */
+  recordCamperEvent(camper: Camper, kind: string, data: JsonValue): void {
+    if (this.campers.includes(camper)) this.record(kind, data, camper.name);
+  }
+
   private currentInputs: readonly ReceivedTorch[] = [];
   /** When the current (or last) cycle began. */
   private activeAt = 0;

@@ -24,6 +24,7 @@ export {
   replayRun,
   comparableHandoffs,
   type RecordedTorch,
+  type RecordedToolCall,
   type Handoff,
   Replay,
 } from './replay';

@@ -95,10 +95,11 @@ export class LLMCamper<S extends z.ZodType = typeof llmTorchAnswerSchema> extend
       { role: 'user', content: prompt, ...(images.bytes.length > 0 ? { images: images.bytes } : {}) },
     ];
     const schema = (this.options.schema ?? llmTorchAnswerSchema) as S;
+    const prepared = await this.beforeAnswer(messages, context);
     const outcome = await tryGenerateObject({
-      model: this.model,
+      model: prepared.model,
       schema,
-      messages,
+      messages: prepared.messages,
       retries: this.options.retries,
       temperature: this.options.temperature,
       normalize: this.options.schema ? undefined : normalizeAnswer,
@@ -121,6 +122,19 @@ export class LLMCamper<S extends z.ZodType = typeof llmTorchAnswerSchema> extend
 
   override describeBackend(): string {
     return `model ${this.model.modelId} via ${this.model.provider}`;
+  }
+
+  /**
+   * The conversation (and the model) the structured answer is asked from. By default the
+   * prompt as built; a subclass may hold a longer exchange first (tool calls and their results).
+   */
+  protected async beforeAnswer(messages: ModelMessage[], _context: CamperContext): Promise<{ messages: ModelMessage[]; model: LanguageModel }> {
+    return { messages, model: this.model };
+  }
+
+  /** The options this camper was made with. */
+  protected get settings(): Readonly<LLMCamperOptions<S>> {
+    return this.options;
   }
 
   /** Claim and confidence from the model; the refined torch's small metadata is kept so later campers still find it. */

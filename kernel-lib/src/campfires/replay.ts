@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { z } from 'zod';
 import { NotFoundError, validate } from '../core';
-import { createTorch, type Torch, type TorchInput } from '../messages';
+import { createTorch, type JsonValue, type Torch, type TorchInput } from '../messages';
 import type { ChannelBus } from '../channels';
 import { loggedCycle, loggedHandoffs, PIPELINE_EVENT, type RunEvent, type RunInfo, type RunLog } from '../runlog';
 import { display, type MimeBundle } from '../display';
@@ -44,13 +44,37 @@ const metaSchema = z.object({
 });
 const sentSchema = z.object({ cycle: z.number().int(), torch: z.unknown() });
 
-/** A camper that answers with what the log says its campfire's torchbearer sent in each cycle; it calls nothing. */
+/** One tool call as the log recorded it (a `tool-call` row). */
+export interface RecordedToolCall {
+  seq: number;
+  campfire: string;
+  camper: string;
+  cycle: number;
+  tool: string;
+  server: string;
+  arguments: Record<string, JsonValue>;
+  status: string;
+  result: string;
+  /** The whole row's data, as recorded. */
+  data: Record<string, JsonValue>;
+}
+
+/**
+ * A camper that answers with what the log says its campfire's torchbearer sent in each
+ * cycle; it calls nothing. The tool calls the log holds for its turns are written into the
+ * new run as they were (marked `replayed`): the results are read, no tool is called.
+ */
 class RecordedCamper extends Camper {
   override readonly backend = 'replay';
-  constructor(name: string, private readonly byCycle: Map<number, Torch>) {
+  constructor(
+    name: string,
+    private readonly byCycle: Map<number, Torch>,
+    private readonly toolCalls: readonly RecordedToolCall[] = [],
+  ) {
     super(name);
   }
   override overridePrompt(_prompt: string, context: CamperContext): CamperAnswer {
+    for (const call of this.toolCalls) if (call.cycle === context.cycle) this.recordEvent(PIPELINE_EVENT.toolCall, { ...call.data, replayed: true });
     const torch = this.byCycle.get(context.cycle);
     return torch ? (torch as TorchInput) : null;
   }
@@ -107,6 +131,30 @@ export class Replay {
       });
   }
 
+  /** Every tool call a camper made, in order, with its recorded result (a replay reads these; it never calls a tool). */
+  toolCalls(): RecordedToolCall[] {
+    const found: RecordedToolCall[] = [];
+    for (const event of this.events) {
+      if (event.kind !== PIPELINE_EVENT.toolCall || !event.campfire || !event.camper) continue;
+      const data = event.data as Record<string, JsonValue> | null;
+      if (data === null || typeof data !== 'object' || Array.isArray(data) || typeof data.cycle !== 'number') continue;
+      const args = data.arguments;
+      found.push({
+        seq: event.seq,
+        campfire: event.campfire,
+        camper: event.camper,
+        cycle: data.cycle,
+        tool: String(data.tool ?? ''),
+        server: String(data.server ?? ''),
+        arguments: args !== null && typeof args === 'object' && !Array.isArray(args) ? args : {},
+        status: String(data.status ?? ''),
+        result: String(data.result ?? ''),
+        data,
+      });
+    }
+    return found;
+  }
+
   /** Every handoff (torch received), in order, with the torch's sender, torchbearer and claim. */
   handoffs(): Handoff[] {
     const sent = new Map(this.torches().map((torch) => [torch.messageId, torch]));
@@ -142,6 +190,7 @@ export class Replay {
       campers.set(torch.torchbearer, cycles);
       byCampfire.set(torch.campfire, campers);
     }
+    const toolCalls = this.toolCalls();
     const campfires = this.meta.campfires.map((described) => {
       const recorded = byCampfire.get(described.name) ?? new Map<string, Map<number, Torch>>();
       const names = [...new Set([...described.campers, ...recorded.keys()])];
@@ -149,7 +198,9 @@ export class Replay {
         name: described.name,
         inputs: described.inputs,
         output: described.output,
-        campers: names.map((name) => new RecordedCamper(name, recorded.get(name) ?? new Map())),
+        campers: names.map(
+          (name) => new RecordedCamper(name, recorded.get(name) ?? new Map(), toolCalls.filter((call) => call.campfire === described.name && call.camper === name)),
+        ),
       });
     });
     const sourceNames = new Set(this.meta.campfires.filter((campfire) => campfire.inputs.length === 0).map((campfire) => campfire.name));

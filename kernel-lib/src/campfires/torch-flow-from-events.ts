@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { RunEvent, RunInfo, RunLog } from '../runlog';
 import { loggedHandoffs, PIPELINE_EVENT } from '../runlog';
-import type { TorchFlowCampfire, TorchFlowChannel, TorchFlowPayload, TorchFlowTorch } from '../display';
+import { torchFlowToolCallSchema, type TorchFlowCampfire, type TorchFlowChannel, type TorchFlowPayload, type TorchFlowToolCall, type TorchFlowTorch } from '../display';
 
 /** The run meta a pipeline writes (see the run-log contract); read defensively. */
 const pipelineMetaSchema = z.object({
@@ -58,10 +58,19 @@ export function torchFlowFromEvents(run: RunInfo, events: readonly RunEvent[]): 
 
   const torches: TorchFlowTorch[] = [];
   const byMessage = new Map<string, TorchFlowTorch>();
+  // Tool calls of a campfire's cycle, shown on the torch that cycle sent.
+  const toolCalls = new Map<string, TorchFlowToolCall[]>();
   const ordered = [...events].sort((a, b) => a.seq - b.seq);
   for (const event of ordered) {
     if (!event.campfire) continue;
-    if (event.kind === PIPELINE_EVENT.campfireStatus) {
+    if (event.kind === PIPELINE_EVENT.toolCall) {
+      const data = objectOf(event.data);
+      const call = torchFlowToolCallSchema.safeParse({ ...data, camper: event.camper ?? '' });
+      if (call.success && typeof data.cycle === 'number') {
+        const key = `${event.campfire}\u0000${data.cycle}`;
+        toolCalls.set(key, [...(toolCalls.get(key) ?? []), call.data]);
+      }
+    } else if (event.kind === PIPELINE_EVENT.campfireStatus) {
       const campfire = campfires.get(event.campfire);
       if (campfire) campfire.status = statusDataSchema.parse(objectOf(event.data)).status;
     } else if (event.kind === PIPELINE_EVENT.cycleEnded) {
@@ -96,6 +105,12 @@ export function torchFlowFromEvents(run: RunInfo, events: readonly RunEvent[]): 
       torches.push(torch);
       byMessage.set(torch.messageId, torch);
       if (channelName) addOnce(channel(channelName).from, event.campfire);
+    }
+  }
+  if (toolCalls.size > 0) {
+    for (const torch of torches) {
+      const calls = toolCalls.get(`${torch.from}\u0000${torch.cycle}`);
+      if (calls) torch.toolCalls = calls;
     }
   }
   // Who received each torch: receipts and the inputs of the receivers' cycle rows.

@@ -39,6 +39,26 @@ export const torchFlowChannelSchema = z.object({
 });
 export type TorchFlowChannel = z.infer<typeof torchFlowChannelSchema>;
 
+/** One tool call a camper made in the cycle that produced a torch (a `tool-call` row of the run log). */
+export const torchFlowToolCallSchema = z.object({
+  camper: z.string(),
+  /** The tool's name on its server. */
+  tool: z.string(),
+  /** Which MCP server answered (its command or URL, as the camper names it). */
+  server: z.string(),
+  arguments: z.record(z.string(), z.unknown()),
+  /** `ok`, `error` (the tool answered with an error), `timeout` (no answer in time). */
+  status: z.enum(['ok', 'error', 'timeout']),
+  /** The result's text (shortened for long results). */
+  result: z.string(),
+  ms: z.number(),
+  /** The model's round that asked for it (LLM campers); absent for a tool camper. */
+  round: z.number().int().optional(),
+  /** True in a replay: the result was read from the recorded run, the tool was not called. */
+  replayed: z.boolean().optional(),
+});
+export type TorchFlowToolCall = z.infer<typeof torchFlowToolCallSchema>;
+
 /** One torch as it passed: who sent it, over which channel, to whom. */
 export const torchFlowTorchSchema = z.object({
   seq: z.number().int(),
@@ -56,6 +76,8 @@ export const torchFlowTorchSchema = z.object({
   error: z.boolean(),
   ts: z.number(),
   metadata: z.record(z.string(), z.unknown()),
+  /** The tool calls made in the cycle that produced this torch, in order (absent when none). */
+  toolCalls: z.array(torchFlowToolCallSchema).optional(),
 });
 export type TorchFlowTorch = z.infer<typeof torchFlowTorchSchema>;
 

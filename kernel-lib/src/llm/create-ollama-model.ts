@@ -2,7 +2,8 @@ import { inspect } from 'node:util';
 import { Ollama, type ChatRequest, type ChatResponse, type Message } from 'ollama';
 import { z } from 'zod';
 import { CampfiresError, ModelError } from '../core';
-import type { LanguageModel, ModelRequest, ModelResponse, ModelUsage } from './language-model';
+import type { LanguageModel, ModelRequest, ModelResponse, ModelToolCall, ModelUsage } from './language-model';
+import { parseToolArguments } from './tool-arguments';
 import { ModelCallPolicy, retryAfterMs, type ModelCallSettings } from './model-call-policy';
 import {
   httpError,
@@ -43,7 +44,10 @@ export interface OllamaModelSettings extends ModelCallSettings {
 // durations) are telemetry, read when they are there and ignored when they are not numbers.
 const chatResponseSchema = z.object({
   model: z.unknown().optional(),
-  message: z.object({ content: z.string() }),
+  message: z.object({
+    content: z.string().optional(),
+    tool_calls: z.array(z.object({ id: z.unknown().optional(), function: z.object({ name: z.string(), arguments: z.unknown().optional() }) })).optional(),
+  }).refine((message) => message.content !== undefined || message.tool_calls !== undefined),
   prompt_eval_count: z.unknown().optional(),
   eval_count: z.unknown().optional(),
 });
@@ -68,7 +72,8 @@ export class OllamaModel implements LanguageModel {
   }
 
   async generate(request: ModelRequest): Promise<ModelResponse> {
-    if (this.settings.stream || request.onText) return accumulateStream(this.streamParts(request), request, this.modelId);
+    // A request with tools is answered whole: a tool call is one object, not text to stream.
+    if ((this.settings.stream || request.onText) && !request.tools?.length) return accumulateStream(this.streamParts(request), request, this.modelId);
     const started = performance.now();
     const raw = await this.policy.call<unknown>({
       timeoutMs: request.timeoutMs,
@@ -89,8 +94,14 @@ export class OllamaModel implements LanguageModel {
       if (typeof providerError === 'string') throw this.providerError(providerError);
       throw malformedResponseError(this.target, 'no message.content in the answer');
     }
+    const toolCalls: ModelToolCall[] | undefined = parsed.data.message.tool_calls?.map((call, index) => ({
+      id: typeof call.id === 'string' && call.id !== '' ? call.id : `call_${index + 1}`,
+      name: call.function.name,
+      ...parseToolArguments(call.function.arguments),
+    }));
     return {
-      text: parsed.data.message.content,
+      text: parsed.data.message.content ?? '',
+      ...(toolCalls && toolCalls.length > 0 ? { toolCalls } : {}),
       usage: usageOf(parsed.data),
       latencyMs: Math.round(performance.now() - started),
       model: typeof parsed.data.model === 'string' && parsed.data.model !== '' ? parsed.data.model : this.modelId,
@@ -178,6 +189,8 @@ export class OllamaModel implements LanguageModel {
       role: message.role,
       content: message.content,
       ...(message.images && message.images.length > 0 ? { images: message.images.map((image) => Uint8Array.from(image)) } : {}),
+      ...(message.toolCalls && message.toolCalls.length > 0 ? { tool_calls: message.toolCalls.map((call) => ({ function: { name: call.name, arguments: call.arguments } })) } : {}),
+      ...(message.role === 'tool' && message.toolName ? { tool_name: message.toolName } : {}),
     }));
     const options: ChatRequest['options'] = { ...this.settings.options };
     if (request.temperature !== undefined) options.temperature = request.temperature;
@@ -187,6 +200,9 @@ export class OllamaModel implements LanguageModel {
       model: this.modelId,
       messages,
       ...(request.jsonSchema ? { format: request.jsonSchema } : {}),
+      ...(request.tools && request.tools.length > 0
+        ? { tools: request.tools.map((tool) => ({ type: 'function', function: { name: tool.name, description: tool.description ?? '', parameters: tool.parameters as never } })) }
+        : {}),
       ...(Object.keys(options).length > 0 ? { options } : {}),
       ...(this.settings.keepAlive !== undefined ? { keep_alive: this.settings.keepAlive } : {}),
     };

@@ -4,7 +4,8 @@ import type { ChatCompletionCreateParamsBase, ChatCompletionMessageParam } from 
 import { z } from 'zod';
 import { CampfiresError, ModelError } from '../core';
 import { imageDataUrl } from './image-data-url';
-import type { LanguageModel, ModelRequest, ModelResponse, ModelUsage } from './language-model';
+import type { LanguageModel, ModelRequest, ModelResponse, ModelToolCall, ModelUsage } from './language-model';
+import { parseToolArguments } from './tool-arguments';
 import { ModelCallPolicy, retryAfterMs, type ModelCallSettings } from './model-call-policy';
 import {
   httpError,
@@ -48,7 +49,17 @@ export interface OpenAICompatibleModelSettings extends ModelCallSettings {
 // telemetry, read when they are there and ignored when they are not what they should be.
 const completionSchema = z.object({
   model: z.unknown().optional(),
-  choices: z.array(z.object({ message: z.object({ content: z.string().nullable().optional() }), finish_reason: z.unknown().optional() })).min(1),
+  choices: z
+    .array(
+      z.object({
+        message: z.object({
+          content: z.string().nullable().optional(),
+          tool_calls: z.array(z.object({ id: z.unknown().optional(), function: z.object({ name: z.string(), arguments: z.unknown().optional() }) })).nullable().optional(),
+        }),
+        finish_reason: z.unknown().optional(),
+      }),
+    )
+    .min(1),
   usage: z.unknown().optional(),
 });
 const errorObjectSchema = z.object({ error: z.object({ message: z.string().optional(), code: z.union([z.string(), z.number()]).nullable().optional() }) });
@@ -84,7 +95,8 @@ export class OpenAICompatibleModel implements LanguageModel {
   }
 
   async generate(request: ModelRequest): Promise<ModelResponse> {
-    if (this.settings.stream || request.onText) return accumulateStream(this.streamParts(request), request, this.modelId);
+    // A request with tools is answered whole: a tool call is one object, not text to stream.
+    if ((this.settings.stream || request.onText) && !request.tools?.length) return accumulateStream(this.streamParts(request), request, this.modelId);
     const started = performance.now();
     const raw = await this.withFallbackFormats(() =>
       this.policy.call<unknown>({
@@ -102,11 +114,17 @@ export class OpenAICompatibleModel implements LanguageModel {
       throw malformedResponseError(this.target, typeof raw === 'string' ? 'the body is not JSON' : 'no choices[0].message in the answer');
     }
     const choice = parsed.data.choices[0]!;
-    if (typeof choice.message.content !== 'string') {
+    const toolCalls: ModelToolCall[] = (choice.message.tool_calls ?? []).map((call, index) => ({
+      id: typeof call.id === 'string' && call.id !== '' ? call.id : `call_${index + 1}`,
+      name: call.function.name,
+      ...parseToolArguments(call.function.arguments),
+    }));
+    if (typeof choice.message.content !== 'string' && toolCalls.length === 0) {
       throw malformedResponseError(this.target, `no text content (finish_reason ${typeof choice.finish_reason === 'string' ? choice.finish_reason : 'missing'})`);
     }
     return {
-      text: choice.message.content,
+      text: choice.message.content ?? '',
+      ...(toolCalls.length > 0 ? { toolCalls } : {}),
       usage: usageOf(parsed.data.usage),
       latencyMs: Math.round(performance.now() - started),
       model: typeof parsed.data.model === 'string' && parsed.data.model !== '' ? parsed.data.model : this.modelId,
@@ -167,12 +185,23 @@ export class OpenAICompatibleModel implements LanguageModel {
           content: [{ type: 'text', text: message.content }, ...message.images.map((image) => ({ type: 'image_url' as const, image_url: { url: imageDataUrl(image) } }))],
         };
       }
-      return { role: message.role, content: message.content };
+      if (message.role === 'tool') return { role: 'tool', tool_call_id: message.toolCallId ?? '', content: message.content };
+      if (message.role === 'assistant' && message.toolCalls && message.toolCalls.length > 0) {
+        return {
+          role: 'assistant',
+          content: message.content === '' ? null : message.content,
+          tool_calls: message.toolCalls.map((call) => ({ id: call.id, type: 'function' as const, function: { name: call.name, arguments: JSON.stringify(call.arguments) } })),
+        };
+      }
+      return { role: message.role, content: message.content } as ChatCompletionMessageParam;
     });
     const body: ChatCompletionCreateParamsBase = { model: this.modelId, messages };
     if (request.temperature !== undefined) body.temperature = request.temperature;
     if (request.seed !== undefined) body.seed = request.seed;
     if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
+    if (request.tools && request.tools.length > 0) {
+      body.tools = request.tools.map((tool) => ({ type: 'function', function: { name: tool.name, ...(tool.description ? { description: tool.description } : {}), parameters: tool.parameters } }));
+    }
     if (request.jsonSchema && this.structuredOutput === 'json_schema') {
       const { $schema: _ignored, ...schema } = request.jsonSchema;
       body.response_format = { type: 'json_schema', json_schema: { name: 'answer', schema, strict: false } };

@@ -5,7 +5,10 @@ export {
   type ModelUsage,
   type ModelResponse,
   type LanguageModel,
+  type ModelTool,
+  type ModelToolCall,
 } from './language-model';
+export { parseToolArguments } from './tool-arguments';
 export { redactSecrets } from './redact-secrets';
 export { type RateLimit, modelRateLimit } from './model-rate-limit';
 export { retryAfterMs } from './model-call-policy';

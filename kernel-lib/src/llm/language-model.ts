@@ -1,9 +1,34 @@
+/** A tool the model may call (Ollama and OpenAI `tools`): its name, what it does, a JSON schema of its arguments. */
+export interface ModelTool {
+  name: string;
+  description?: string;
+  /** A JSON schema of the arguments object. */
+  parameters: Record<string, unknown>;
+}
+
+/** A tool call the model asked for (Ollama `message.tool_calls`, OpenAI `choices[0].message.tool_calls`). */
+export interface ModelToolCall {
+  /** The provider's call id (OpenAI), or `call_<n>` where the provider gives none (Ollama). */
+  id: string;
+  name: string;
+  arguments: Record<string, unknown>;
+  /** Set when the model's arguments were not a JSON object: what was wrong (the call then has `{}`). */
+  argumentsError?: string;
+}
+
 /** One turn of a conversation with a model. */
 export interface ModelMessage {
-  role: 'system' | 'user' | 'assistant';
+  /** `tool` carries a tool's result back to the model. */
+  role: 'system' | 'user' | 'assistant' | 'tool';
   content: string;
   /** Image bytes for vision models (read from the Party Box, never from a torch). */
   images?: Uint8Array[];
+  /** The calls an assistant turn asked for. */
+  toolCalls?: ModelToolCall[];
+  /** On a `tool` message: the call it answers (OpenAI `tool_call_id`). */
+  toolCallId?: string;
+  /** On a `tool` message: the tool's name (Ollama `tool_name`). */
+  toolName?: string;
 }
 
 /** What every model call asks for. */
@@ -26,6 +51,8 @@ export interface ModelRequest {
   retries?: number;
   /** When given, the adapter streams and calls this with each piece of text as it arrives. */
   onText?: (chunk: string) => void;
+  /** Tools the model may call; its answer then may hold `toolCalls` instead of text. A request with tools is never streamed. */
+  tools?: ModelTool[];
 }
 
 /** Token counts, where the provider reports them. */
@@ -41,6 +68,8 @@ export interface ModelResponse {
   latencyMs: number;
   /** The model that actually answered (providers may substitute). */
   model: string;
+  /** The tools the model asked to call, when the request offered tools and it chose to. */
+  toolCalls?: ModelToolCall[];
 }
 
 /**

@@ -31,6 +31,8 @@ export const PIPELINE_EVENT = {
   roundEnded: 'round-ended',
   /** Appended to a run that `Pipeline.resume` continued: `{ as: <new run id>, afterRound }`. */
   runResumed: 'run-resumed',
+  /** A camper called a tool (an MCP tool): `{ cycle, tool, server, arguments, status, result, ms }`; a replay reads it instead of calling. */
+  toolCall: 'tool-call',
 } as const;
 
 /** One torch a campfire received, as a cycle row records it. */

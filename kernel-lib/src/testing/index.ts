@@ -16,5 +16,6 @@ export {
   type ProtocolServer,
   type RecordedRequest,
   type ScriptedReply,
+  type ScriptedToolCall,
 } from './ollama-protocol-server';
 export { startOpenAIProtocolServer, type OpenAIProtocolServer } from './openai-protocol-server';

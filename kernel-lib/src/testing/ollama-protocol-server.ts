@@ -40,7 +40,21 @@ export type ScriptedReply =
   /** A 200 whose body is `{"error": message}` (Ollama does this for some failures). */
   | { errorInBody: string }
   /** A stream that starts with `text` and then carries an error instead of its end (a runner that crashed mid-answer). */
-  | { streamError: string; text: string };
+  | { streamError: string; text: string }
+  /**
+   * The model calls tools instead of answering: Ollama's `message.tool_calls` (arguments as
+   * an object), OpenAI's `choices[0].message.tool_calls` (arguments as a JSON string, an id,
+   * `finish_reason: "tool_calls"`). `arguments` given as a string is sent as it is.
+   */
+  | { toolCalls: ScriptedToolCall[]; text?: string; usage?: { input: number; output: number }; delayMs?: number };
+
+/** One tool call a scripted reply makes. */
+export interface ScriptedToolCall {
+  name: string;
+  arguments: Record<string, unknown> | string;
+  /** OpenAI's call id (default `call_<n>`); Ollama sends none. */
+  id?: string;
+}
 
 /** Common surface of the protocol servers. */
 export interface ProtocolServer {
@@ -144,6 +158,19 @@ export async function startOllamaProtocolServer(options: { models?: string[]; sc
         : {};
       return { model, created_at: createdAt, ...content, done, ...end, ...(done ? stats : {}) };
     };
+    if ('toolCalls' in reply) {
+      if (reply.delayMs) await sleep(reply.delayMs);
+      // Ollama puts the calls in one message, arguments as an object, and ends with done_reason "stop".
+      const message = { role: 'assistant', content: reply.text ?? '', tool_calls: reply.toolCalls.map((call) => ({ function: { name: call.name, arguments: call.arguments } })) };
+      const whole = { ...piece('', true, reply.usage), message };
+      if (!stream) json(response, 200, whole);
+      else {
+        response.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+        response.write(`${JSON.stringify({ model, created_at: createdAt, message, done: false })}\n`);
+        response.end(`${JSON.stringify(piece('', true, reply.usage))}\n`);
+      }
+      return;
+    }
     if ('hang' in reply) return; // the socket stays open until the client gives up or the server closes
     if ('drop' in reply) {
       response.socket?.destroy();

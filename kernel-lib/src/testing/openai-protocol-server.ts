@@ -62,6 +62,33 @@ export async function startOpenAIProtocolServer(
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
     });
     const sse = (data: unknown) => `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+    if ('toolCalls' in reply) {
+      if (reply.delayMs) await sleep(reply.delayMs);
+      const calls = reply.toolCalls.map((call, index) => ({
+        id: call.id ?? `call_${counter}_${index + 1}`,
+        type: 'function',
+        function: { name: call.name, arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments) },
+      }));
+      const usage = { prompt_tokens: reply.usage?.input ?? 10, completion_tokens: reply.usage?.output ?? 5, total_tokens: (reply.usage?.input ?? 10) + (reply.usage?.output ?? 5) };
+      if (!body.stream) {
+        json(response, 200, {
+          id,
+          object: 'chat.completion',
+          created,
+          model,
+          choices: [{ index: 0, message: { role: 'assistant', content: reply.text ?? null, tool_calls: calls, refusal: null }, logprobs: null, finish_reason: 'tool_calls' }],
+          usage,
+        });
+        return;
+      }
+      // Streamed, each call arrives as a delta with its index, then finish_reason "tool_calls".
+      response.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+      calls.forEach((call, index) => response.write(sse(chunk({ ...(index === 0 ? { role: 'assistant', content: reply.text ?? null } : {}), tool_calls: [{ index, ...call }] }, null))));
+      response.write(sse(chunk({}, 'tool_calls')));
+      if (body.stream_options?.include_usage) response.write(sse({ id, object: 'chat.completion.chunk', created, model, choices: [], usage }));
+      response.end(sse('[DONE]'));
+      return;
+    }
     if ('hang' in reply) return;
     if ('drop' in reply) {
       response.socket?.destroy();
