@@ -13,3 +13,17 @@ export function inertText(text: string): string {
     return `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
   });
 }
+
+/** U+2068 FIRST STRONG ISOLATE and U+2069 POP DIRECTIONAL ISOLATE. */
+const ISOLATE_START = '\u2068';
+const ISOLATE_END = '\u2069';
+
+/**
+ * User text (a name, a title, a reason) wrapped in Unicode isolates for plain-text output:
+ * its direction is its own, and an override inside it (U+202E) ends at the closing
+ * isolate instead of reversing the library's words after it. HTML uses `<bdi>` instead.
+ * @example `Simulation "${isolateText(name)}" · 4 agents`
+ */
+export function isolateText(text: string): string {
+  return `${ISOLATE_START}${text}${ISOLATE_END}`;
+}

@@ -11,6 +11,7 @@ export {
   torchFlowCampfireSchema,
   torchFlowChannelSchema,
   torchFlowTorchSchema,
+  torchFlowErrorSchema,
   torchFlowPayloadSchema,
   simulationAgentSchema,
   simulationTurnSchema,
@@ -21,11 +22,15 @@ export {
   type TorchFlowCampfire,
   type TorchFlowChannel,
   type TorchFlowTorch,
+  type TorchFlowError,
   type TorchFlowPayload,
   type SimulationAgent,
   type SimulationTurn,
   type SimulationAction,
   type SimulationPayload,
+  torchRecipients,
+  playedTurns,
+  shownActions,
 } from './payloads';
 export { inKernel, tslabPresence, type TslabPresence } from './tslab-bridge';
 export { display, displayBundle, plainTextOf, type Displayable } from './display';

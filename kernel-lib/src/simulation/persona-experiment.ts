@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { escapeHtml as escape } from '../core';
+import { cutMiddle, escapeHtml, isolateText, oneLine } from '../core';
 import type { LanguageModel } from '../llm';
 import { VEGA_LITE_MIME_TYPE, displayBundle, renderVegaLiteSvg, type MimeBundle } from '../display';
 import { DEFAULT_RUN_LOG_PATH, SqliteRunLog, type RunLog } from '../runlog';
@@ -95,6 +95,34 @@ export async function runPersonaExperiment(options: PersonaExperimentOptions): P
   return new PersonaExperiment(base.name, await pool(jobs, options.concurrency ?? 2));
 }
 
+/** User text in HTML: escaped and isolated, so an override in a name stays inside it. */
+function bdi(text: string): string {
+  return `<bdi>${escapeHtml(text)}</bdi>`;
+}
+
+/** Longest row label of the action-mix chart, in characters; the axis gives it room (`MIX_LABEL_LIMIT_PX`). */
+const MIX_LABEL_CHARACTERS = 28;
+const MIX_LABEL_LIMIT_PX = 260;
+
+/**
+ * Row labels of the action-mix chart: `variant · persona`, shortened in the middle (both
+ * ends stay) when long; when shortening makes two rows read the same, the variants get
+ * keys (`V1 · Mara`) spelled out in `keys`, below the title.
+ */
+export function mixLabels(rows: readonly { variant: string; persona: string }[]): { label(variant: string, persona: string): string; keys: string[] } {
+  const variants = [...new Set(rows.map((row) => row.variant))];
+  const pairs = [...new Map(rows.map((row) => [JSON.stringify([row.variant, row.persona]), row])).values()];
+  const plain = (variant: string, persona: string) => cutMiddle(`${oneLine(variant, 200)} · ${oneLine(persona, 200)}`, MIX_LABEL_CHARACTERS);
+  if (new Set(pairs.map((row) => plain(row.variant, row.persona))).size === pairs.length) return { label: plain, keys: [] };
+  const key = new Map(variants.map((variant, index) => [variant, `V${index + 1}`]));
+  const keyed = (variant: string, persona: string) => `${key.get(variant)} · ${cutMiddle(oneLine(persona, 200), MIX_LABEL_CHARACTERS - 5 - String(variants.length).length)}`;
+  const keys = variants.map((variant) => `${key.get(variant)} = ${oneLine(variant, 80)}`);
+  if (new Set(pairs.map((row) => keyed(row.variant, row.persona))).size === pairs.length) return { label: keyed, keys };
+  // Personas that only differ past the cut: number every row.
+  const numbered = new Map(pairs.map((row, index) => [JSON.stringify([row.variant, row.persona]), `${index + 1}. ${keyed(row.variant, row.persona)}`]));
+  return { label: (variant, persona) => numbered.get(JSON.stringify([variant, persona])) ?? keyed(variant, persona), keys };
+}
+
 /** The outcomes of an experiment, side by side: final state distribution and action mix per persona. */
 export class PersonaExperiment {
   constructor(
@@ -128,12 +156,18 @@ export class PersonaExperiment {
     const finals = this.outcomes.flatMap((outcome) =>
       outcome.end ? (['resource_level', 'stability'] as const).map((measure) => ({ variant: outcome.variant, repeat: outcome.repeat, measure, value: outcome.end?.state[measure] ?? 0 })) : [],
     );
+    const labels = mixLabels(this.outcomes.flatMap((outcome) => Object.keys(outcome.actionMix).map((persona) => ({ variant: outcome.variant, persona }))));
     const mix = this.outcomes.flatMap((outcome) =>
-      Object.entries(outcome.actionMix).flatMap(([persona, counts]) => ACTION_TYPES.map((action) => ({ variant: outcome.variant, persona: `${outcome.variant} · ${persona}`, action, count: counts[action] }))),
+      Object.entries(outcome.actionMix).flatMap(([persona, counts]) =>
+        ACTION_TYPES.map((action) => ({ variant: outcome.variant, persona, row: labels.label(outcome.variant, persona), action, count: counts[action] })),
+      ),
     );
     return {
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-      title: { text: `${this.scenario}: persona experiment`, subtitle: `${this.outcomes.length} runs · ${[...new Set(this.outcomes.map((outcome) => outcome.backend))].join(', ')}` },
+      title: {
+        text: `${oneLine(this.scenario, 80)}: persona experiment`,
+        subtitle: [`${this.outcomes.length} runs · ${[...new Set(this.outcomes.map((outcome) => outcome.backend))].join(', ')}`, ...labels.keys],
+      },
       background: 'white',
       // Each chart colours its own field (measures, actions): one shared scale with the
       // actions' domain would leave the measure points without a colour, so not drawn.
@@ -159,10 +193,11 @@ export class PersonaExperiment {
           data: { values: mix },
           mark: 'bar',
           encoding: {
-            y: { field: 'persona', type: 'nominal', title: null, sort: null },
+            // Rows are labelled by mixLabels: distinct, and short enough that the axis never cuts them.
+            y: { field: 'row', type: 'nominal', title: null, sort: null, axis: { labelLimit: MIX_LABEL_LIMIT_PX } },
             x: { field: 'count', type: 'quantitative', aggregate: 'sum', title: 'actions' },
             color: { field: 'action', type: 'nominal', scale: { domain: [...ACTION_TYPES] } },
-            tooltip: [{ field: 'persona' }, { field: 'action' }, { field: 'count', aggregate: 'sum' }],
+            tooltip: [{ field: 'variant' }, { field: 'persona' }, { field: 'action' }, { field: 'count', aggregate: 'sum' }],
           },
         },
       ],
@@ -171,13 +206,13 @@ export class PersonaExperiment {
 
   /** The outcomes as text: one line per variant, then the action mix per persona. */
   toString(): string {
-    const lines = [`${this.scenario}: persona experiment, ${this.outcomes.length} runs`];
+    const lines = [`${isolateText(this.scenario)}: persona experiment, ${this.outcomes.length} runs`];
     for (const row of this.summary()) {
       lines.push(
-        `  ${row.variant} (${row.backend}): ${row.runs} run(s)${row.failed ? `, ${row.failed} stopped early` : ''}; resources ${row.resources[0]}–${row.resources[2]} (mean ${row.resources[1]}), stability ${row.stability[0]}–${row.stability[2]} (mean ${row.stability[1]}); turns ${row.turns.join(', ')}; ${row.reasons.join('; ')}`,
+        `  ${isolateText(row.variant)} (${row.backend}): ${row.runs} run(s)${row.failed ? `, ${row.failed} stopped early` : ''}; resources ${row.resources[0]}–${row.resources[2]} (mean ${row.resources[1]}), stability ${row.stability[0]}–${row.stability[2]} (mean ${row.stability[1]}); turns ${row.turns.join(', ')}; ${row.reasons.join('; ')}`,
       );
       const mix = this.mixOf(row.variant);
-      for (const [persona, counts] of Object.entries(mix)) lines.push(`    ${persona}: ${ACTION_TYPES.filter((type) => counts[type] > 0).map((type) => `${type} ${counts[type]}`).join(', ') || 'no actions'}`);
+      for (const [persona, counts] of Object.entries(mix)) lines.push(`    ${isolateText(persona)}: ${ACTION_TYPES.filter((type) => counts[type] > 0).map((type) => `${type} ${counts[type]}`).join(', ') || 'no actions'}`);
     }
     return lines.join('\n');
   }
@@ -198,12 +233,12 @@ export class PersonaExperiment {
     const rows = this.summary()
       .map((row) => {
         const mix = Object.entries(this.mixOf(row.variant))
-          .map(([persona, counts]) => `${escape(persona)}: ${ACTION_TYPES.filter((type) => counts[type] > 0).map((type) => `${type} ${counts[type]}`).join(', ')}`)
+          .map(([persona, counts]) => `${bdi(persona)}: ${ACTION_TYPES.filter((type) => counts[type] > 0).map((type) => `${type} ${counts[type]}`).join(', ')}`)
           .join('<br>');
-        return `<tr><td>${escape(row.variant)}</td><td>${escape(row.backend)}</td><td>${row.runs}${row.failed ? ` (${row.failed} stopped early)` : ''}</td><td>${row.resources[0]}–${row.resources[2]} (mean ${row.resources[1]})</td><td>${row.stability[0]}–${row.stability[2]} (mean ${row.stability[1]})</td><td>${row.turns.join(', ')}</td><td>${escape(row.reasons.join('; '))}</td><td>${mix}</td></tr>`;
+        return `<tr><td>${bdi(row.variant)}</td><td>${bdi(row.backend)}</td><td>${row.runs}${row.failed ? ` (${row.failed} stopped early)` : ''}</td><td>${row.resources[0]}–${row.resources[2]} (mean ${row.resources[1]})</td><td>${row.stability[0]}–${row.stability[2]} (mean ${row.stability[1]})</td><td>${row.turns.join(', ')}</td><td>${bdi(row.reasons.join('; '))}</td><td>${mix}</td></tr>`;
       })
       .join('');
-    return `<div class="campfires-experiment"><p><b>${escape(this.scenario)}: persona experiment</b></p>${svg ?? ''}<table><thead><tr><th>variant</th><th>backend</th><th>runs</th><th>final resources</th><th>final stability</th><th>turns</th><th>stopped because</th><th>action mix per persona</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+    return `<div class="campfires-experiment" style="max-width:100%;overflow-wrap:anywhere;word-break:break-word"><p><b>${bdi(this.scenario)}: persona experiment</b></p>${svg ?? ''}<table><thead><tr><th>variant</th><th>backend</th><th>runs</th><th>final resources</th><th>final stability</th><th>turns</th><th>stopped because</th><th>action mix per persona</th></tr></thead><tbody>${rows}</tbody></table></div>`;
   }
 
   /** The rich view: vega-lite chart, its SVG, an HTML table and text. */
@@ -228,7 +263,7 @@ export class PersonaExperiment {
     const variants = new Set(this.outcomes.map((outcome) => outcome.variant)).size;
     const backends = [...new Set(this.outcomes.map((outcome) => outcome.backend))].join(', ');
     const stopped = this.outcomes.filter((outcome) => outcome.error).length;
-    return `PersonaExperiment "${this.scenario}" · ${variants} variants · ${this.outcomes.length} runs${stopped ? ` (${stopped} stopped early)` : ''} · ${backends} · .show() for the side-by-side view`;
+    return `PersonaExperiment "${isolateText(this.scenario)}" · ${variants} variants · ${this.outcomes.length} runs${stopped ? ` (${stopped} stopped early)` : ''} · ${backends} · .show() for the side-by-side view`;
   }
 
   [inspect.custom](): string {

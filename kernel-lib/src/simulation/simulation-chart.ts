@@ -1,4 +1,5 @@
-import type { SimulationPayload } from '../display';
+import { oneLine } from '../core';
+import { playedTurns, shownActions, type SimulationPayload } from '../display';
 
 /**
  * A vega-lite v5 spec of a simulation: resource_level and stability per turn above,
@@ -9,7 +10,8 @@ export function simulationVegaLiteSpec(payload: SimulationPayload): Record<strin
     { turn: turn.turn, measure: 'resource_level', value: turn.resource_level },
     { turn: turn.turn, measure: 'stability', value: turn.stability },
   ]);
-  const actions = payload.actions.map((action) => ({
+  // An interrupted council's unfinished turn has no world point: its actions are left out too.
+  const actions = shownActions(payload).actions.map((action) => ({
     ...action,
     target: action.target ?? '',
     outcome: action.success ? 'succeeded' : 'failed',
@@ -17,7 +19,7 @@ export function simulationVegaLiteSpec(payload: SimulationPayload): Record<strin
   }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: payload.title, subtitle: `${payload.status} · backend: ${payload.backend}` },
+    title: { text: oneLine(payload.title, 80), subtitle: `${payload.status} · backend: ${payload.backend} · ${playedTurns(payload)} turn${playedTurns(payload) === 1 ? '' : 's'}` },
     background: 'white',
     // The measures and the actions are different things: separate colour scales and legends.
     resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { CampfiresError, ValidationError, type Clock } from '../core';
+import { CampfiresError, ValidationError, isolateText, type Clock } from '../core';
 import type { LanguageModel } from '../llm';
 import { LiveDisplay, displayBundle, inKernel, type MimeBundle, type SimulationPayload } from '../display';
 import { simulationBundle } from './simulation-bundle';
@@ -268,7 +268,7 @@ export class Simulation {
     const state = this.state;
     const end = this.transcriptValue.end ? ` (${this.transcriptValue.end.reason})` : '';
     const run = this.runId ? ` · run ${this.runId}` : '';
-    return `Simulation "${this.config.name}" · ${this.agents.length} agents · ${this.backend} · turn ${state.turn}/${this.config.simulation.max_turns} · resources ${state.resource_level}, stability ${state.stability} · ${this.status}${end}${run}`;
+    return `Simulation "${isolateText(this.config.name)}" · ${this.agents.length} agents · ${this.backend} · turn ${state.turn}/${this.config.simulation.max_turns} · resources ${state.resource_level}, stability ${state.stability} · ${this.status}${end}${run}`;
   }
 
   [inspect.custom](): string {
