@@ -57,7 +57,8 @@ export function sameServerUrl(url: string, base: string = window.location.href):
     const parsed = new URL(url, base);
     const page = new URL(base);
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return null;
-    return parsed.origin === page.origin ? parsed.href : null;
+    // The URL as given: it resolves to this page's origin, with no character a browser would rewrite.
+    return parsed.origin === page.origin ? url : null;
   } catch {
     return null;
   }

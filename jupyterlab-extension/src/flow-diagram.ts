@@ -77,8 +77,7 @@ export function renderFlowDiagram(payload: TorchFlowPayload): SVGSVGElement {
       { x: (x1 + x2) / 2, y: Math.min(y1, y2) + (y1 === y2 ? -6 : (Math.abs(y2 - y1) / 2) - 6) - stacked * LABEL_STACK, 'text-anchor': 'middle', class: 'cf-edge-label' },
       `${name}${suffix}`,
     );
-    label.append(svgElement('title', {}, `${edge.channel} (${count} torches)`));
-    group.append(label);
+    group.append(label, svgElement('title', {}, `${edge.channel}: ${count === 1 ? '1 torch' : `${count} torches`}`));
     svg.append(group);
   }
 

@@ -22,9 +22,12 @@ export function torchFlowText(payload: TorchFlowPayload): string {
     .join(' | ');
   const entries = flowEntries(payload);
   const shown = entries.slice(-TORCH_LIST_LIMIT);
-  const more = entries.length - shown.length;
+  const hidden = entries.slice(0, entries.length - shown.length);
+  const hiddenTorches = hidden.filter((entry) => entry.kind === 'torch').length;
+  const hiddenErrors = hidden.length - hiddenTorches;
+  const more = hidden.length > 0 ? [`  ... ${plural(hiddenTorches, 'earlier torch', 'earlier torches')}${hiddenErrors > 0 ? ` and ${plural(hiddenErrors, 'camper error')}` : ''}`] : [];
   const lines = shown.map((entry) => `  ${entry.kind === 'torch' ? torchLine(entry.torch, entry.position) : camperErrorLine(entry.error)}`);
-  return [head, `  campfires: ${route}`, ...(more > 0 ? [`  ... ${more} earlier entries`] : []), ...lines].join('\n');
+  return [head, `  campfires: ${route}`, ...more, ...lines].join('\n');
 }
 
 /** User text in the HTML fallback: escaped and isolated (`<bdi>`), so an override in it stays inside. */

@@ -140,7 +140,7 @@ export function torchFlowVegaSpec(payload: TorchFlowPayload, options: { list?: b
   const hidden = payload.torches.length + (payload.errors?.length ?? 0) - entries.length;
   const errorCount = payload.errors?.length ?? 0;
   const lines = options.list === false ? [] : [
-    { text: `${plural(payload.torches.length, 'torch', 'torches')}${errorCount > 0 ? `, ${plural(errorCount, 'camper error')}` : ''}${hidden > 0 ? ` (newest ${entries.length} shown)` : ''}`, error: false, bold: true },
+    { text: `${plural(payload.torches.length, 'torch', 'torches')}${hidden > 0 ? ` (newest ${entries.length} shown)` : ''}${errorCount > 0 ? `, ${plural(errorCount, 'camper error')}` : ''}`, error: false, bold: true },
     ...entries.map((entry) =>
       entry.kind === 'torch'
         ? { text: shortTorchLine(entry.torch, entry.position, maxChars), error: entry.torch.error, bold: false }
