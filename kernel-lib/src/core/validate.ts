@@ -111,7 +111,7 @@ export function parseJson(text: string, what: string): unknown {
     throw new ValidationError({
       code: 'json_invalid',
       message: `${what} is not valid JSON: ${(error as Error).message}`,
-      issues: [{ field: what, message: 'not valid JSON', given: text.slice(0, 80) }],
+      issues: [{ field: what, message: 'not valid JSON', given: cutText(text, { characters: 80 }, '') }],
     });
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TORCH_MAX_BYTES, TorchTooLargeError, byteLength, formatBytes, validate } from '../core';
+import { TORCH_MAX_BYTES, TorchTooLargeError, byteLength, formatBytes, validate, cutText } from '../core';
 import { jsonValueSchema } from './json-value';
 import { createMessage, hasTag, type Message } from './message';
 
@@ -60,7 +60,7 @@ export function createTorch(input: TorchInput): Torch {
       code: 'torch_too_large',
       message: `torch is ${formatBytes(size)} (${size} bytes) of JSON; a torch may be at most ${TORCH_MAX_BYTES} bytes. Put the bulk in the Party Box and send its path.`,
       issues: [{ field: 'torch', message: 'too large', given: size, allowed: { max: TORCH_MAX_BYTES } }],
-      details: { bytes: size, limit: TORCH_MAX_BYTES, claim: torch.claim.slice(0, 80) },
+      details: { bytes: size, limit: TORCH_MAX_BYTES, claim: cutText(torch.claim, { characters: 80 }, '') },
     });
   }
   return torch;
@@ -70,7 +70,7 @@ export function createTorch(input: TorchInput): Torch {
 export function createErrorTorch(error: unknown, camper: string): Torch {
   const message = error instanceof Error ? error.message : String(error);
   return createTorch({
-    claim: `${camper} failed: ${message}`.slice(0, 300),
+    claim: cutText(`${camper} failed: ${message}`, { characters: 300 }, ''),
     confidence: 0,
     metadata: { error: true, camper, errorCode: (error as { code?: string })?.code ?? 'camper_failed' },
   });
