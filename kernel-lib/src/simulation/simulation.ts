@@ -199,6 +199,8 @@ export class Simulation {
     });
     display.update(render);
     try {
+      // The chart first: the narrative printed during the run goes under it, not above.
+      await display.whenShown();
       await work();
     } finally {
       stop();
