@@ -1,9 +1,12 @@
 import { cutText, type TorchFlowPayload } from 'campfires/display';
 import { svgElement } from './dom';
+import { layoutFlow, NODE_HEIGHT, NODE_WIDTH, type PlacedNode } from './flow-layout';
 
 /** Widths of one character of a node name (13 px bold) and an edge label (11 px), generously. */
 const NAME_CHAR_WIDTH = 8.5;
 const LABEL_CHAR_WIDTH = 7;
+/** Room for a node name inside its box. */
+const NAME_ROOM = NODE_WIDTH - 16;
 /** Vertical distance between the labels of channels that join the same two campfires. */
 const LABEL_STACK = 13;
 
@@ -11,7 +14,6 @@ const LABEL_STACK = 13;
 function clip(text: string, max: number): string {
   return cutText(text.replace(/\s+/g, ' ').trim(), { characters: Math.max(2, max) });
 }
-import { layoutFlow, NODE_HEIGHT, NODE_WIDTH, type PlacedNode } from './flow-layout';
 
 /**
  * Draws the campfires as boxes left to right and the channels as labelled arrows,
@@ -90,7 +92,10 @@ export function renderFlowDiagram(payload: TorchFlowPayload): SVGSVGElement {
       transform: `translate(${node.x}, ${node.y})`,
     });
     group.append(svgElement('rect', { width: NODE_WIDTH, height: NODE_HEIGHT, rx: 8, class: 'cf-node-box' }));
-    group.append(svgElement('text', { x: NODE_WIDTH / 2, y: 22, 'text-anchor': 'middle', class: 'cf-node-name' }, clip(campfire.name, Math.floor((NODE_WIDTH - 12) / NAME_CHAR_WIDTH))));
+    const name = clip(campfire.name, Math.floor(NAME_ROOM / NAME_CHAR_WIDTH));
+    // A long name is held to the box's width (wide letters would otherwise spill over its edge).
+    const fit: Record<string, string | number> = [...name].length * NAME_CHAR_WIDTH > NAME_ROOM * 0.8 ? { textLength: NAME_ROOM, lengthAdjust: 'spacingAndGlyphs' } : {};
+    group.append(svgElement('text', { x: NODE_WIDTH / 2, y: 22, 'text-anchor': 'middle', class: 'cf-node-name', ...fit }, name));
     const campers = campfire.campers.length === 1 ? '1 camper' : `${campfire.campers.length} campers`;
     group.append(
       svgElement('text', { x: NODE_WIDTH / 2, y: 42, 'text-anchor': 'middle', class: 'cf-node-detail' }, failed > 0 ? `${campers} · ${failed} failed` : `${campers} · ${campfire.status}`),

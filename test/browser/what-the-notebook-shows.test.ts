@@ -117,7 +117,8 @@ describe('hostile text in JupyterLab with the extension', () => {
 
   it('saves a notebook whose outputs clip emoji, joined emoji and flags, through the Jupyter server', async () => {
     const { page } = browser;
-    await cell(page, 1).locator('.cf-torchflow').waitFor();
+    // The live display during the run and run.show() after it: two torch flows.
+    await cell(page, 1).locator('.cf-torchflow').last().waitFor();
     const saved = await saveThroughServer(page, lab, name);
     expect(LONE_SURROGATE.test(saved)).toBe(false);
     const notebook = JSON.parse(saved) as { cells: { outputs: { data?: Record<string, unknown> }[] }[] };
@@ -131,7 +132,7 @@ describe('hostile text in JupyterLab with the extension', () => {
   });
 
   it('shows the failing camper as an error row and marks its campfire failed; a result torch says (result)', async () => {
-    const output = cell(browser.page, 1).locator('.cf-torchflow');
+    const output = cell(browser.page, 1).locator('.cf-torchflow').last();
     expect(await output.locator('tr.cf-camper-error').count()).toBe(2);
     expect(await output.locator('tr.cf-camper-error').first().textContent()).toContain('failed: feed missing 🔥');
     expect(await output.locator('.cf-node[data-campfire="check"]').getAttribute('class')).toContain('cf-node-failed');
