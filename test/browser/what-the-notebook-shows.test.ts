@@ -164,7 +164,7 @@ describe('hostile text in JupyterLab with the extension', () => {
     for (const a of labels) for (const b of names) expect(overlap(a, b)).toBe(false);
     names.forEach((nameBox, index) => expect(nameBox.width).toBeLessThanOrEqual(nodeBoxes[index]!.width));
     console.log(`10 KB names: output ${Math.round(area.width)} px wide, table ${Math.round(table.width)} px`);
-    await output.scrollIntoViewIfNeeded();
+    await output.evaluate((node) => node.scrollIntoView({ block: 'start' }));
     await screenshot(page, 'hostile-long-names-table');
   });
 

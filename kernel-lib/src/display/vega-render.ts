@@ -1,5 +1,5 @@
 import vm from 'node:vm';
-import { wellFormedText } from '../core/cut-text';
+import { wellFormedText } from '../core';
 
 interface VegaView {
   toSVG(scaleFactor?: number): Promise<string>;
