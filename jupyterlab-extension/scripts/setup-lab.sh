@@ -23,13 +23,16 @@ if ! stamp_matches "$tools_stamp" "$lock_hash"; then
 fi
 
 payloads="$repo_dir/kernel-lib/src/display/payloads.ts"
-if [ ! -f "$repo_dir/kernel-lib/dist/src/display/payloads.js" ] || [ "$payloads" -nt "$repo_dir/kernel-lib/dist/src/display/payloads.js" ]; then
+# The browser-safe files payloads.ts imports: the extension bundles them too.
+cutter="$repo_dir/kernel-lib/src/core/cut-text.ts"
+if [ ! -f "$repo_dir/kernel-lib/dist/src/display/payloads.js" ] || [ "$payloads" -nt "$repo_dir/kernel-lib/dist/src/display/payloads.js" ] \
+  || [ "$cutter" -nt "$repo_dir/kernel-lib/dist/src/core/cut-text.js" ]; then
   echo "setup-lab: building kernel-lib (the extension bundles its payload schemas)"
   (cd "$repo_dir" && npm run build --silent --workspace kernel-lib)
 fi
 
 extension_hash="$(hash_of "$package_dir"/src/*.ts "$package_dir"/style/*.css "$package_dir/package.json" \
-  "$package_dir/core-package.json" "$package_dir/rspack.extra.js" "$package_dir/tsconfig.json" "$payloads" \
+  "$package_dir/core-package.json" "$package_dir/rspack.extra.js" "$package_dir/tsconfig.json" "$payloads" "$cutter" \
   "$lab_dir/package-lock.json")"
 extension_stamp="$package_dir/labextension/.campfires-stamp"
 if ! stamp_matches "$extension_stamp" "$extension_hash"; then

@@ -1,6 +1,19 @@
-import type { TorchFlowPayload } from 'campfires/display';
+import { cutText, type TorchFlowPayload } from 'campfires/display';
 import { svgElement } from './dom';
 import { layoutFlow, NODE_HEIGHT, NODE_WIDTH, type PlacedNode } from './flow-layout';
+
+/** Widths of one character of a node name (13 px bold) and an edge label (11 px), generously. */
+const NAME_CHAR_WIDTH = 8.5;
+const LABEL_CHAR_WIDTH = 7;
+/** Room for a node name inside its box. */
+const NAME_ROOM = NODE_WIDTH - 16;
+/** Vertical distance between the labels of channels that join the same two campfires. */
+const LABEL_STACK = 13;
+
+/** `text` on one line, cut to `max` characters on a character boundary. */
+function clip(text: string, max: number): string {
+  return cutText(text.replace(/\s+/g, ' ').trim(), { characters: Math.max(2, max) });
+}
 
 /**
  * Draws the campfires as boxes left to right and the channels as labelled arrows,
@@ -34,6 +47,11 @@ export function renderFlowDiagram(payload: TorchFlowPayload): SVGSVGElement {
   const torchCounts = new Map<string, number>();
   for (const torch of payload.torches) torchCounts.set(torch.channel, (torchCounts.get(torch.channel) ?? 0) + 1);
 
+  const failures = new Map<string, number>();
+  for (const error of payload.errors ?? []) failures.set(error.campfire, (failures.get(error.campfire) ?? 0) + 1);
+  // Channels joining the same two campfires stack their labels instead of drawing them on top of each other.
+  const labelsBetween = new Map<string, number>();
+
   for (const edge of layout.edges) {
     const from = byName.get(edge.from) as PlacedNode;
     const to = byName.get(edge.to) as PlacedNode;
@@ -49,34 +67,43 @@ export function renderFlowDiagram(payload: TorchFlowPayload): SVGSVGElement {
         : `M ${x1} ${y1} C ${x1 + bend} ${y1}, ${x2 - bend} ${y2}, ${x2} ${y2}`;
     group.append(svgElement('path', { d, class: 'cf-edge-line', 'marker-end': `url(#${marker.id})` }));
     const count = torchCounts.get(edge.channel) ?? 0;
+    const pair = `${edge.from}\u0000${edge.to}`;
+    const stacked = labelsBetween.get(pair) ?? 0;
+    labelsBetween.set(pair, stacked + 1);
+    // A label is as wide as the gap it sits in (the space between the two boxes), never wider.
+    const room = Math.max(NODE_WIDTH * 0.6, x2 - x1 - 8);
+    const suffix = ` (${count})`;
+    const name = clip(edge.channel, Math.floor(room / LABEL_CHAR_WIDTH) - suffix.length);
     const label = svgElement(
       'text',
-      { x: (x1 + x2) / 2, y: Math.min(y1, y2) + (y1 === y2 ? -6 : (Math.abs(y2 - y1) / 2) - 6), 'text-anchor': 'middle', class: 'cf-edge-label' },
-      `${edge.channel} (${count})`,
+      { x: (x1 + x2) / 2, y: Math.min(y1, y2) + (y1 === y2 ? -6 : (Math.abs(y2 - y1) / 2) - 6) - stacked * LABEL_STACK, 'text-anchor': 'middle', class: 'cf-edge-label' },
+      `${name}${suffix}`,
     );
-    group.append(label);
+    group.append(label, svgElement('title', {}, `${edge.channel}: ${count === 1 ? '1 torch' : `${count} torches`}`));
     svg.append(group);
   }
 
   for (const campfire of payload.campfires) {
     const node = byName.get(campfire.name) as PlacedNode;
+    const failed = failures.get(campfire.name) ?? 0;
     const group = svgElement('g', {
-      class: `cf-node cf-node-${campfire.status}`,
+      class: `cf-node cf-node-${campfire.status}${failed > 0 ? ' cf-node-failed' : ''}`,
       'data-campfire': campfire.name,
       transform: `translate(${node.x}, ${node.y})`,
     });
     group.append(svgElement('rect', { width: NODE_WIDTH, height: NODE_HEIGHT, rx: 8, class: 'cf-node-box' }));
-    group.append(svgElement('text', { x: NODE_WIDTH / 2, y: 22, 'text-anchor': 'middle', class: 'cf-node-name' }, clip(campfire.name, 20)));
+    const name = clip(campfire.name, Math.floor(NAME_ROOM / NAME_CHAR_WIDTH));
+    // A long name is held to the box's width (wide letters would otherwise spill over its edge).
+    const fit: Record<string, string | number> = [...name].length * NAME_CHAR_WIDTH > NAME_ROOM * 0.8 ? { textLength: NAME_ROOM, lengthAdjust: 'spacingAndGlyphs' } : {};
+    group.append(svgElement('text', { x: NODE_WIDTH / 2, y: 22, 'text-anchor': 'middle', class: 'cf-node-name', ...fit }, name));
     const campers = campfire.campers.length === 1 ? '1 camper' : `${campfire.campers.length} campers`;
     group.append(
-      svgElement('text', { x: NODE_WIDTH / 2, y: 42, 'text-anchor': 'middle', class: 'cf-node-detail' }, `${campers} · ${campfire.status}`),
+      svgElement('text', { x: NODE_WIDTH / 2, y: 42, 'text-anchor': 'middle', class: 'cf-node-detail' }, failed > 0 ? `${campers} · ${failed} failed` : `${campers} · ${campfire.status}`),
     );
-    group.append(svgElement('title', {}, `${campfire.name}\ncampers: ${campfire.campers.join(', ') || 'none'}\ninputs: ${campfire.inputs.join(', ') || 'none'}\noutput: ${campfire.output ?? 'none'}`));
+    const failedLine = failed > 0 ? `\n${failed === 1 ? '1 camper error' : `${failed} camper errors`}` : '';
+    group.append(svgElement('title', {}, `${campfire.name}\ncampers: ${campfire.campers.join(', ') || 'none'}\ninputs: ${campfire.inputs.join(', ') || 'none'}\noutput: ${campfire.output ?? 'none'}${failedLine}`));
     svg.append(group);
   }
   return svg;
 }
 
-function clip(text: string, length: number): string {
-  return text.length > length ? `${text.slice(0, length - 1)}…` : text;
-}

@@ -28,7 +28,8 @@ export interface FlowLayout {
 export const NODE_WIDTH = 150;
 /** Height of one campfire box in the diagram, in pixels. */
 export const NODE_HEIGHT = 58;
-const COLUMN_GAP = 72;
+// Wide enough for a channel label of about a dozen characters between two boxes.
+const COLUMN_GAP = 110;
 const ROW_GAP = 28;
 const MARGIN = 16;
 

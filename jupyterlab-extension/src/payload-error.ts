@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { cutText } from 'campfires/display';
 import { element } from './dom';
 
 /** Result of checking a MIME payload against its schema. */
@@ -22,7 +23,7 @@ export function checkPayload<S extends z.ZodType>(
   for (const issue of result.error.issues.slice(0, 20)) {
     const field = issue.path.length > 0 ? issue.path.join('.') : '(payload)';
     const given = describeValue(valueAt(data, issue.path));
-    list.append(element('li', undefined, `${field}: ${issue.message} (got ${given})`));
+    list.append(element('li', undefined, `${cutText(field, { characters: 120 })}: ${issue.message} (got ${given})`, { dir: 'auto' }));
   }
   if (result.error.issues.length > 20) {
     list.append(element('li', undefined, `... and ${result.error.issues.length - 20} more problems`));
@@ -48,5 +49,5 @@ function describeValue(value: unknown): string {
   } catch {
     text = String(value);
   }
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  return cutText(text, { characters: 60 }, '...');
 }

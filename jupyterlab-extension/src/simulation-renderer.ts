@@ -1,7 +1,7 @@
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
-import { simulationPayloadSchema, type SimulationPayload } from 'campfires/display';
-import { element } from './dom';
+import { playedTurns, shownActions, simulationPayloadSchema, type SimulationPayload } from 'campfires/display';
+import { element, userText } from './dom';
 import { SIMULATION_MIME } from './mime-types';
 import { checkPayload } from './payload-error';
 import { agentActionsSpec, worldStateSpec, type VegaLiteSpec } from './simulation-specs';
@@ -76,20 +76,28 @@ export class SimulationRenderer extends Widget implements IRenderMime.IRenderer 
   }
 }
 
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function header(payload: SimulationPayload): HTMLElement {
-  const fallbacks = payload.actions.filter((action) => action.fallback).length;
+  const { actions, unfinished } = shownActions(payload);
+  const fallbacks = actions.filter((action) => action.fallback).length;
   const last = payload.turns.at(-1);
   const box = element('div', 'cf-simulation-header');
-  box.append(element('span', 'cf-title', payload.title));
+  box.append(userText('span', 'cf-title', payload.title, 120));
   box.append(element('span', `cf-status cf-status-${payload.status}`, payload.status));
-  box.append(
-    element(
-      'span',
-      'cf-meta',
-      `${payload.agents.length} agents · ${payload.turns.length} turns · ${payload.actions.length} actions (${fallbacks} by policy fallback) · backend: ${payload.backend}` +
-        (last ? ` · final resource_level ${last.resource_level}, stability ${last.stability}` : ''),
-    ),
+  // Turn 0 is the start state: a 12-season council played 12 turns.
+  const meta = element(
+    'span',
+    'cf-meta',
+    `${count(payload.agents.length, 'agent')} · ${count(playedTurns(payload), 'turn')} · ${count(actions.length, 'action')} (${fallbacks} by policy fallback)` +
+      (unfinished > 0 ? ` · ${count(unfinished, 'action')} of an unfinished turn not shown` : '') +
+      ' · backend: ',
   );
+  meta.append(userText('bdi', undefined, payload.backend, 40));
+  if (last) meta.append(` · ${last.turn === 0 ? 'start' : 'final'} resource_level ${last.resource_level}, stability ${last.stability}`);
+  box.append(meta);
   return box;
 }
 
@@ -97,7 +105,7 @@ function agentList(payload: SimulationPayload): HTMLElement {
   const list = element('ul', 'cf-agents');
   for (const agent of payload.agents) {
     const item = element('li');
-    item.append(element('strong', undefined, agent.name), ` — ${agent.description} (policy: ${agent.policy})`);
+    item.append(userText('strong', undefined, agent.name, 80), ' — ', userText('bdi', undefined, agent.description), ' (policy: ', userText('bdi', undefined, agent.policy, 80), ')');
     list.append(item);
   }
   return list;

@@ -1,4 +1,4 @@
-import type { SimulationPayload } from 'campfires/display';
+import { cutText, shownActions, type SimulationPayload } from 'campfires/display';
 
 /** A vega-lite spec as plain JSON (the renderer hands it to vega-embed). */
 export type VegaLiteSpec = Record<string, unknown>;
@@ -36,9 +36,11 @@ export function worldStateSpec(payload: SimulationPayload): VegaLiteSpec {
 
 /** Each agent's actions by turn: shape shows success, hollow marks are policy fallbacks, tooltips give the reason. */
 export function agentActionsSpec(payload: SimulationPayload): VegaLiteSpec {
-  const values = payload.actions.map((action) => ({
+  // A stopped council's unfinished turn has no world point: its actions are not drawn either.
+  const values = shownActions(payload).actions.map((action) => ({
     turn: action.turn,
-    agent: action.agent,
+    // Vega shortens long labels by UTF-16 units; a label cut here first never splits an emoji.
+    agent: cutText(action.agent.replace(/\s+/g, ' '), { characters: 24 }),
     action: action.action,
     target: action.target ?? '',
     reason: action.reason,

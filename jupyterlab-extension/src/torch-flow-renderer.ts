@@ -1,7 +1,7 @@
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 import { torchFlowPayloadSchema, type TorchFlowPayload } from 'campfires/display';
-import { element } from './dom';
+import { element, userText } from './dom';
 import { renderFlowDiagram } from './flow-diagram';
 import { TORCH_FLOW_MIME } from './mime-types';
 import { checkPayload } from './payload-error';
@@ -56,11 +56,12 @@ export class TorchFlowRenderer extends Widget implements IRenderMime.IRenderer {
     const payload = this.payload;
     if (!payload) return;
     const header = element('div', 'cf-torchflow-header');
-    header.append(element('span', 'cf-title', payload.title));
+    header.append(userText('span', 'cf-title', payload.title, 120));
     header.append(element('span', `cf-status cf-status-${payload.status}`, payload.status));
-    header.append(
-      element('span', 'cf-meta', `${payload.campfires.length} campfires · ${payload.torches.length} torches · backend: ${payload.backend} · run ${payload.runId}`),
-    );
+    const errors = payload.errors?.length ?? 0;
+    const meta = element('span', 'cf-meta', `${payload.campfires.length} campfires · ${payload.torches.length} torches${errors > 0 ? ` · ${errors} camper error${errors === 1 ? '' : 's'}` : ''} · backend: `);
+    meta.append(userText('bdi', undefined, payload.backend, 40), ' · run ', userText('bdi', undefined, payload.runId, 60));
+    header.append(meta);
     const diagram = element('div', 'cf-flow-scroll');
     diagram.append(renderFlowDiagram(payload));
     const table = renderTorchTable(payload.torches, this.state, {
@@ -73,10 +74,11 @@ export class TorchFlowRenderer extends Widget implements IRenderMime.IRenderer {
         this.state = { ...this.state, selectedSeq: this.state.selectedSeq === seq ? null : seq };
         this.draw();
       },
-    });
+    }, payload.errors ?? []);
     const children: HTMLElement[] = [header, diagram, table];
-    const selected = payload.torches.find((torch) => torch.seq === this.state.selectedSeq);
-    if (selected) children.push(renderTorchDetail(selected, this.resolveUrl));
+    const position = payload.torches.findIndex((torch) => torch.seq === this.state.selectedSeq);
+    const selected = payload.torches[position];
+    if (selected) children.push(renderTorchDetail(selected, this.resolveUrl, position + 1));
     this.node.replaceChildren(...children);
   }
 }

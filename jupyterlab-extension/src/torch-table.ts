@@ -1,5 +1,8 @@
-import type { TorchFlowTorch } from 'campfires/display';
-import { element } from './dom';
+import { torchRecipients, type TorchFlowError, type TorchFlowTorch } from 'campfires/display';
+import { element, userText } from './dom';
+
+/** Longest name, channel or route a table cell shows; the whole text is in the cell's tooltip. */
+const NAME_CHARACTERS = 60;
 
 /** Torches shown per page: enough to read, few enough that 1,000-torch runs stay fast. */
 export const TORCHES_PER_PAGE = 50;
@@ -22,8 +25,12 @@ export function pageCount(torchCount: number): number {
   return Math.max(1, Math.ceil(torchCount / TORCHES_PER_PAGE));
 }
 
-/** Renders one page of torches in order (seq, cycle, route, torchbearer, claim, confidence) with pager buttons. */
-export function renderTorchTable(torches: TorchFlowTorch[], state: TorchTableState, events: TorchTableEvents): HTMLElement {
+/**
+ * Renders one page of torches in order (position, cycle, route, channel, torchbearer,
+ * claim, confidence) with pager buttons. `#` is the torch's place in the run. Camper
+ * errors whose run-log place falls within the page are rows of their own, marked failed.
+ */
+export function renderTorchTable(torches: TorchFlowTorch[], state: TorchTableState, events: TorchTableEvents, errors: readonly TorchFlowError[] = []): HTMLElement {
   const container = element('div', 'cf-torches');
   const pages = pageCount(torches.length);
   const page = Math.min(state.page ?? pages - 1, pages - 1);
@@ -53,29 +60,63 @@ export function renderTorchTable(torches: TorchFlowTorch[], state: TorchTableSta
   thead.append(head);
   table.append(thead);
   const body = element('tbody');
-  for (const torch of shown) {
-    const row = element('tr', torch.seq === state.selectedSeq ? 'cf-torch cf-torch-selected' : 'cf-torch', undefined, {
-      'data-seq': String(torch.seq),
-      tabindex: '0',
-    });
-    if (torch.error) row.classList.add('cf-torch-error');
-    const cells = [
-      String(torch.seq),
-      String(torch.cycle),
-      `${torch.from} → ${torch.to.join(', ') || '(no listener)'}`,
-      torch.channel,
-      torch.torchbearer,
-      torch.claim,
-      torch.confidence.toFixed(2),
-    ];
-    cells.forEach((text, index) => row.append(element('td', index === 5 ? 'cf-torch-claim' : undefined, text)));
-    row.addEventListener('click', () => events.onSelect(torch.seq));
-    row.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' || event.key === ' ') events.onSelect(torch.seq);
-    });
-    body.append(row);
-  }
+  // The errors of this page: after the previous page's last torch, up to this page's last (all later ones on the last page).
+  const after = start > 0 ? (torches[start - 1] as TorchFlowTorch).seq : -Infinity;
+  const upTo = page >= pages - 1 ? Infinity : (shown.at(-1)?.seq ?? Infinity);
+  const pageErrors = errors.filter((error) => error.seq > after && error.seq <= upTo);
+  const rows: { seq: number; row: HTMLTableRowElement }[] = [
+    ...shown.map((torch, index) => ({ seq: torch.seq, row: torchRow(torch, start + index + 1, state, events) })),
+    ...pageErrors.map((error) => ({ seq: error.seq, row: errorRow(error) })),
+  ];
+  rows.sort((a, b) => a.seq - b.seq);
+  for (const { row } of rows) body.append(row);
   table.append(body);
   container.append(table);
   return container;
+}
+
+function torchRow(torch: TorchFlowTorch, position: number, state: TorchTableState, events: TorchTableEvents): HTMLTableRowElement {
+  const row = element('tr', torch.seq === state.selectedSeq ? 'cf-torch cf-torch-selected' : 'cf-torch', undefined, {
+    'data-seq': String(torch.seq),
+    'data-position': String(position),
+    tabindex: '0',
+  });
+  if (torch.error) row.classList.add('cf-torch-error');
+  const route = element('td', 'cf-torch-route');
+  route.append(userText('bdi', undefined, torch.from, NAME_CHARACTERS), ' → ');
+  if (torch.to.length > 0) {
+    torch.to.forEach((name, index) => route.append(...(index > 0 ? [', '] : []), userText('bdi', undefined, name, NAME_CHARACTERS)));
+  } else {
+    route.append(torchRecipients(torch));
+  }
+  row.append(
+    element('td', 'cf-torch-position', String(position)),
+    element('td', undefined, String(torch.cycle)),
+    route,
+    userText('td', 'cf-torch-name', torch.channel, NAME_CHARACTERS),
+    userText('td', 'cf-torch-name', torch.torchbearer, NAME_CHARACTERS),
+    userText('td', 'cf-torch-claim', torch.claim),
+    element('td', undefined, torch.confidence.toFixed(2)),
+  );
+  row.addEventListener('click', () => events.onSelect(torch.seq));
+  row.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' || event.key === ' ') events.onSelect(torch.seq);
+  });
+  return row;
+}
+
+function errorRow(error: TorchFlowError): HTMLTableRowElement {
+  const row = element('tr', 'cf-camper-error', undefined, { 'data-error-seq': String(error.seq) });
+  const claim = element('td', 'cf-torch-claim', 'failed: ');
+  claim.append(userText('bdi', undefined, error.message));
+  row.append(
+    element('td', 'cf-torch-position', '✕', { title: 'a camper failed' }),
+    element('td', undefined, String(error.cycle)),
+    userText('td', 'cf-torch-route', error.campfire, NAME_CHARACTERS),
+    element('td', undefined, ''),
+    userText('td', 'cf-torch-name', error.camper, NAME_CHARACTERS),
+    claim,
+    element('td', undefined, 'error'),
+  );
+  return row;
 }

@@ -174,7 +174,8 @@ describe('notebook 03 (council simulation) in JupyterLab with the extension', ()
     expect(others).toHaveLength(0);
     expect(chart.title).toBe('Harvest council');
     expect(chart.status).toBe('completed');
-    expect(chart.meta).toContain(`4 agents · ${payload.turns.length} turns · ${payload.actions.length} actions`);
+    // Turn 0 is the start state: 12 seasons are 12 turns.
+    expect(chart.meta).toContain(`4 agents · ${payload.turns.length - 1} turns · ${payload.actions.length} actions`);
     const last = payload.turns.at(-1)!;
     expect(chart.meta).toContain(`final resource_level ${last.resource_level}, stability ${last.stability}`);
     // One line each for resource_level and stability, one point per turn (0 to 12) and measure.
@@ -189,12 +190,15 @@ describe('notebook 03 (council simulation) in JupyterLab with the extension', ()
     expect(expected.narrative).toHaveLength(payload.actions.length + 1);
     for (const line of expected.narrative) expect(text).toContain(line);
     expect(text).toContain(expected.summary);
+    // The chart is the cell's first output: the narrative comes after it, not above it.
+    const firstOutput = cell(page, CELL.run).locator('.jp-OutputArea-child').first();
+    expect(await firstOutput.locator('.cf-simulation').count()).toBe(1);
     await showChart(page, CELL.run, 'notebook-03-world-chart');
   });
 
   it('the live chart was created once and grew in place during the run', () => {
-    const turnsSeen = live.map((state) => Number(/(\d+) turns/.exec(state.meta)?.[1]));
-    const final = expected.payload.turns.length;
+    const turnsSeen = live.map((state) => Number(/(\d+) turns?/.exec(state.meta)?.[1]));
+    const final = expected.payload.turns.length - 1;
     expect(turnsSeen.every((turns) => Number.isInteger(turns))).toBe(true);
     // Created before the first turn (turn 0 only), then redrawn until all turns are in.
     expect(turnsSeen[0]).toBeLessThan(final);
@@ -202,7 +206,7 @@ describe('notebook 03 (council simulation) in JupyterLab with the extension', ()
     expect(turnsSeen.every((turns, index) => index === 0 || turns > turnsSeen[index - 1])).toBe(true);
     // Never a second chart in the cell: updates replace the one output.
     expect(Math.max(...live.map((state) => state.charts))).toBe(1);
-    expect(live.at(-1)?.points).toBe(2 * final);
+    expect(live.at(-1)?.points).toBe(2 * (final + 1));
     console.log(`live world chart in the run cell: ${live.map((state) => `${state.meta.split(' · ')[1]} / ${state.points} points`).join(' → ')}`);
   });
 

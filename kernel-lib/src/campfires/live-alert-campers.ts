@@ -1,4 +1,4 @@
-import { CampfiresError } from '../core';
+import { CampfiresError, cutText } from '../core';
 import type { JsonValue, Torch, TorchInput } from '../messages';
 import type { Camper } from './camper';
 import { createToolCamper, type ToolCamperInput } from './function-camper';
@@ -60,9 +60,9 @@ function headlineReader(data: LiveAlertData): Camper {
     const post = ranked[cycle - 1];
     if (!post) return null;
     return {
-      claim: post.title.slice(0, 200),
+      claim: cutText(post.title, { characters: 200 }, ''),
       confidence: round(post.score / (post.score + 500)),
-      metadata: { source: `r/${data.headlines.subreddit}`, post: post.id, score: post.score, headline: post.title.slice(0, 200), candidates: ranked.length },
+      metadata: { source: `r/${data.headlines.subreddit}`, post: post.id, score: post.score, headline: cutText(post.title, { characters: 200 }, ''), candidates: ranked.length },
     };
   });
 }
@@ -174,7 +174,7 @@ function alertWriter(): Camper {
     const lines = Array.isArray(verified.metadata.lines_down) && verified.metadata.lines_down.length > 0 ? `, TfL down (${verified.metadata.lines_down.join(', ')})` : '';
     const mood = typeof verified.metadata.mood === 'string' && verified.metadata.mood ? `. Mood: ${verified.metadata.mood.toLowerCase()}` : '';
     return {
-      claim: `${cause}${restoration}${lines}${mood}. Re: "${String(verified.metadata.headline ?? '').slice(0, 120)}"`,
+      claim: `${cause}${restoration}${lines}${mood}. Re: "${cutText(String(verified.metadata.headline ?? ''), { characters: 120 }, '')}"`,
       confidence: verified.confidence,
       ...carriedPointer(verified),
       metadata: { cause: verified.metadata.cause ?? 'unverified', restoration: verified.metadata.restoration ?? null },

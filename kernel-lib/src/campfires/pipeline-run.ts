@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { cutText, isolateText } from '../core';
 import type { Torch } from '../messages';
 import type { RunEvent, RunInfo, RunLog } from '../runlog';
 import { display, type MimeBundle, type TorchFlowPayload } from '../display';
@@ -73,8 +74,8 @@ export class PipelineRun implements PipelineRunSummary {
   /** One-line summary for notebooks. */
   [inspect.custom](): string {
     const finals = Object.entries(this.finals)
-      .map(([name, torch]) => `${name}: "${torch.claim.length > 60 ? `${torch.claim.slice(0, 57)}...` : torch.claim}"`)
+      .map(([name, torch]) => `${isolateText(name)}: "${isolateText(cutText(torch.claim, { characters: 60 }, '...'))}"`)
       .join('; ');
-    return `PipelineRun ${this.run.id} (${this.run.name}, ${this.run.status}): ${this.cycles} cycles, ${this.torchesSent} torches, ${this.handoffs} handoffs, ${this.camperErrors} camper errors in ${this.durationMs} ms${finals ? `; ${finals}` : ''}`;
+    return `PipelineRun ${this.run.id} (${isolateText(this.run.name)}, ${this.run.status}): ${this.cycles} cycles, ${this.torchesSent} torches, ${this.handoffs} handoffs, ${this.camperErrors} camper errors in ${this.durationMs} ms${finals ? `; ${finals}` : ''}`;
   }
 }

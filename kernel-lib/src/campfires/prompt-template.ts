@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { NotFoundError, ValidationError, parseJson, validate } from '../core';
+import { NotFoundError, ValidationError, parseJson, validate, cutText } from '../core';
 
 const templateFileSchema = z.union([
   z.object({ prompt: z.string().min(1) }).passthrough(),
@@ -68,7 +68,7 @@ export async function readPromptTemplate(templatePath: string): Promise<string> 
       throw new ValidationError({
         code: 'template_invalid',
         message: `prompt template ${templatePath} is not valid YAML: ${(error as Error).message}`,
-        issues: [{ field: templatePath, message: 'not valid YAML', given: text.slice(0, 80) }],
+        issues: [{ field: templatePath, message: 'not valid YAML', given: cutText(text, { characters: 80 }, '') }],
       });
     }
   }

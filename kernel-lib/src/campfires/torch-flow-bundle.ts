@@ -1,34 +1,71 @@
-import { escapeHtml, validate } from '../core';
-import { TORCH_FLOW_MIME_TYPE, torchFlowPayloadSchema, type MimeBundle, type TorchFlowPayload } from '../display';
-import { TORCH_LIST_LIMIT, plural, torchFlowVegaSpec, torchLine } from './torch-flow-chart';
+import { escapeHtml, isolateText, oneLine, validate } from '../core';
+import { TORCH_FLOW_MIME_TYPE, torchFlowPayloadSchema, torchRecipients, type MimeBundle, type TorchFlowPayload } from '../display';
+import { TORCH_LIST_LIMIT, camperErrorLine, flowEntries, plural, torchFlowVegaSpec, torchLine } from './torch-flow-chart';
 import { renderVegaSvg } from '../display';
 
-/** The text/plain form of a torch flow: a summary line, then the newest torches. */
-export function torchFlowText(payload: TorchFlowPayload): string {
-  const head = `Torch flow "${payload.title}" (${payload.status}, backend: ${payload.backend}): ${plural(payload.campfires.length, 'campfire')}, ${plural(payload.channels.length, 'channel')}, ${plural(payload.torches.length, 'torch', 'torches')}`;
-  const route = payload.campfires
-    .map((campfire) => `${campfire.name}${campfire.output ? ` -> ${campfire.output}` : ''}`)
-    .join(' | ');
-  const shown = payload.torches.slice(-TORCH_LIST_LIMIT);
-  const more = payload.torches.length - shown.length;
-  return [head, `  campfires: ${route}`, ...(more > 0 ? [`  ... ${more} earlier torches`] : []), ...shown.map((torch) => `  ${torchLine(torch)}`)].join('\n');
+/** What the summary line counts: campfires, channels, torches and any camper errors. */
+function counts(payload: TorchFlowPayload, withChannels: boolean): string {
+  const errors = payload.errors?.length ?? 0;
+  return [
+    plural(payload.campfires.length, 'campfire'),
+    ...(withChannels ? [plural(payload.channels.length, 'channel')] : []),
+    plural(payload.torches.length, 'torch', 'torches'),
+    ...(errors > 0 ? [plural(errors, 'camper error')] : []),
+  ].join(', ');
 }
 
-/** The text/html form: the SVG of the wiring (when rendered) and the torch list; all torch text escaped. */
+/** The text/plain form of a torch flow: a summary line, then the newest torches and camper errors. */
+export function torchFlowText(payload: TorchFlowPayload): string {
+  const head = `Torch flow "${isolateText(oneLine(payload.title, 120))}" (${payload.status}, backend: ${isolateText(oneLine(payload.backend, 40))}): ${counts(payload, true)}`;
+  const route = payload.campfires
+    .map((campfire) => `${isolateText(oneLine(campfire.name, 40))}${campfire.output ? ` -> ${isolateText(oneLine(campfire.output, 40))}` : ''}`)
+    .join(' | ');
+  const entries = flowEntries(payload);
+  const shown = entries.slice(-TORCH_LIST_LIMIT);
+  const hidden = entries.slice(0, entries.length - shown.length);
+  const hiddenTorches = hidden.filter((entry) => entry.kind === 'torch').length;
+  const hiddenErrors = hidden.length - hiddenTorches;
+  const more = hidden.length > 0 ? [`  ... ${plural(hiddenTorches, 'earlier torch', 'earlier torches')}${hiddenErrors > 0 ? ` and ${plural(hiddenErrors, 'camper error')}` : ''}`] : [];
+  const lines = shown.map((entry) => `  ${entry.kind === 'torch' ? torchLine(entry.torch, entry.position) : camperErrorLine(entry.error)}`);
+  return [head, `  campfires: ${route}`, ...more, ...lines].join('\n');
+}
+
+/** User text in the HTML fallback: escaped and isolated (`<bdi>`), so an override in it stays inside. */
+function bdi(text: string): string {
+  return `<bdi>${escapeHtml(text)}</bdi>`;
+}
+
+/** A short label in the HTML fallback: cut to `max` characters, the whole text in its tooltip. */
+function label(text: string, max: number): string {
+  const cut = oneLine(text, max);
+  return cut === text ? bdi(text) : `<bdi title="${escapeHtml(text)}">${escapeHtml(cut)}</bdi>`;
+}
+
+/** Lets a long unbroken word wrap instead of widening the page. */
+const WRAP = 'overflow-wrap:anywhere;word-break:break-word';
+
+/** The text/html form: the SVG of the wiring (when rendered) and the torch list; all torch text escaped and isolated. */
 export function torchFlowHtml(payload: TorchFlowPayload, diagramSvg: string | null): string {
-  const shown = payload.torches.slice(-TORCH_LIST_LIMIT);
+  const entries = flowEntries(payload);
+  const shown = entries.slice(-TORCH_LIST_LIMIT);
   const items = shown
-    .map((torch) => {
-      const style = torch.error ? ' style="color:#b00020"' : '';
+    .map((entry) => {
+      if (entry.kind === 'error') {
+        const { error } = entry;
+        return `<li style="color:#b00020;list-style:none;${WRAP}"><b>error</b> cycle ${error.cycle} <b>${label(error.campfire, 60)}</b> (${label(error.camper, 60)}) failed: ${bdi(error.message)}</li>`;
+      }
+      const { torch, position } = entry;
+      const style = torch.error ? 'color:#b00020;' : '';
       const asset = torch.path ?? torch.url;
-      return `<li${style}><code>#${torch.seq}</code> cycle ${torch.cycle} <b>${escapeHtml(torch.from)}</b> (${escapeHtml(torch.torchbearer)}) → ${torch.channel ? `${escapeHtml(torch.to.join(', ') || '(no listener)')} via <code>${escapeHtml(torch.channel)}</code>` : '(result)'}: ${torch.error ? '<b>error</b> ' : ''}${escapeHtml(torch.claim)} <i>(${torch.confidence.toFixed(2)})</i>${asset ? ` <code>${escapeHtml(asset)}</code>` : ''}</li>`;
+      const to = torch.to.length > 0 ? torch.to.map((name) => label(name, 60)).join(', ') : escapeHtml(torchRecipients(torch));
+      return `<li value="${position}" style="${style}${WRAP}">cycle ${torch.cycle} <b>${label(torch.from, 60)}</b> (${label(torch.torchbearer, 60)}) → ${to}${torch.channel ? ` via <code>${label(torch.channel, 60)}</code>` : ''}: ${torch.error ? '<b>error</b> ' : ''}${bdi(torch.claim)} <i>(${torch.confidence.toFixed(2)})</i>${asset ? ` <code>${label(asset, 80)}</code>` : ''}</li>`;
     })
     .join('');
   return [
-    '<div class="campfires-torchflow">',
-    `<p><b>Torch flow: ${escapeHtml(payload.title)}</b> · ${escapeHtml(payload.status)} · backend: ${escapeHtml(payload.backend)} · ${plural(payload.campfires.length, 'campfire')}, ${plural(payload.torches.length, 'torch', 'torches')}</p>`,
+    `<div class="campfires-torchflow" style="max-width:100%;${WRAP}">`,
+    `<p><b>Torch flow: ${label(payload.title, 120)}</b> · ${escapeHtml(payload.status)} · backend: ${label(payload.backend, 40)} · ${counts(payload, false)}</p>`,
     diagramSvg ?? '',
-    shown.length > 0 ? `<ol start="${payload.torches.length - shown.length + 1}">${items}</ol>` : '<p>No torches yet.</p>',
+    shown.length > 0 ? `<ol>${items}</ol>` : '<p>No torches yet.</p>',
     '</div>',
   ].join('');
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { RunEvent, RunInfo, RunLog } from '../runlog';
 import { loggedHandoffs, PIPELINE_EVENT } from '../runlog';
-import { torchFlowToolCallSchema, type TorchFlowCampfire, type TorchFlowChannel, type TorchFlowPayload, type TorchFlowToolCall, type TorchFlowTorch } from '../display';
+import { torchFlowToolCallSchema, type TorchFlowCampfire, type TorchFlowChannel, type TorchFlowError, type TorchFlowPayload, type TorchFlowToolCall, type TorchFlowTorch } from '../display';
 
 /** The run meta a pipeline writes (see the run-log contract); read defensively. */
 const pipelineMetaSchema = z.object({
@@ -27,6 +27,7 @@ const loggedTorchSchema = z.object({
   metadata: z.record(z.string(), z.unknown()).catch({}),
 });
 const torchSentDataSchema = z.object({ cycle: z.number().int().catch(0), torch: loggedTorchSchema.catch({ claim: '', confidence: 0, metadata: {} }) });
+const camperErrorDataSchema = z.object({ cycle: z.number().int().catch(0), error: z.object({ message: z.string().catch('') }).catch({ message: '' }) });
 const statusDataSchema = z.object({ status: z.enum(['active', 'idle']).catch('idle') });
 
 function objectOf(value: unknown): Record<string, unknown> {
@@ -57,6 +58,7 @@ export function torchFlowFromEvents(run: RunInfo, events: readonly RunEvent[]): 
   }
 
   const torches: TorchFlowTorch[] = [];
+  const errors: TorchFlowError[] = [];
   const byMessage = new Map<string, TorchFlowTorch>();
   // Tool calls of a campfire's cycle, shown on the torch that cycle sent.
   const toolCalls = new Map<string, TorchFlowToolCall[]>();
@@ -76,6 +78,11 @@ export function torchFlowFromEvents(run: RunInfo, events: readonly RunEvent[]): 
     } else if (event.kind === PIPELINE_EVENT.cycleEnded) {
       const campfire = campfires.get(event.campfire);
       if (campfire) campfire.status = 'idle';
+    } else if (event.kind === PIPELINE_EVENT.camperError) {
+      // A camper that threw: shown as an error row, its campfire marked failed.
+      const data = camperErrorDataSchema.parse(objectOf(event.data));
+      if (!campfires.has(event.campfire)) campfires.set(event.campfire, { name: event.campfire, campers: event.camper ? [event.camper] : [], inputs: [], output: event.channel, status: 'idle' });
+      errors.push({ seq: event.seq, cycle: data.cycle, campfire: event.campfire, camper: event.camper ?? event.campfire, message: data.error.message, ts: event.ts });
     } else if (event.kind === PIPELINE_EVENT.torchSent) {
       // A campfire without an output channel keeps its torch as its result: channel ''.
       const channelName = event.channel ?? '';
@@ -132,6 +139,7 @@ export function torchFlowFromEvents(run: RunInfo, events: readonly RunEvent[]): 
     channels: [...channels.values()],
     torches,
     active: list.filter((campfire) => campfire.status === 'active').map((campfire) => campfire.name),
+    ...(errors.length > 0 ? { errors } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import { CampfiresError, ValidationError } from '../core';
+import { CampfiresError, ValidationError, cutText } from '../core';
 import type { Message } from '../messages';
 
 /** Exit codes: 0 fine, 1 errors, 2 lint warnings only, 3 a sync call timed out. */
@@ -38,5 +38,5 @@ export function formatMessage(seq: number, message: Message, verified: boolean):
   const time = new Date(message.ts).toISOString().slice(11, 19);
   const payload = JSON.stringify(message.payload);
   const antecedents = message.antecedents.length > 0 ? ` <- ${message.antecedents.join(',')}` : '';
-  return `${String(seq).padStart(4)} ${time} ${message.id} from ${message.sender.slice(0, 8)}${verified ? '' : ' (UNVERIFIED)'} [${message.tags.join(', ')}]${antecedents} ${payload.length > 200 ? `${payload.slice(0, 197)}...` : payload}`;
+  return `${String(seq).padStart(4)} ${time} ${message.id} from ${message.sender.slice(0, 8)}${verified ? '' : ' (UNVERIFIED)'} [${message.tags.join(', ')}]${antecedents} ${cutText(payload, { characters: 200 }, '...')}`;
 }

@@ -1,4 +1,4 @@
-import { LintError } from '../core';
+import { LintError, cutText } from '../core';
 import { declarationSchema, type ParsedDeclaration } from './declaration';
 import { fieldsOf, isObject, nonEmpty, type LintCheck, type LintContext, type LintFinding, type LintResult } from './lint-check';
 import {
@@ -64,7 +64,7 @@ function nestingFinding(input: unknown): LintFinding | null {
     }
     for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
       const at = path === '(root)' ? key : Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`;
-      pending.push({ value: child, path: at.length > 120 ? `${at.slice(0, 120)}...` : at, depth: depth + 1 });
+      pending.push({ value: child, path: cutText(at, { characters: 123 }, '...'), depth: depth + 1 });
     }
   }
   return null;

@@ -1,5 +1,5 @@
 import { createContext, runInContext } from 'node:vm';
-import { ValidationError } from '../core';
+import { ValidationError, cutText } from '../core';
 
 /** The longest pattern a declaration may carry. */
 export const PATTERN_MAX_LENGTH = 64;
@@ -103,7 +103,7 @@ export function matchesAnchored(pattern: string, value: string, field = 'value')
     throw new ValidationError({
       code: 'pattern_timeout',
       message: `${field}: matching against pattern ${JSON.stringify(pattern)} took longer than ${PATTERN_TIME_LIMIT_MS} ms and was stopped`,
-      issues: [{ field, message: 'pattern match timed out', given: value.slice(0, 80), allowed: pattern }],
+      issues: [{ field, message: 'pattern match timed out', given: cutText(value, { characters: 80 }, ''), allowed: pattern }],
       cause: error,
     });
   } finally {

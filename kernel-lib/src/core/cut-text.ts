@@ -1,32 +1,86 @@
-import { byteLength } from './sizes';
+// Browser-safe (no Node imports): `campfires/display` re-exports it for the JupyterLab extension.
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+/** One reader-visible character at a time; code points where Intl.Segmenter is missing. */
+const segmenter = typeof Intl !== 'undefined' && 'Segmenter' in Intl ? new Intl.Segmenter(undefined, { granularity: 'grapheme' }) : null;
+
+function* characters(text: string): Iterable<string> {
+  if (segmenter) for (const { segment } of segmenter.segment(text)) yield segment;
+  else yield* text;
+}
+
+function characterCount(text: string): number {
+  let count = 0;
+  for (const _ of characters(text)) count += 1;
+  return count;
+}
+
+/** UTF-8 bytes of `text` (a lone surrogate counts as the 3 bytes of U+FFFD). */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (const char of text) {
+    const code = char.codePointAt(0) as number;
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+  }
+  return bytes;
+}
 
 /**
  * `text` shortened to fit `limit` — characters as a reader counts them, and/or UTF-8 bytes,
- * `suffix` included — cut on a character boundary: never inside an emoji, an accented
- * letter or a surrogate pair, so the result is always valid text (and valid JSON once
- * quoted). Text that fits is returned as it is.
+ * `suffix` included — cut on a character boundary: never inside an emoji, a flag, a
+ * joined (ZWJ) emoji, an accented letter or a surrogate pair, so the result is always
+ * well-formed text (a notebook holding it saves; JSON holding it parses). Text that fits
+ * is returned as it is. The one cutter of the library and the JupyterLab extension.
  * @example cutText('moon 🌕 phases', { characters: 7 }) // 'moon 🌕…'
  */
 export function cutText(text: string, limit: { characters?: number; bytes?: number }, suffix = '…'): string {
   const maxCharacters = limit.characters ?? Infinity;
   const maxBytes = limit.bytes ?? Infinity;
-  const fitsBytes = maxBytes === Infinity || byteLength(text) <= maxBytes;
+  const fitsBytes = maxBytes === Infinity || utf8Length(text) <= maxBytes;
   // A text of no more UTF-16 units than the limit has no more characters than that either.
-  const fitsCharacters = text.length <= maxCharacters || [...graphemes.segment(text)].length <= maxCharacters;
+  const fitsCharacters = text.length <= maxCharacters || characterCount(text) <= maxCharacters;
   if (fitsBytes && fitsCharacters) return text;
-  const suffixCharacters = [...graphemes.segment(suffix)].length;
-  const suffixBytes = byteLength(suffix);
+  const suffixCharacters = characterCount(suffix);
+  const suffixBytes = utf8Length(suffix);
   let kept = '';
-  let characters = 0;
+  let count = 0;
   let bytes = 0;
-  for (const { segment } of graphemes.segment(text)) {
-    const size = byteLength(segment);
-    if (characters + 1 + suffixCharacters > maxCharacters || bytes + size + suffixBytes > maxBytes) break;
+  for (const segment of characters(text)) {
+    const size = utf8Length(segment);
+    if (count + 1 + suffixCharacters > maxCharacters || bytes + size + suffixBytes > maxBytes) break;
     kept += segment;
-    characters += 1;
+    count += 1;
     bytes += size;
   }
   return `${kept.trimEnd()}${suffix}`;
+}
+
+/**
+ * `text` on one line (runs of whitespace, newlines included, become one space), then cut
+ * to `maxCharacters` with `…`: a label for a diagram node, an edge or a list line.
+ * @example oneLine('a\n\nlong   name', 8) // 'a long…'
+ */
+export function oneLine(text: string, maxCharacters: number): string {
+  return cutText(text.replace(/\s+/g, ' ').trim(), { characters: maxCharacters });
+}
+
+/**
+ * `text` with any lone surrogate (half of an emoji cut by someone else's code) replaced by
+ * U+FFFD, so it can be saved in a notebook and sent as JSON.
+ * @example wellFormedText('fire \ud83d') // 'fire \ufffd'
+ */
+export function wellFormedText(text: string): string {
+  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
+/**
+ * `text` shortened to `maxCharacters` by taking characters out of its middle, so both its
+ * beginning and its end stay: labels that differ only at the end stay apart.
+ * @example cutMiddle('villagers, lean year · Mara', 16) // 'villagers…r · Mara'
+ */
+export function cutMiddle(text: string, maxCharacters: number): string {
+  const all = [...characters(text)];
+  if (all.length <= maxCharacters) return text;
+  const keep = Math.max(0, maxCharacters - 1);
+  const tail = Math.floor(keep / 2);
+  return `${all.slice(0, keep - tail).join('').trimEnd()}…${all.slice(all.length - tail).join('').trimStart()}`;
 }

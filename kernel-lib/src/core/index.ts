@@ -21,6 +21,6 @@ export { newId } from './ids';
 export { redisUrlForDisplay } from './redis-url';
 export { errorToJson, type ErrorJson } from './error-json';
 export { escapeHtml } from './escape-html';
-export { inertText } from './inert-text';
-export { cutText } from './cut-text';
+export { inertText, isolateText } from './inert-text';
+export { cutText, cutMiddle, oneLine, wellFormedText } from './cut-text';
 export type { RedisConnection } from './redis-connection';

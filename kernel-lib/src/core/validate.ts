@@ -24,7 +24,7 @@ function shortJson(value: unknown, limit: number): string {
     }
     const current = next.value;
     if (current === null || typeof current !== 'object') {
-      if (typeof current === 'string') text += JSON.stringify(current.length > limit ? current.slice(0, limit) : current);
+      if (typeof current === 'string') text += JSON.stringify(cutText(current, { characters: limit }, ''));
       else if (typeof current === 'number' || typeof current === 'boolean' || current === null) text += JSON.stringify(current);
       else text += String(current);
       continue;
@@ -111,7 +111,7 @@ export function parseJson(text: string, what: string): unknown {
     throw new ValidationError({
       code: 'json_invalid',
       message: `${what} is not valid JSON: ${(error as Error).message}`,
-      issues: [{ field: what, message: 'not valid JSON', given: text.slice(0, 80) }],
+      issues: [{ field: what, message: 'not valid JSON', given: cutText(text, { characters: 80 }, '') }],
     });
   }
 }

@@ -12,6 +12,7 @@ export {
   torchFlowChannelSchema,
   torchFlowTorchSchema,
   torchFlowToolCallSchema,
+  torchFlowErrorSchema,
   torchFlowPayloadSchema,
   simulationAgentSchema,
   simulationTurnSchema,
@@ -23,11 +24,15 @@ export {
   type TorchFlowChannel,
   type TorchFlowTorch,
   type TorchFlowToolCall,
+  type TorchFlowError,
   type TorchFlowPayload,
   type SimulationAgent,
   type SimulationTurn,
   type SimulationAction,
   type SimulationPayload,
+  torchRecipients,
+  playedTurns,
+  shownActions,
 } from './payloads';
 export { inKernel, tslabPresence, type TslabPresence } from './tslab-bridge';
 export { display, displayBundle, plainTextOf, type Displayable } from './display';

@@ -60,6 +60,15 @@ export class LiveDisplay {
     this.timer.unref?.();
   }
 
+  /**
+   * Resolves once every output asked for so far has been sent: await it after the first
+   * `update` so that output is in the cell before anything printed after it (a narrative
+   * printed while the first chart renders would otherwise come first).
+   */
+  whenShown(): Promise<void> {
+    return this.chain;
+  }
+
   /** Sends the final state (the last render asked for) and stops updating. */
   async close(): Promise<void> {
     if (this.closed) return this.chain;

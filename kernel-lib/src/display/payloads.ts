@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 // The file itself, not the core index: this module is the browser entry and must load nothing Node-only.
+export { cutText, cutMiddle, oneLine, wellFormedText } from '../core/cut-text';
 
 /** Where a run stands: still going, finished, failed, or stopped part-way and resumable. */
 export const runStatusSchema = z.enum(['running', 'completed', 'failed', 'interrupted']);
@@ -81,6 +82,17 @@ export const torchFlowTorchSchema = z.object({
 });
 export type TorchFlowTorch = z.infer<typeof torchFlowTorchSchema>;
 
+/** A camper that threw instead of answering: the campfire, the camper, the cycle and the error's message. */
+export const torchFlowErrorSchema = z.object({
+  seq: z.number().int(),
+  cycle: z.number().int(),
+  campfire: z.string(),
+  camper: z.string(),
+  message: z.string(),
+  ts: z.number(),
+});
+export type TorchFlowError = z.infer<typeof torchFlowErrorSchema>;
+
 /** Payload of `application/vnd.campfires.torchflow.v1+json`. */
 export const torchFlowPayloadSchema = z.object({
   version: z.literal(1),
@@ -93,6 +105,8 @@ export const torchFlowPayloadSchema = z.object({
   torches: z.array(torchFlowTorchSchema),
   /** The campfires working now (mid-cycle) while the run is live, in wiring order; absent or empty otherwise. A renderer marks them as the working campfire. */
   active: z.array(z.string()).optional(),
+  /** Campers that failed, in run-log order (absent in payloads written before it existed). */
+  errors: z.array(torchFlowErrorSchema).optional(),
 });
 export type TorchFlowPayload = z.infer<typeof torchFlowPayloadSchema>;
 
@@ -146,3 +160,30 @@ export const simulationPayloadSchema = z.object({
   actions: z.array(simulationActionSchema),
 });
 export type SimulationPayload = z.infer<typeof simulationPayloadSchema>;
+
+/**
+ * Where a torch went, in the words every view uses: the campfires that received it,
+ * `(result)` when its campfire has no output channel and keeps it as the answer, or
+ * `(no listener)` when it was sent on a channel nobody has read yet.
+ */
+export function torchRecipients(torch: Pick<TorchFlowTorch, 'channel' | 'to'>): string {
+  if (torch.channel === '') return '(result)';
+  return torch.to.length > 0 ? torch.to.join(', ') : '(no listener)';
+}
+
+/** How many turns a council played: turn 0 is the start state, not a turn. */
+export function playedTurns(payload: Pick<SimulationPayload, 'turns'>): number {
+  return new Set(payload.turns.filter((turn) => turn.turn > 0).map((turn) => turn.turn)).size;
+}
+
+/**
+ * The actions a chart or list shows beside the world points: while a run is going, all
+ * of them; once it stopped (an interrupted council included), only those of turns that
+ * finished, since a turn cut short has no world point. `unfinished` counts the rest.
+ */
+export function shownActions(payload: Pick<SimulationPayload, 'turns' | 'actions' | 'status'>): { actions: SimulationAction[]; unfinished: number } {
+  if (payload.status === 'running') return { actions: payload.actions, unfinished: 0 };
+  const finished = new Set(payload.turns.map((turn) => turn.turn));
+  const actions = payload.actions.filter((action) => finished.has(action.turn));
+  return { actions, unfinished: payload.actions.length - actions.length };
+}

@@ -1,4 +1,5 @@
 import vm from 'node:vm';
+import { wellFormedText } from '../core';
 
 interface VegaView {
   toSVG(scaleFactor?: number): Promise<string>;
@@ -39,12 +40,16 @@ function vega(): Promise<VegaModule> {
   return vegaModule;
 }
 
-/** Renders a vega spec to an SVG string in Node (no browser, no canvas). */
+/**
+ * Renders a vega spec to an SVG string in Node (no browser, no canvas). Vega shortens a
+ * label too long for its space by UTF-16 units; any emoji it cut in half is replaced, so
+ * the SVG always saves in a notebook.
+ */
 export async function renderVegaSvg(spec: unknown): Promise<string> {
   const library = await vega();
   const view = new library.View(library.parse(spec), { renderer: 'none' });
   try {
-    return await view.toSVG();
+    return wellFormedText(await view.toSVG());
   } finally {
     view.finalize();
   }

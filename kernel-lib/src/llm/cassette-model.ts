@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { dirname } from 'node:path';
 import { inspect } from 'node:util';
 import { z } from 'zod';
-import { ModelError, NotFoundError, ValidationError, parseJson, validate } from '../core';
+import { ModelError, NotFoundError, ValidationError, parseJson, validate, cutText } from '../core';
 import type { LanguageModel, ModelMessage, ModelRequest, ModelResponse } from './language-model';
 import { redactDeep } from './redact-secrets';
 
@@ -166,7 +166,7 @@ export class CassetteModel implements LanguageModel {
       code: 'cassette_miss',
       message:
         `cassette ${this.path} has no answer for this request to ${this.modelId} (key ${key.slice(0, 12)}, ${request.messages.length} messages, ` +
-        `last: ${JSON.stringify(last.length > 80 ? `${last.slice(0, 77)}...` : last)}); it holds ${this.size} answers. ` +
+        `last: ${JSON.stringify(cutText(last, { characters: 80 }, '...'))}); it holds ${this.size} answers. ` +
         `The prompt, schema or options changed since recording: record again with new CassetteModel({ path, model: <a real model> }).`,
       details: { path: this.path, key, model: this.modelId, messages: request.messages.length },
     });

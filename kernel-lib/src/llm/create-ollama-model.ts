@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { Ollama, type ChatRequest, type ChatResponse, type Message } from 'ollama';
 import { z } from 'zod';
-import { CampfiresError, ModelError } from '../core';
+import { CampfiresError, ModelError, cutText } from '../core';
 import type { LanguageModel, ModelRequest, ModelResponse, ModelToolCall, ModelUsage } from './language-model';
 import { parseToolArguments } from './tool-arguments';
 import { ModelCallPolicy, retryAfterMs, type ModelCallSettings } from './model-call-policy';
@@ -224,7 +224,7 @@ export class OllamaModel implements LanguageModel {
     const message = String((error as Error | undefined)?.message ?? error);
     if (typeof status === 'number') {
       if (status === 404) return modelNotFoundError(this.target);
-      return httpError(this.target, status, message.slice(0, 200), {
+      return httpError(this.target, status, cutText(message, { characters: 200 }, ''), {
         now: this.policy.clock.now(),
         retryAfterMs: retryAfterMs(this.lastRetryAfter.get(deadline), this.policy.clock.now()),
       });
@@ -241,9 +241,9 @@ export class OllamaModel implements LanguageModel {
   private providerError(message: string): ModelError {
     return new ModelError({
       code: 'model_provider_error',
-      message: `ollama model ${this.modelId} at ${this.target.host} answered with an error: ${message.slice(0, 300)}`,
+      message: `ollama model ${this.modelId} at ${this.target.host} answered with an error: ${cutText(message, { characters: 300 }, '')}`,
       // The runner crashed or the server had a passing failure: asking again may well work.
-      details: { ...this.target, providerMessage: message.slice(0, 300), retryable: true },
+      details: { ...this.target, providerMessage: cutText(message, { characters: 300 }, ''), retryable: true },
     });
   }
 }
@@ -266,7 +266,7 @@ async function jsonErrorBody(response: Response): Promise<Response> {
     const parsed: unknown = JSON.parse(text);
     if (parsed === null || typeof parsed !== 'object') throw new SyntaxError('not an object');
   } catch {
-    body = JSON.stringify({ error: text.trim().slice(0, 300) || `${response.status} ${response.statusText}`.trim() });
+    body = JSON.stringify({ error: cutText(text.trim(), { characters: 300 }, '') || `${response.status} ${response.statusText}`.trim() });
   }
   const headers = new Headers(response.headers);
   headers.set('content-type', 'application/json');

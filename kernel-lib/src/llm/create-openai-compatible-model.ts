@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import OpenAI, { APIError, APIUserAbortError } from 'openai';
 import type { ChatCompletionCreateParamsBase, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { z } from 'zod';
-import { CampfiresError, ModelError } from '../core';
+import { CampfiresError, ModelError, cutText } from '../core';
 import { imageDataUrl } from './image-data-url';
 import type { LanguageModel, ModelRequest, ModelResponse, ModelToolCall, ModelUsage } from './language-model';
 import { parseToolArguments } from './tool-arguments';
@@ -260,8 +260,8 @@ export class OpenAICompatibleModel implements LanguageModel {
   private providerError(message: string): ModelError {
     return new ModelError({
       code: 'model_provider_error',
-      message: `${this.provider} model ${this.modelId} at ${this.target.host} answered with an error: ${message.slice(0, 300)}`,
-      details: { ...this.target, providerMessage: message.slice(0, 300), retryable: true },
+      message: `${this.provider} model ${this.modelId} at ${this.target.host} answered with an error: ${cutText(message, { characters: 300 }, '')}`,
+      details: { ...this.target, providerMessage: cutText(message, { characters: 300 }, ''), retryable: true },
     });
   }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { CampfiresError, ModelError, formatIssues, issuesFromZod, systemClock, type Clock } from '../core';
+import { CampfiresError, ModelError, formatIssues, issuesFromZod, systemClock, type Clock, cutText } from '../core';
 import type { JsonValue } from '../messages';
 import type { RunEventInit } from '../runlog';
 import { extractJsonCandidates } from './extract-json';
@@ -352,7 +352,7 @@ function readAnswer<S extends z.ZodType>(
   request.lastError = new ModelError({
     code: 'model_output_invalid',
     message: `${request.label}: ${model.provider} model ${model.modelId} gave no valid answer in ${attempt} attempt${attempt === 1 ? '' : 's'}; last problem: ${problem}`,
-    details: { label: request.label, provider: model.provider, model: model.modelId, attempts: attempt, problem, raw: raw.slice(0, 500), retryable: true },
+    details: { label: request.label, provider: model.provider, model: model.modelId, attempts: attempt, problem, raw: cutText(raw, { characters: 500 }, ''), retryable: true },
   });
   request.conversation = [
     ...request.conversation,

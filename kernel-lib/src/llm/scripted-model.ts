@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { ModelError } from '../core';
+import { ModelError, cutText } from '../core';
 import type { LanguageModel, ModelRequest, ModelResponse, ModelUsage } from './language-model';
 
 /**
@@ -85,7 +85,7 @@ export class ScriptedModel implements LanguageModel {
       const last = request.messages.at(-1)?.content ?? '';
       return new ModelError({
         code: 'scripted_model_empty',
-        message: `ScriptedModel has no answer left for request ${call} (last message: ${JSON.stringify(last.slice(0, 80))})`,
+        message: `ScriptedModel has no answer left for request ${call} (last message: ${JSON.stringify(cutText(last, { characters: 80 }, ''))})`,
         details: { request: call, retryable: false },
       });
     }

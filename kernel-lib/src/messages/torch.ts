@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TORCH_MAX_BYTES, TorchTooLargeError, ValidationError, byteLength, formatBytes, validate } from '../core';
+import { TORCH_MAX_BYTES, TorchTooLargeError, ValidationError, byteLength, cutText, formatBytes, validate } from '../core';
 import { findNonJson, JSON_VALUES_ALLOWED, jsonValueSchema } from './json-value';
 import { createMessage, hasTag, type Message } from './message';
 
@@ -79,7 +79,7 @@ function tooLarge(size: number, claim: string, exact: boolean): TorchTooLargeErr
     code: 'torch_too_large',
     message: `torch is ${measured} of JSON; a torch may be at most ${TORCH_MAX_BYTES} bytes. Put the bulk in the Party Box and send its path.`,
     issues: [{ field: 'torch', message: 'too large', given: size, allowed: { max: TORCH_MAX_BYTES } }],
-    details: { bytes: size, limit: TORCH_MAX_BYTES, claim: claim.slice(0, 80) },
+    details: { bytes: size, limit: TORCH_MAX_BYTES, claim: cutText(claim, { characters: 80 }, '') },
   });
 }
 
@@ -131,7 +131,7 @@ export function createTorch(input: TorchInput): Torch {
 export function createErrorTorch(error: unknown, camper: string): Torch {
   const code = (error as { code?: unknown } | null)?.code;
   return createTorch({
-    claim: `${camper} failed: ${thrownText(error)}`.slice(0, 300),
+    claim: cutText(`${camper} failed: ${thrownText(error)}`, { characters: 300 }, ''),
     confidence: 0,
     metadata: { error: true, camper, errorCode: typeof code === 'string' ? code.slice(0, 100) : 'camper_failed' },
   });

@@ -1,4 +1,4 @@
-import { AssetTooLargeError, ValidationError, formatBytes } from '../core';
+import { AssetTooLargeError, ValidationError, formatBytes, cutText } from '../core';
 import { checkAssetKey, checkedAssetBytes, quoteAssetName } from './asset-names';
 
 /**
@@ -22,7 +22,7 @@ function tooLarge(key: string, readSoFar: number, maxBytes: number): AssetTooLar
     code: 'asset_too_large',
     message: `asset ${quoteAssetName(key)} is more than ${formatBytes(maxBytes)}: reading its stream passed ${readSoFar} bytes; the Party Box takes at most ${formatBytes(maxBytes)} (${maxBytes} bytes)`,
     issues: [{ field: 'data', message: 'too large', given: readSoFar, allowed: { max: maxBytes } }],
-    details: { key: key.slice(0, 80), bytes: readSoFar, limit: maxBytes },
+    details: { key: cutText(key, { characters: 80 }, ''), bytes: readSoFar, limit: maxBytes },
   });
 }
 

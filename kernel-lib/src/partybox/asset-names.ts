@@ -1,5 +1,5 @@
 import { isAbsolute } from 'node:path';
-import { AssetTooLargeError, ValidationError, formatBytes } from '../core';
+import { AssetTooLargeError, ValidationError, formatBytes, cutText } from '../core';
 
 /** The Party Box folders an asset can land in, decided by the extension of its key. */
 export const ASSET_CATEGORIES = ['images', 'audio', 'documents', 'other'] as const;
@@ -35,11 +35,11 @@ const QUOTE_LIMIT = 80;
  */
 export function quoteAssetName(given: string): string {
   if (given.length <= QUOTE_LIMIT) return JSON.stringify(given);
-  return `${JSON.stringify(given.slice(0, QUOTE_LIMIT))}... (${given.length} characters)`;
+  return `${JSON.stringify(cutText(given, { characters: QUOTE_LIMIT }, ''))}... (${given.length} characters)`;
 }
 
 function refuse(field: string, given: string, reason: string, allowed: string): never {
-  const shown = given.length <= QUOTE_LIMIT ? given : `${given.slice(0, QUOTE_LIMIT)}...`;
+  const shown = given.length <= QUOTE_LIMIT ? given : `${cutText(given, { characters: QUOTE_LIMIT }, '')}...`;
   throw new ValidationError({
     code: `asset_${field}_invalid`,
     message: `Party Box ${field} ${quoteAssetName(given)} is refused: ${reason}; allowed: ${allowed}`,

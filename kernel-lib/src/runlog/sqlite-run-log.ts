@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { CampfiresError, NotFoundError, ValidationError, newId, parseJson, validate } from '../core';
+import { CampfiresError, NotFoundError, ValidationError, newId, parseJson, validate, cutText } from '../core';
 import { runStatusSchema } from '../display';
 import { jsonValueSchema, type JsonValue } from '../messages';
 import { migrateSqlite, openSqliteFile, schemaVersion } from '../sqlite';
@@ -45,7 +45,7 @@ function jsonColumn<T>(schema: z.ZodType<T>, text: string, what: string, record:
     throw new ValidationError({
       code: 'validation_failed',
       message: `${what} is not valid: ${infinite} is a number too large for a double (allowed: finite numbers)`,
-      issues: [{ field: infinite, message: 'number too large for a double', given: text.slice(0, 80), allowed: 'finite numbers' }],
+      issues: [{ field: infinite, message: 'number too large for a double', given: cutText(text, { characters: 80 }, ''), allowed: 'finite numbers' }],
     });
   }
   return record && (value === null || typeof value !== 'object' || Array.isArray(value)) ? validate(schema, value, { what }) : (value as T);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { readPlainObject } from '../llm';
+import { cutText } from '../core';
 
 /** The phase-1 discrete action set, in the order prompts and charts list it. */
 export const ACTION_TYPES = ['increase_resource', 'decrease_resource', 'support_agent', 'oppose_agent', 'pass'] as const;
@@ -126,7 +127,7 @@ export function normalizeModelAction(raw: unknown): unknown {
   if (record.action === undefined && record.type !== undefined) record.action = record.type;
   delete record.type;
   if (typeof record.action === 'string') record.action = record.action.trim().toLowerCase();
-  if (typeof record.reason === 'string' && record.reason.length > 500) record.reason = `${record.reason.slice(0, 497)}...`;
+  if (typeof record.reason === 'string' && record.reason.length > 500) record.reason = cutText(record.reason, { characters: 500 }, '...');
   return record;
 }
 

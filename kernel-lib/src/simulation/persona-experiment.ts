@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { ValidationError, escapeHtml as escape } from '../core';
+import { ValidationError, cutMiddle, escapeHtml as escape, isolateText, oneLine } from '../core';
 import type { LanguageModel } from '../llm';
 import { LiveDisplay, VEGA_LITE_MIME_TYPE, displayBundle, renderVegaLiteSvg, tableBundle, type MimeBundle } from '../display';
 import { DEFAULT_RUN_LOG_PATH, SqliteRunLog, type RunLog } from '../runlog';
@@ -178,6 +178,34 @@ export class ExperimentSummary {
   }
 }
 
+/** User text in HTML: escaped and isolated, so an override in a name stays inside it. */
+function bdi(text: string): string {
+  return `<bdi>${escape(text)}</bdi>`;
+}
+
+/** Longest row label of the action-mix chart, in characters; the axis gives it room (`MIX_LABEL_LIMIT_PX`). */
+const MIX_LABEL_CHARACTERS = 28;
+const MIX_LABEL_LIMIT_PX = 260;
+
+/**
+ * Row labels of the action-mix chart: `variant · persona`, shortened in the middle (both
+ * ends stay) when long; when shortening makes two rows read the same, the variants get
+ * keys (`V1 · Mara`) spelled out in `keys`, below the title.
+ */
+export function mixLabels(rows: readonly { variant: string; persona: string }[]): { label(variant: string, persona: string): string; keys: string[] } {
+  const variants = [...new Set(rows.map((row) => row.variant))];
+  const pairs = [...new Map(rows.map((row) => [JSON.stringify([row.variant, row.persona]), row])).values()];
+  const plain = (variant: string, persona: string) => cutMiddle(`${oneLine(variant, 200)} · ${oneLine(persona, 200)}`, MIX_LABEL_CHARACTERS);
+  if (new Set(pairs.map((row) => plain(row.variant, row.persona))).size === pairs.length) return { label: plain, keys: [] };
+  const key = new Map(variants.map((variant, index) => [variant, `V${index + 1}`]));
+  const keyed = (variant: string, persona: string) => `${key.get(variant)} · ${cutMiddle(oneLine(persona, 200), MIX_LABEL_CHARACTERS - 5 - String(variants.length).length)}`;
+  const keys = variants.map((variant) => `${key.get(variant)} = ${oneLine(variant, 80)}`);
+  if (new Set(pairs.map((row) => keyed(row.variant, row.persona))).size === pairs.length) return { label: keyed, keys };
+  // Personas that only differ past the cut: number every row.
+  const numbered = new Map(pairs.map((row, index) => [JSON.stringify([row.variant, row.persona]), `${index + 1}. ${keyed(row.variant, row.persona)}`]));
+  return { label: (variant, persona) => numbered.get(JSON.stringify([variant, persona])) ?? keyed(variant, persona), keys };
+}
+
 /** The outcomes of an experiment, side by side: final state distribution and action mix per persona. */
 export class PersonaExperiment {
   /** The experiment seed the repeats' seeds were derived from (none for outcomes made elsewhere). */
@@ -229,13 +257,19 @@ export class PersonaExperiment {
         return spread && !Number.isNaN(spread.median) ? [{ variant: row.variant, measure, min: spread.min, median: spread.median, max: spread.max, runs: row.runs }] : [];
       }),
     );
+    const labels = mixLabels(this.outcomes.flatMap((outcome) => Object.keys(outcome.actionMix).map((persona) => ({ variant: outcome.variant, persona }))));
     const mix = this.outcomes.flatMap((outcome) =>
-      Object.entries(outcome.actionMix).flatMap(([persona, counts]) => this.actions.map((action) => ({ variant: outcome.variant, persona: `${outcome.variant} · ${persona}`, action, count: counts[action] ?? 0 }))),
+      Object.entries(outcome.actionMix).flatMap(([persona, counts]) =>
+        this.actions.map((action) => ({ variant: outcome.variant, persona, row: labels.label(outcome.variant, persona), action, count: counts[action] ?? 0 })),
+      ),
     );
     const x = { field: 'variant', type: 'nominal', title: null, axis: { labelAngle: -20 } };
     return {
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-      title: { text: `${this.scenario}: persona experiment`, subtitle: `${this.outcomes.length} runs · ${[...new Set(this.outcomes.map((outcome) => outcome.backend))].join(', ')}` },
+      title: {
+        text: `${oneLine(this.scenario, 80)}: persona experiment`,
+        subtitle: [`${this.outcomes.length} runs · ${[...new Set(this.outcomes.map((outcome) => outcome.backend))].join(', ')}`, ...labels.keys],
+      },
       background: 'white',
       // Each chart colours its own field (measures, actions): one shared scale with the
       // actions' domain would leave the measure points without a colour, so not drawn.
@@ -288,10 +322,11 @@ export class PersonaExperiment {
           data: { values: mix },
           mark: 'bar',
           encoding: {
-            y: { field: 'persona', type: 'nominal', title: null, sort: null },
+            // Rows are labelled by mixLabels: distinct, and short enough that the axis never cuts them.
+            y: { field: 'row', type: 'nominal', title: null, sort: null, axis: { labelLimit: MIX_LABEL_LIMIT_PX } },
             x: { field: 'count', type: 'quantitative', aggregate: 'sum', title: 'actions' },
             color: { field: 'action', type: 'nominal', scale: { domain: [...this.actions] } },
-            tooltip: [{ field: 'persona' }, { field: 'action' }, { field: 'count', aggregate: 'sum' }],
+            tooltip: [{ field: 'variant' }, { field: 'persona' }, { field: 'action' }, { field: 'count', aggregate: 'sum' }],
           },
         },
       ],
@@ -300,13 +335,13 @@ export class PersonaExperiment {
 
   /** The outcomes as text: one line per variant, then the action mix per persona. */
   toString(): string {
-    const lines = [`${this.scenario}: persona experiment, ${this.outcomes.length} runs${this.seed === undefined ? '' : ` (experiment seed ${this.seed})`}`];
+    const lines = [`${isolateText(this.scenario)}: persona experiment, ${this.outcomes.length} runs${this.seed === undefined ? '' : ` (experiment seed ${this.seed})`}`];
     for (const row of this.summary().rows) {
       lines.push(
-        `  ${row.variant} (${row.backend}): ${row.runs} run(s)${row.failed ? `, ${row.failed} stopped early` : ''}, seeds ${row.seeds.join(', ')}; ${this.measures.map((measure) => `${measure} ${spreadText(row.spread[measure])}`).join(', ')}; turns ${row.turns.join(', ')}; ${row.reasons.join('; ')}`,
+        `  ${isolateText(row.variant)} (${row.backend}): ${row.runs} run(s)${row.failed ? `, ${row.failed} stopped early` : ''}, seeds ${row.seeds.join(', ')}; ${this.measures.map((measure) => `${measure} ${spreadText(row.spread[measure])}`).join(', ')}; turns ${row.turns.join(', ')}; ${row.reasons.join('; ')}`,
       );
       const mix = this.mixOf(row.variant);
-      for (const [persona, counts] of Object.entries(mix)) lines.push(`    ${persona}: ${this.actions.filter((type) => (counts[type] ?? 0) > 0).map((type) => `${type} ${counts[type]}`).join(', ') || 'no actions'}`);
+      for (const [persona, counts] of Object.entries(mix)) lines.push(`    ${isolateText(persona)}: ${this.actions.filter((type) => (counts[type] ?? 0) > 0).map((type) => `${type} ${counts[type]}`).join(', ') || 'no actions'}`);
     }
     return lines.join('\n');
   }
@@ -327,14 +362,14 @@ export class PersonaExperiment {
     const rows = this.summary()
       .rows.map((row) => {
         const mix = Object.entries(this.mixOf(row.variant))
-          .map(([persona, counts]) => `${escape(persona)}: ${this.actions.filter((type) => (counts[type] ?? 0) > 0).map((type) => `${escape(type)} ${counts[type]}`).join(', ')}`)
+          .map(([persona, counts]) => `${bdi(persona)}: ${this.actions.filter((type) => (counts[type] ?? 0) > 0).map((type) => `${escape(type)} ${counts[type]}`).join(', ')}`)
           .join('<br>');
         const spreads = this.measures.map((measure) => `<td>${escape(spreadText(row.spread[measure]))}</td>`).join('');
-        return `<tr><td>${escape(row.variant)}</td><td>${escape(row.backend)}</td><td>${row.runs}${row.failed ? ` (${row.failed} stopped early)` : ''}</td><td>${escape(row.seeds.join(', '))}</td>${spreads}<td>${row.turns.join(', ')}</td><td>${escape(row.reasons.join('; '))}</td><td>${mix}</td></tr>`;
+        return `<tr><td>${bdi(row.variant)}</td><td>${bdi(row.backend)}</td><td>${row.runs}${row.failed ? ` (${row.failed} stopped early)` : ''}</td><td>${escape(row.seeds.join(', '))}</td>${spreads}<td>${row.turns.join(', ')}</td><td>${bdi(row.reasons.join('; '))}</td><td>${mix}</td></tr>`;
       })
       .join('');
     const heads = this.measures.map((measure) => `<th>final ${escape(measure)}</th>`).join('');
-    return `<div class="campfires-experiment"><p><b>${escape(this.scenario)}: persona experiment</b></p>${svg ?? ''}<table><thead><tr><th>variant</th><th>backend</th><th>runs</th><th>seeds</th>${heads}<th>turns</th><th>stopped because</th><th>action mix per persona</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+    return `<div class="campfires-experiment" style="max-width:100%;overflow-wrap:anywhere;word-break:break-word"><p><b>${bdi(this.scenario)}: persona experiment</b></p>${svg ?? ''}<table><thead><tr><th>variant</th><th>backend</th><th>runs</th><th>seeds</th>${heads}<th>turns</th><th>stopped because</th><th>action mix per persona</th></tr></thead><tbody>${rows}</tbody></table></div>`;
   }
 
   /** The rich view: vega-lite chart, its SVG, an HTML table and text. */
@@ -360,7 +395,7 @@ export class PersonaExperiment {
     const backends = [...new Set(this.outcomes.map((outcome) => outcome.backend))].join(', ');
     const stopped = this.outcomes.filter((outcome) => outcome.error).length;
     const seed = this.seed === undefined ? '' : ` · experiment seed ${this.seed}`;
-    return `PersonaExperiment "${this.scenario}" · ${variants} variants · ${this.outcomes.length} runs${stopped ? ` (${stopped} stopped early)` : ''} · ${backends}${seed} · .show() for the side-by-side view`;
+    return `PersonaExperiment "${isolateText(this.scenario)}" · ${variants} variants · ${this.outcomes.length} runs${stopped ? ` (${stopped} stopped early)` : ''} · ${backends}${seed} · .show() for the side-by-side view`;
   }
 
   [inspect.custom](): string {

@@ -1,45 +1,65 @@
-import { escapeHtml, validate } from '../core';
-import { SIMULATION_MIME_TYPE, VEGA_LITE_MIME_TYPE, simulationPayloadSchema, type MimeBundle, type SimulationPayload } from '../display';
+import { escapeHtml, isolateText, oneLine, validate } from '../core';
+import { SIMULATION_MIME_TYPE, VEGA_LITE_MIME_TYPE, playedTurns, shownActions, simulationPayloadSchema, type MimeBundle, type SimulationPayload } from '../display';
 import { simulationVegaLiteSpec } from './simulation-chart';
 import { renderVegaLiteSvg } from '../display';
 
 /** How many actions the HTML and text fallbacks list (the newest). */
 const ACTION_LIST_LIMIT = 40;
 
-/** The text/plain form of a simulation: agents, the last world state and the newest actions. */
+/** `1 turn`, `12 turns`. */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** A turn cut short (an interrupted council) has actions but no world point: said, not drawn. */
+function unfinishedNote(unfinished: number): string {
+  return unfinished > 0 ? ` (${count(unfinished, 'action')} of an unfinished turn not shown)` : '';
+}
+
+/** The text/plain form of a simulation: agents, the last world state and the newest actions; names isolated. */
 export function simulationText(payload: SimulationPayload): string {
   const last = payload.turns.at(-1);
   const fields = payload.measures ?? ['resource_level', 'stability'];
-  const state = last ? `turn ${last.turn}: ${fields.map((field) => `${field} ${last[field]}`).join(', ')}` : 'no turns yet';
-  const fallbacks = payload.actions.filter((action) => action.fallback).length;
-  const actions = payload.actions.slice(-ACTION_LIST_LIMIT).map((action) => {
-    const target = action.target ? ` -> ${action.target}` : '';
+  const values = last ? fields.map((field) => `${field} ${last[field]}`).join(', ') : '';
+  const state = last ? (last.turn === 0 ? `start: ${values}` : `turn ${last.turn}: ${values}`) : 'no turns yet';
+  const { actions, unfinished } = shownActions(payload);
+  const fallbacks = actions.filter((action) => action.fallback).length;
+  const lines = actions.slice(-ACTION_LIST_LIMIT).map((action) => {
+    const target = action.target ? ` -> ${isolateText(oneLine(action.target, 40))}` : '';
     const mark = action.fallback ? ' [fallback]' : '';
-    return `  turn ${action.turn} ${action.agent}: ${action.action}${target} ${action.success ? 'ok' : 'failed'}${mark} - ${action.message}`;
+    return `  turn ${action.turn} ${isolateText(oneLine(action.agent, 40))}: ${isolateText(oneLine(action.action, 40))}${target} ${action.success ? 'ok' : 'failed'}${mark} - ${isolateText(oneLine(action.message, 200))}`;
   });
   return [
-    `Simulation "${payload.title}" (${payload.status}, backend: ${payload.backend}): ${payload.agents.length} agents, ${payload.turns.length} turns, ${payload.actions.length} actions (${fallbacks} fallback)`,
-    `  agents: ${payload.agents.map((agent) => `${agent.name} (${agent.policy})`).join(', ')}`,
+    `Simulation "${isolateText(oneLine(payload.title, 120))}" (${payload.status}, backend: ${isolateText(oneLine(payload.backend, 40))}): ${count(payload.agents.length, 'agent')}, ${count(playedTurns(payload), 'turn')}, ${count(actions.length, 'action')} (${fallbacks} fallback)${unfinishedNote(unfinished)}`,
+    `  agents: ${payload.agents.map((agent) => `${isolateText(oneLine(agent.name, 40))} (${isolateText(oneLine(agent.policy, 40))})`).join(', ')}`,
     `  ${state}`,
-    ...actions,
+    ...lines,
   ].join('\n');
 }
 
-/** The text/html form: the SVG chart (when rendered) and an action table; all model text escaped. */
+/** User text in the HTML fallback: escaped and isolated. */
+function bdi(text: string): string {
+  return `<bdi>${escapeHtml(text)}</bdi>`;
+}
+
+const WRAP = 'overflow-wrap:anywhere;word-break:break-word';
+
+/** The text/html form: the SVG chart (when rendered) and an action table; all model text escaped and isolated. */
 export function simulationHtml(payload: SimulationPayload, svg: string | null): string {
-  const rows = payload.actions
+  const { actions, unfinished } = shownActions(payload);
+  const rows = actions
     .slice(-ACTION_LIST_LIMIT)
     .map(
       (action) =>
-        `<tr><td>${action.turn}</td><td>${escapeHtml(action.agent)}</td><td>${escapeHtml(action.action)}</td><td>${escapeHtml(action.target ?? '')}</td><td>${action.success ? 'ok' : 'failed'}${action.fallback ? ' (fallback)' : ''}</td><td>${escapeHtml(action.reason)}</td><td>${escapeHtml(action.message)}</td></tr>`,
+        `<tr><td>${action.turn}</td><td>${bdi(action.agent)}</td><td>${bdi(action.action)}</td><td>${bdi(action.target ?? '')}</td><td>${action.success ? 'ok' : 'failed'}${action.fallback ? ' (fallback)' : ''}</td><td>${bdi(action.reason)}</td><td>${bdi(action.message)}</td></tr>`,
     )
     .join('');
   return [
-    '<div class="campfires-simulation">',
-    `<p><b>Simulation: ${escapeHtml(payload.title)}</b> · ${escapeHtml(payload.status)} · backend: ${escapeHtml(payload.backend)} · ${payload.agents.length} agents, ${payload.turns.length} turns</p>`,
+    `<div class="campfires-simulation" style="max-width:100%;${WRAP}">`,
+    `<p><b>Simulation: ${bdi(payload.title)}</b> · ${escapeHtml(payload.status)} · backend: ${bdi(payload.backend)} · ${count(payload.agents.length, 'agent')}, ${count(playedTurns(payload), 'turn')}${escapeHtml(unfinishedNote(unfinished))}</p>`,
     svg ?? '',
     rows
-      ? `<table><thead><tr><th>turn</th><th>agent</th><th>action</th><th>target</th><th>outcome</th><th>reason</th><th>message</th></tr></thead><tbody>${rows}</tbody></table>`
+      ? `<table style="table-layout:fixed;width:100%"><thead><tr><th>turn</th><th>agent</th><th>action</th><th>target</th><th>outcome</th><th>reason</th><th>message</th></tr></thead><tbody>${rows}</tbody></table>`
       : '<p>No actions yet.</p>',
     '</div>',
   ].join('');

@@ -1,4 +1,5 @@
-import type { SimulationPayload } from '../display';
+import { oneLine } from '../core';
+import { playedTurns, shownActions, type SimulationPayload } from '../display';
 
 /**
  * A vega-lite v5 spec of a simulation: resource_level and stability per turn above,
@@ -8,7 +9,8 @@ export function simulationVegaLiteSpec(payload: SimulationPayload): Record<strin
   // The world's fields (the council's world: resource_level and stability).
   const fields = payload.measures ?? ['resource_level', 'stability'];
   const measures = payload.turns.flatMap((turn) => fields.map((measure) => ({ turn: turn.turn, measure, value: turn[measure] })));
-  const actions = payload.actions.map((action) => ({
+  // An interrupted council's unfinished turn has no world point: its actions are left out too.
+  const actions = shownActions(payload).actions.map((action) => ({
     ...action,
     target: action.target ?? '',
     outcome: action.success ? 'succeeded' : 'failed',
@@ -16,7 +18,7 @@ export function simulationVegaLiteSpec(payload: SimulationPayload): Record<strin
   }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: payload.title, subtitle: `${payload.status} · backend: ${payload.backend}` },
+    title: { text: oneLine(payload.title, 80), subtitle: `${payload.status} · backend: ${payload.backend} · ${playedTurns(payload)} turn${playedTurns(payload) === 1 ? '' : 's'}` },
     background: 'white',
     // The measures and the actions are different things: separate colour scales and legends.
     resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },

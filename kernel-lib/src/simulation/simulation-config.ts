@@ -2,7 +2,7 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { isScalar, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
-import { ValidationError, type ValidationIssue, formatIssues, issuesFromZod } from '../core';
+import { ValidationError, type ValidationIssue, formatIssues, issuesFromZod, cutText } from '../core';
 import { personaSchema, type Persona } from './models';
 
 /** Smallest and largest council the engine runs. */
@@ -92,7 +92,7 @@ function schemaAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodType | 
 }
 
 function listKeys(keys: readonly string[]): string {
-  const shown = keys.slice(0, UNKNOWN_KEYS_SHOWN).map((key) => (key.length > 40 ? `${key.slice(0, 40)}...` : key));
+  const shown = keys.slice(0, UNKNOWN_KEYS_SHOWN).map((key) => (cutText(key, { characters: 43 }, '...')));
   return keys.length > shown.length ? `${shown.join(', ')} and ${keys.length - shown.length} more` : shown.join(', ');
 }
 
@@ -169,7 +169,7 @@ function readYaml(file: string): unknown {
         const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
         if (seen.has(key)) {
           const offset = isScalar(pair.key) ? pair.key.range?.[0] : undefined;
-          duplicate = { key: key.length > 40 ? `${key.slice(0, 40)}...` : key, line: offset === undefined ? '?' : lineAt(text, offset) };
+          duplicate = { key: cutText(key, { characters: 43 }, '...'), line: offset === undefined ? '?' : lineAt(text, offset) };
           return visit.BREAK;
         }
         seen.add(key);
@@ -203,7 +203,7 @@ function scenarioFile(settingsPath: string, named: string, field: string): strin
   };
   const inside = relative(real(directory), real(file));
   if (isAbsolute(named) || inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
-    const shown = named.length > 80 ? `${named.slice(0, 80)}...` : named;
+    const shown = cutText(named, { characters: 83 }, '...');
     throw new ValidationError({
       code: 'simulation_config_path_refused',
       message: `${settingsPath}: ${field} "${shown}" leads outside the scenario directory ${directory}; keep the file in that directory, or pass its path explicitly (personasPath)`,

@@ -1,4 +1,4 @@
-import { CampfiresError, ValidationError, errorToJson, inertText, systemClock, type Clock } from '../core';
+import { CampfiresError, ValidationError, errorToJson, inertText, isolateText, systemClock, type Clock } from '../core';
 import type { JsonValue } from '../messages';
 import { JsonlDebugLog, RunRecorder, type RunEvent, type RunEventInit, type RunInfo, type RunLog } from '../runlog';
 import type { CouncilAgent, DecisionTrace } from './council-agent';
@@ -163,7 +163,7 @@ export class SimulationController {
       this.current = recorded;
       return recorded;
     }
-    if (recorded.actions.length > 0) this.narrate?.(`${this.config.name}: resuming run ${runId} after ${recorded.actions.length} recorded actions (turn ${recorded.actions[recorded.actions.length - 1]?.turn})`);
+    if (recorded.actions.length > 0) this.narrate?.(`${isolateText(this.config.name)}: resuming run ${runId} after ${recorded.actions.length} recorded actions (turn ${recorded.actions[recorded.actions.length - 1]?.turn})`);
     return this.play(recorded);
   }
 
@@ -295,7 +295,7 @@ export class SimulationController {
     (this.recorder as RunRecorder).recordAll(decision.records);
     this.append({ kind: 'action-applied', camper: agent.name, data: record as unknown as JsonValue, ts: appliedAt });
     this.narrate?.(narrateAction(record));
-    if (this.config.simulation.log_level === 'debug') for (const error of trace.errors ?? []) this.narrate?.(inertText(`    ${agent.name} ${error}`));
+    if (this.config.simulation.log_level === 'debug') for (const error of trace.errors ?? []) this.narrate?.(inertText(`    ${isolateText(agent.name)} ${error}`));
   }
 
   /** Ends a turn: every member remembers it, and it is recorded; the reason to stop here, or null to go on. */

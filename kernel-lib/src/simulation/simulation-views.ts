@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { escapeHtml, inertText } from '../core';
+import { escapeHtml, inertText, isolateText } from '../core';
 import type { MimeBundle } from '../display';
 import type { CouncilState } from './models';
 import type { ActionRecord } from './simulation-record';
@@ -33,15 +33,20 @@ export function timelineRows(actions: readonly ActionRecord[]): TimelineRow[] {
 /** The rows as text, one line each; what a model wrote is shown inert (control characters escaped). */
 function textTable(rows: readonly TimelineRow[]): string {
   return rows
-    .map((row) => inertText(`  turn ${row.turn} ${row.agent}: ${row.action}${row.target ? ` → ${row.target}` : ''} (${row.outcome}; resources ${row.resource_level}, stability ${row.stability}) — ${row.reason}`))
+    .map((row) => inertText(`  turn ${row.turn} ${isolateText(row.agent)}: ${row.action}${row.target ? ` → ${isolateText(row.target)}` : ''} (${row.outcome}; resources ${row.resource_level}, stability ${row.stability}) — ${isolateText(row.reason)}`))
     .join('\n');
+}
+
+/** User text in HTML: escaped and isolated, so an override in a name stays inside it. */
+function bdi(text: string): string {
+  return `<bdi>${escapeHtml(text)}</bdi>`;
 }
 
 function htmlTable(rows: readonly TimelineRow[]): string {
   const body = rows
-    .map((row) => `<tr><td>${row.turn}</td><td>${escapeHtml(row.agent)}</td><td>${escapeHtml(row.action)}</td><td>${escapeHtml(row.target)}</td><td>${escapeHtml(row.outcome)}</td><td>${row.resource_level}</td><td>${row.stability}</td><td>${escapeHtml(row.reason)}</td></tr>`)
+    .map((row) => `<tr><td>${row.turn}</td><td>${bdi(row.agent)}</td><td>${escapeHtml(row.action)}</td><td>${bdi(row.target)}</td><td>${escapeHtml(row.outcome)}</td><td>${row.resource_level}</td><td>${row.stability}</td><td>${bdi(row.reason)}</td></tr>`)
     .join('');
-  return `<table><thead><tr><th>turn</th><th>agent</th><th>action</th><th>target</th><th>outcome</th><th>resources</th><th>stability</th><th>reason</th></tr></thead><tbody>${body}</tbody></table>`;
+  return `<table style="overflow-wrap:anywhere;word-break:break-word"><thead><tr><th>turn</th><th>agent</th><th>action</th><th>target</th><th>outcome</th><th>resources</th><th>stability</th><th>reason</th></tr></thead><tbody>${body}</tbody></table>`;
 }
 
 /** Who did what, with reasons: prints as text, displays as an HTML table. */
@@ -53,12 +58,12 @@ export class SimulationTimeline {
 
   /** The timeline as text, one line per action. */
   toString(): string {
-    return `${inertText(this.title)}: ${this.rows.length} actions\n${textTable(this.rows)}`;
+    return `${isolateText(inertText(this.title))}: ${this.rows.length} actions\n${textTable(this.rows)}`;
   }
 
   /** The rich view: an HTML table and its text. */
   toMimeBundle(): MimeBundle {
-    return { 'text/html': `<p><b>${escapeHtml(this.title)}</b></p>${htmlTable(this.rows)}`, 'text/plain': this.toString() };
+    return { 'text/html': `<p><b>${bdi(this.title)}</b></p>${htmlTable(this.rows)}`, 'text/plain': this.toString() };
   }
 
   [inspect.custom](): string {

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { CampfiresError, ValidationError, type Clock } from '../core';
+import { CampfiresError, ValidationError, isolateText, type Clock } from '../core';
 import { createOllamaModel, createOpenRouterModel, type LanguageModel } from '../llm';
 import { LiveDisplay, displayBundle, inKernel, type MimeBundle, type SimulationPayload } from '../display';
 import { simulationBundle } from './simulation-bundle';
@@ -281,6 +281,8 @@ export class Simulation {
     });
     display.update(render);
     try {
+      // The chart first: the narrative printed during the run goes under it, not above.
+      await display.whenShown();
       await work();
     } finally {
       stop();
@@ -357,7 +359,7 @@ export class Simulation {
     const run = this.runId ? ` · run ${this.runId}` : '';
     const fields = this.world === councilWorld ? `resources ${state.resource_level}, stability ${state.stability}` : this.world.fields.map((field) => `${field} ${state[field]}`).join(', ');
     const seed = this.seed === undefined ? '' : ` · seed ${this.seed}`;
-    return `Simulation "${this.config.name}" · ${this.agents.length} agents · ${this.backend}${seed} · turn ${state.turn}/${this.config.simulation.max_turns} · ${fields} · ${this.status}${end}${run}`;
+    return `Simulation "${isolateText(this.config.name)}" · ${this.agents.length} agents · ${this.backend}${seed} · turn ${state.turn}/${this.config.simulation.max_turns} · ${fields} · ${this.status}${end}${run}`;
   }
 
   [inspect.custom](): string {

@@ -35,7 +35,7 @@ describe('Simulation in a notebook', () => {
     const turn = sim.replay(1);
     expect(turn.actions.map((record) => record.agent)).toEqual(['Mara', 'Tobin', 'Ilse', 'Brann']);
     expect(inspect(turn).split('\n')[0]).toBe(`turn 1: resources 50 → ${turn.after.resource_level}, stability 50 → ${turn.after.stability}`);
-    expect((sim.timeline().toMimeBundle()['text/html'] as string).startsWith('<p><b>Harvest council')).toBe(true);
+    expect((sim.timeline().toMimeBundle()['text/html'] as string).startsWith('<p><b><bdi>Harvest council')).toBe(true);
   });
 
   it('says which turns exist when asked for one that does not', async () => {
