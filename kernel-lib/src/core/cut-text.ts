@@ -35,23 +35,35 @@ function utf8Length(text: string): number {
 export function cutText(text: string, limit: { characters?: number; bytes?: number }, suffix = '…'): string {
   const maxCharacters = limit.characters ?? Infinity;
   const maxBytes = limit.bytes ?? Infinity;
-  const fitsBytes = maxBytes === Infinity || utf8Length(text) <= maxBytes;
-  // A text of no more UTF-16 units than the limit has no more characters than that either.
-  const fitsCharacters = text.length <= maxCharacters || characterCount(text) <= maxCharacters;
-  if (fitsBytes && fitsCharacters) return text;
+  // Cheap answers first: no more UTF-16 units than the limit means no more characters, and
+  // at most 3 bytes a unit means no more bytes.
+  const fitsCharacters = text.length <= maxCharacters;
+  const fitsBytes = maxBytes === Infinity || text.length * 3 <= maxBytes || (text.length <= maxBytes * 4 && utf8Length(text) <= maxBytes);
+  if (fitsCharacters && fitsBytes) return text;
   const suffixCharacters = characterCount(suffix);
   const suffixBytes = utf8Length(suffix);
-  let kept = '';
-  let count = 0;
-  let bytes = 0;
-  for (const segment of characters(text)) {
-    const size = utf8Length(segment);
-    if (count + 1 + suffixCharacters > maxCharacters || bytes + size + suffixBytes > maxBytes) break;
-    kept += segment;
-    count += 1;
-    bytes += size;
+  // One pass that stops just past the limit: segmenting a whole long text is slow (its
+  // cost grows faster than its length), and only the first characters are ever kept.
+  // A window of the text's start is enough when its characters are of usual length.
+  const window = (Math.min(maxCharacters, maxBytes) + 2) * 16;
+  for (const part of text.length > window ? [text.slice(0, window), text] : [text]) {
+    let kept = '';
+    let keptDone = false;
+    let count = 0;
+    let bytes = 0;
+    let segments = 0;
+    for (const segment of characters(part)) {
+      segments += 1;
+      const size = utf8Length(segment);
+      if (!keptDone && (count + 1 + suffixCharacters > maxCharacters || bytes + size + suffixBytes > maxBytes)) keptDone = true;
+      if (!keptDone) kept += segment;
+      count += 1;
+      bytes += size;
+      // In a window, the last segment may be a character cut by the window: never count on it.
+      if ((count > maxCharacters || bytes > maxBytes) && (part === text || segments > 1)) return `${kept.trimEnd()}${suffix}`;
+    }
   }
-  return `${kept.trimEnd()}${suffix}`;
+  return text;
 }
 
 /**
@@ -78,9 +90,14 @@ export function wellFormedText(text: string): string {
  * @example cutMiddle('villagers, lean year · Mara', 16) // 'villagers…r · Mara'
  */
 export function cutMiddle(text: string, maxCharacters: number): string {
-  const all = [...characters(text)];
-  if (all.length <= maxCharacters) return text;
+  if (text.length <= maxCharacters) return text;
   const keep = Math.max(0, maxCharacters - 1);
   const tail = Math.floor(keep / 2);
-  return `${all.slice(0, keep - tail).join('').trimEnd()}…${all.slice(all.length - tail).join('').trimStart()}`;
+  // Only the two ends are segmented (a character is rarely over 16 UTF-16 units): a long
+  // text is never segmented whole.
+  const window = (keep + 1) * 16;
+  const head = [...characters(text.slice(0, window))];
+  const ending = text.length > window ? [...characters(text.slice(-window))].slice(1) : head;
+  if (head.length <= maxCharacters && (text.length <= window || [...characters(text)].length <= maxCharacters)) return text;
+  return `${head.slice(0, keep - tail).join('').trimEnd()}…${(tail > 0 ? ending.slice(-tail) : []).join('').trimStart()}`;
 }

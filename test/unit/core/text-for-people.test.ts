@@ -1,5 +1,5 @@
 import { parseDeclaration, toolFromDeclaration } from 'campfires';
-import { byteLength, cutText, inertText } from 'campfires/core';
+import { byteLength, cutMiddle, cutText, inertText } from 'campfires/core';
 import { TOOL_DESCRIPTION_MAX_BYTES } from 'campfires/conventions';
 
 /** True when the text has no lone surrogate, so it encodes to UTF-8 and quotes to JSON as it is. */
@@ -53,5 +53,22 @@ describe('inertText', () => {
 
   it('leaves ordinary text, tabs, accents and emoji alone', () => {
     expect(inertText('café\t🌕 — fine')).toBe('café\t🌕 — fine');
+  });
+});
+
+describe('cutting very long text', () => {
+  const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  const shapes = ['a', 'é', 'e\u0301', '🌕', '👩‍👩‍👧', '🇬🇧', 'ab '];
+  it.each(shapes)('cuts 600,000 units of %j at the start and the middle as a short text of the same characters is cut', (unit) => {
+    const long = unit.repeat(Math.ceil(600_000 / unit.length));
+    const short = unit.repeat(200);
+    // The first 40 characters of both are the same, so their cuts are too.
+    expect(cutText(long, { characters: 40 })).toBe(cutText(short, { characters: 40 }));
+    expect(cutText(long, { bytes: 64 })).toBe(cutText(short, { bytes: 64 }));
+    const middle = cutMiddle(`${long}END`, 21);
+    expect([...graphemes.segment(middle)].length).toBeLessThanOrEqual(21);
+    expect(middle.endsWith('END')).toBe(true);
+    expect(middle.startsWith(cutText(short, { characters: 10 }, ''))).toBe(true);
+    expect(middle.isWellFormed()).toBe(true);
   });
 });
