@@ -158,7 +158,7 @@ export async function runQueuedRepeats(
     if (spec.model !== null && typeof spec.model !== 'string') {
       throw new ValidationError({
         code: 'experiment_queue_model',
-        message: `variant "${spec.variant}" gives a model object; a queued run names its backend ('ollama' or 'openrouter', built by the worker with its own host) or leaves model out to use the worker's --model`,
+        message: `variants[${spec.variantIndex}].model: variant "${spec.variant}" gives a model object, which cannot travel to a worker; a queued run names its backend ('ollama' or 'openrouter', built by the worker with its own host) or leaves model out to use the worker's --model`,
         issues: [{ field: `variants[${spec.variantIndex}].model`, message: 'a model object cannot travel to a worker', given: `${spec.model.provider}:${spec.model.modelId}`, allowed: "'ollama', 'openrouter', or left out" }],
       });
     }
@@ -168,7 +168,7 @@ export async function runQueuedRepeats(
   const events: QueueEvents = new EventsClass(EXPERIMENT_QUEUE_NAME, { connection });
   const redis = redisClient(options.queue);
   const experimentId = newId('experiment');
-  const outcomes: (ExperimentOutcome | undefined)[] = new Array(repeats.length);
+  const outcomes: (ExperimentOutcome | undefined)[] = Array.from({ length: repeats.length }, () => undefined);
   const states = new Map<string, 'waiting' | 'running' | 'done' | 'failed'>();
   const progress = (): QueueProgress => {
     const count = (state: string) => [...states.values()].filter((value) => value === state).length;

@@ -12,7 +12,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { SqliteRunLog, runPersonaExperiment, type ExperimentOutcome, type ExperimentVariant } from 'campfires';
-import { startOllamaProtocolServer, startOpenAIProtocolServer, type OllamaProtocolServer, type RecordedRequest } from 'campfires/testing';
+import { ScriptedModel, startOllamaProtocolServer, startOpenAIProtocolServer, type OllamaProtocolServer, type RecordedRequest } from 'campfires/testing';
 import { startRedisServer, type RedisServer } from '../../helpers/redis-server';
 
 jest.setTimeout(240_000);
@@ -147,7 +147,6 @@ describe('a persona experiment queued on Redis and run by cf worker processes', 
   });
 
   it('refuses a model object and a URL that is not Redis, naming the field', async () => {
-    const { ScriptedModel } = await import('campfires/testing');
     await expect(runPersonaExperiment({ scenario: HARVEST, variants: [{ label: 'scripted', model: new ScriptedModel([]) }], queue: redis.url, runLog: SqliteRunLog.open(':memory:') })).rejects.toThrow(/variants\[0\]\.model|a model object cannot travel/);
     await expect(runPersonaExperiment({ scenario: HARVEST, variants: [{ label: 'a' }], queue: 'http://localhost:6379', runLog: SqliteRunLog.open(':memory:') })).rejects.toThrow(/queue "http:\/\/localhost:6379" is not a Redis URL/);
   });
