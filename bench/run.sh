@@ -9,7 +9,7 @@ run() {
   "$@" || echo "(benchmark failed: $*)"
   echo
 }
-for bench in bench/handoff.js bench/party-box.js bench/throughput.js bench/simulation.js bench/config-loader.js bench/notebook.js; do
+for bench in bench/handoff.js bench/party-box.js bench/throughput.js bench/simulation.js bench/sweep-workers.js bench/config-loader.js bench/notebook.js; do
   [ -f "$bench" ] && run node "$bench"
 done
 # The Redis bus benchmark runs from TypeScript and needs Debian's redis-server.

@@ -123,12 +123,21 @@ function mirroredRunLog(local: RunLog, redis: Redis, keys: { run: string; events
   });
 }
 
+function holds(log: RunLog, runId: string): boolean {
+  try {
+    log.run(runId);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Copies a run recorded in Redis into `log` (skipped when `log` already holds it). */
 async function copyRecord(redis: Redis, keys: { run: string; events: string }, log: RunLog): Promise<RunInfo | null> {
   const saved = await redis.get(keys.run);
   if (!saved) return null;
   const info = JSON.parse(saved) as RunInfo;
-  if (log.runs().some((run) => run.id === info.id)) return info;
+  if (holds(log, info.id)) return info;
   const events = (await redis.lrange(keys.events, 0, -1)).map((line) => JSON.parse(line) as RunEvent);
   log.startRun({ kind: info.kind, name: info.name, meta: info.meta, id: info.id, ts: info.startedAt });
   log.appendMany(
@@ -278,6 +287,8 @@ export async function startExperimentWorker(options: ExperimentWorkerOptions): P
   const redis = redisClient(options.queue);
   const counters = new RedisCounterStore({ url: options.queue });
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'campfires-worker-'));
+  // This worker's own run log: its runs are mirrored to Redis as they are written.
+  const local = SqliteRunLog.open(path.join(scratch, 'runs.db'));
   const modelFor = (backend: ModelBackendName | 'offline', config: SimulationConfig): LanguageModel | null => {
     if (backend === 'offline') return null;
     const modelName = backend === 'ollama' ? (process.env.CAMPFIRES_OLLAMA_MODEL ?? config.simulation.model_name) : undefined;
@@ -288,9 +299,6 @@ export async function startExperimentWorker(options: ExperimentWorkerOptions): P
     const data = job.data;
     const jobId = String(job.id);
     const keys = recordKeys(jobId);
-    const file = path.join(scratch, `${jobId.replace(/[^A-Za-z0-9_-]/g, '_')}.db`);
-    fs.rmSync(file, { force: true });
-    const local = SqliteRunLog.open(file);
     const pending: Promise<unknown>[] = [];
     const log = mirroredRunLog(local, redis, keys, pending);
     const spec: CouncilRepeat = { ...data, model: data.model };
@@ -324,8 +332,6 @@ export async function startExperimentWorker(options: ExperimentWorkerOptions): P
       return { outcome: outcomeOf(spec, sim, councilWorld, error), resumedAfterActions, worker: name };
     } finally {
       await Promise.allSettled(pending);
-      local.close();
-      fs.rmSync(file, { force: true });
     }
   };
   const { Worker: WorkerClass } = bullmq();
@@ -348,6 +354,7 @@ export async function startExperimentWorker(options: ExperimentWorkerOptions): P
       await worker.close();
       await counters.close?.();
       redis.disconnect();
+      local.close();
       fs.rmSync(scratch, { recursive: true, force: true });
     },
   };

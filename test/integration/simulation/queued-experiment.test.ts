@@ -146,6 +146,26 @@ describe('a persona experiment queued on Redis and run by cf worker processes', 
     client.disconnect();
   });
 
+  it('runs from the command line: cf sim experiment --queue prints every run once, as JSON', async () => {
+    const variantsFile = path.join(temp, 'variants.yaml');
+    fs.writeFileSync(variantsFile, 'variants:\n  - label: calm\n    repeats: 2\n  - label: lean\n    world: { initial_resource_level: 20 }\n    repeats: 2\n');
+    const logPath = path.join(temp, 'cli.db');
+    const child = spawn(cfBin, ['sim', 'experiment', HARVEST, '--variants', variantsFile, '--seed', '5', '--queue', redis.url, '--log', logPath, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const outcomes = JSON.parse(stdout.slice(stdout.indexOf('['))) as ExperimentOutcome[];
+    expect(outcomes.map((outcome) => `${outcome.variant}#${outcome.repeat}:${outcome.status}`)).toEqual(['calm#1:completed', 'calm#2:completed', 'lean#1:completed', 'lean#2:completed']);
+    const local = await runPersonaExperiment({ scenario: HARVEST, variants: [{ label: 'calm', repeats: 2 }, { label: 'lean', world: { initial_resource_level: 20 }, repeats: 2 }], seed: 5, runLog: SqliteRunLog.open(':memory:') });
+    expect(outcomes.map((outcome) => outcome.end)).toEqual(local.outcomes.map((outcome) => outcome.end));
+    const log = SqliteRunLog.open(logPath);
+    expect(log.runs({ kind: 'simulation' }).map((run) => run.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    log.close();
+  });
+
   it('refuses a model object and a URL that is not Redis, naming the field', async () => {
     await expect(runPersonaExperiment({ scenario: HARVEST, variants: [{ label: 'scripted', model: new ScriptedModel([]) }], queue: redis.url, runLog: SqliteRunLog.open(':memory:') })).rejects.toThrow(/variants\[0\]\.model|a model object cannot travel/);
     await expect(runPersonaExperiment({ scenario: HARVEST, variants: [{ label: 'a' }], queue: 'http://localhost:6379', runLog: SqliteRunLog.open(':memory:') })).rejects.toThrow(/queue "http:\/\/localhost:6379" is not a Redis URL/);
