@@ -69,6 +69,21 @@ const expectations: Record<string, (notebook: ExecutedNotebook) => void> = {
     const festive = charts.map((output) => output.data?.[SIMULATION] as { measures?: string[] }).find((payload) => payload.measures);
     expect(festive?.measures).toEqual(['resource_level', 'stability', 'morale']);
   },
+  '09-runs-that-last.ipynb': (notebook) => {
+    expect(notebook.text).toContain('model backend: none (offline tool campers and a local MCP tool server)');
+    expect(notebook.text).toContain("the run's process ended by SIGKILL");
+    expect(notebook.text).toMatch(/run_\w+: interrupted/);
+    // The kill lands at camper call 15: in sentiment's third cycle, after two whole rounds.
+    expect(notebook.text).toMatch(/sentiment +interrupted +cycle 3 +torchbearer mood-labeler/);
+    expect(notebook.text).toMatch(/summary +idle +cycle 2 +torchbearer alert-writer/);
+    expect(notebook.text).toMatch(/resumed as run_\w+ with 12 camper calls \(all 4 cycles make 24\)/);
+    expect(notebook.text).toContain('same final torches as an uninterrupted run: true');
+    expect(notebook.text).toContain('cycle 1: word-count -> ok: 7 words; longest: barrier');
+    expect(notebook.text).toMatch(/after 1\.2 s: Party Box asset \w+ expired/);
+    const flows = notebook.cells.flatMap((cell) => cell.outputs).map((output) => output.data?.[TORCH_FLOW] as { torches: Array<{ toolCalls?: Array<{ tool: string; status: string }> }> } | undefined).filter((flow) => flow !== undefined);
+    expect(flows).toHaveLength(2);
+    expect(flows[1]?.torches.flatMap((torch) => torch.toolCalls ?? []).map((call) => `${call.tool}:${call.status}`)).toEqual(['word-count:ok', 'word-count:ok']);
+  },
 };
 
 const notebooks = fs.readdirSync(notebooksDir).filter((file) => file.endsWith('.ipynb')).sort();
