@@ -1,8 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import YAML from 'yaml';
 import { z } from 'zod';
 import { NotFoundError, ValidationError, parseJson, validate, cutText } from '../core';
+
+/** The `yaml` library, loaded when the first YAML file is read (about 70 modules a notebook's import should not wait for). */
+function yamlLibrary(): typeof import('yaml') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('yaml') as typeof import('yaml');
+}
 
 const templateFileSchema = z.union([
   z.object({ prompt: z.string().min(1) }).passthrough(),
@@ -63,7 +68,7 @@ export async function readPromptTemplate(templatePath: string): Promise<string> 
   if (extension === '.json') parsed = parseJson(text, templatePath);
   else {
     try {
-      parsed = YAML.parse(text);
+      parsed = yamlLibrary().parse(text);
     } catch (error) {
       throw new ValidationError({
         code: 'template_invalid',

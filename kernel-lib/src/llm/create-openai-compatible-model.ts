@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
-import OpenAI, { APIError, APIUserAbortError } from 'openai';
+import type OpenAI from 'openai';
+import type { APIError } from 'openai';
 import type { ChatCompletionCreateParamsBase, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { z } from 'zod';
 import { CampfiresError, ModelError, cutText } from '../core';
@@ -24,6 +25,15 @@ import type { RequestDeadline } from './request-deadline';
 
 /** How an endpoint is asked for JSON: a JSON schema, any JSON object, or not at all. */
 export type StructuredOutputMode = 'json_schema' | 'json_object' | 'none';
+
+/**
+ * The `openai` client, loaded when the first model is built: it is about 150 modules, and a
+ * notebook that never talks to an OpenAI-compatible endpoint should not wait for them.
+ */
+function openaiSdk(): typeof import('openai') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('openai') as typeof import('openai');
+}
 
 /** Settings of the OpenAI-compatible adapter. */
 export interface OpenAICompatibleModelSettings extends ModelCallSettings {
@@ -81,7 +91,7 @@ export class OpenAICompatibleModel implements LanguageModel {
     this.#apiKey = settings.apiKey;
     this.structuredOutput = settings.structuredOutput ?? 'json_schema';
     this.policy = new ModelCallPolicy(this.provider, settings);
-    this.client = new OpenAI({
+    this.client = new (openaiSdk().OpenAI)({
       apiKey: settings.apiKey ?? 'no-key',
       baseURL: this.baseURL,
       maxRetries: 0,
@@ -238,7 +248,7 @@ export class OpenAICompatibleModel implements LanguageModel {
     if (deadline.timedOut || (error as Error | undefined)?.name === 'APIConnectionTimeoutError') {
       return deadline.timeoutError(this.provider, this.modelId, this.target.host);
     }
-    if (error instanceof APIError && typeof error.status === 'number') {
+    if (error instanceof openaiSdk().APIError && typeof error.status === 'number') {
       const detail = errorText(error);
       if (error.status === 401 || error.status === 403) return unauthorizedError(this.target, error.status, this.settings.keyVariable);
       const unknownModel = /model/i.test(detail) && /not (a )?valid|not found|does not exist|no endpoints/i.test(detail);
@@ -247,13 +257,13 @@ export class OpenAICompatibleModel implements LanguageModel {
       return httpError(this.target, error.status, detail, { now, retryAfterMs: retryAfterMs(error.headers?.get('retry-after'), now) });
     }
     // The client's abort error keeps the plain name `Error`, so it is known by its class.
-    if (error instanceof APIUserAbortError) {
+    if (error instanceof openaiSdk().APIUserAbortError) {
       return new ModelError({ code: 'model_aborted', message: `the call to ${this.provider} model ${this.modelId} was cancelled`, details: { ...this.target, retryable: false } });
     }
     const reason = networkReason(error);
     if (reason) return unreachableError(this.target, reason);
     if ((error as Error | undefined)?.name === 'SyntaxError') return malformedResponseError(this.target, 'the body is not JSON');
-    if (error instanceof APIError) return this.providerError(errorText(error));
+    if (error instanceof openaiSdk().APIError) return this.providerError(errorText(error));
     return this.providerError(String((error as Error | undefined)?.message ?? error));
   }
 

@@ -1,9 +1,14 @@
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { isScalar, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { ValidationError, type ValidationIssue, formatIssues, issuesFromZod, cutText } from '../core';
 import { personaSchema, type Persona } from './models';
+
+/** The `yaml` library, loaded when the first YAML file is read (about 70 modules a notebook's import should not wait for). */
+function yamlLibrary(): typeof import('yaml') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('yaml') as typeof import('yaml');
+}
 
 /** Smallest and largest council the engine runs. */
 export const MIN_AGENTS = 3;
@@ -155,6 +160,7 @@ function readYaml(file: string): unknown {
   } catch (error) {
     throw configError('simulation_config_missing', file, `cannot read ${file}: ${(error as Error).message}`, 'file not readable');
   }
+  const { isScalar, parseDocument, visit } = yamlLibrary();
   // The library's own duplicate-key check compares every key with every other one.
   const document = parseDocument(text, { uniqueKeys: false, prettyErrors: false });
   const syntax = document.errors[0];
