@@ -1,0 +1,99 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+/**
+ * Notebooks 06, 07 and 09 in a real JupyterLab with the extension, run with Run All Cells as a
+ * teacher would: no cell shows an error, every code cell shows something, and each torch
+ * flow and council chart is drawn by the extension (not left as its text fallback).
+ * Notebooks 01-03 have their own, closer tests.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { openBrowser, openNotebook, runAllCells, screenshot, startLab, type BrowserSession, type Lab } from './lab-harness';
+
+const notebooks = path.join(__dirname, '..', '..', 'notebooks');
+jest.setTimeout(600_000);
+
+/** What a reader sees after the run, per notebook. */
+interface SeenNotebook {
+  cells: number;
+  /** Code cells with source but no output at all. */
+  silentCells: number[];
+  errors: string[];
+  text: string;
+  /** Torch flows drawn by the extension, each with its node count and whether it has an SVG diagram. */
+  flows: Array<{ nodes: number; svg: boolean }>;
+  /** Council charts drawn by the extension, each with the number of SVG marks in its world chart. */
+  councils: Array<{ marks: number }>;
+  /** Outputs left as plain text because no renderer took them. */
+  fallbacks: number;
+}
+
+async function seen(page: Page): Promise<SeenNotebook> {
+  return page.evaluate(() => {
+    const cells = [...document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell')];
+    const silentCells: number[] = [];
+    cells.forEach((cell, index) => {
+      if (!cell.classList.contains('jp-CodeCell')) return;
+      const source = cell.querySelector('.jp-InputArea-editor')?.textContent?.trim() ?? '';
+      if (source !== '' && !source.includes('// no output') && cell.querySelectorAll('.jp-OutputArea-output').length === 0) silentCells.push(index);
+    });
+    const errors = [...document.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], .jp-RenderedText[data-mime-type="application/vnd.jupyter.error"]')].map((node) => (node.textContent ?? '').slice(0, 400));
+    return {
+      cells: cells.length,
+      silentCells,
+      errors,
+      text: [...document.querySelectorAll('.jp-OutputArea-output')].map((node) => node.textContent ?? '').join('\n'),
+      flows: [...document.querySelectorAll('.cf-torchflow')].map((flow) => ({ nodes: flow.querySelectorAll('.cf-node-name').length, svg: flow.querySelector('svg') !== null })),
+      councils: [...document.querySelectorAll('.cf-simulation')].map((council) => ({ marks: council.querySelectorAll('.cf-chart-world svg path, .cf-chart-world svg circle, .cf-chart-world svg line').length })),
+      fallbacks: [...document.querySelectorAll('.jp-OutputArea-output[data-mime-type="text/plain"]')].filter((node) => /^(PipelineRun|Simulation|PersonaExperiment) /.test(node.textContent ?? '')).length,
+    };
+  });
+}
+
+/** What each notebook must show in the browser beyond running clean. */
+const expectations: Record<string, (view: SeenNotebook) => void> = {
+  '06-models.ipynb': (view) => {
+    expect(view.text).toContain('model: offline');
+    expect(view.text).toContain('fallback: true, attempts: 3');
+  },
+  '07-seeds-and-your-own-world.ipynb': (view) => {
+    expect(view.councils.length).toBeGreaterThan(0);
+    for (const council of view.councils) expect(council.marks).toBeGreaterThan(0);
+  },
+  '09-runs-that-last.ipynb': (view) => {
+    expect(view.flows).toEqual([{ nodes: 4, svg: true }, { nodes: 2, svg: true }]);
+    expect(view.text).toContain('same final torches as an uninterrupted run: true');
+  },
+};
+
+const names = Object.keys(expectations).filter((name) => fs.existsSync(path.join(notebooks, name)));
+
+describe('notebooks 06, 07 and 09 in JupyterLab with the extension', () => {
+  let lab: Lab;
+  let browser: BrowserSession;
+
+  beforeAll(async () => {
+    lab = await startLab({ withExtension: true, files: Object.fromEntries(names.map((name) => [name, path.join(notebooks, name)])) });
+    browser = await openBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await lab?.stop();
+  });
+
+  it.each(names)('%s runs every cell clean and the extension draws its outputs', async (name) => {
+    const { page } = browser;
+    await openNotebook(page, lab, name);
+    await runAllCells(page, 420_000);
+    const view = await seen(page);
+    await screenshot(page, `notebook-${name.slice(0, 2)}-after-run-all`);
+    expect(view.errors).toEqual([]);
+    expect(view.silentCells).toEqual([]);
+    expect(view.fallbacks).toBe(0);
+    expectations[name]?.(view);
+    await page.keyboard.press('Control+s');
+    await page.goto('about:blank');
+  });
+});
