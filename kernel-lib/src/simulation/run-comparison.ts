@@ -204,11 +204,14 @@ export class RunComparison {
     const rows = this.tableRows();
     const last = Math.max(...this.runs.map((run) => run.turns.at(-1)?.turn ?? 0));
     const more = rows.length > 0 && (rows.at(-1)?.turn ?? 0) < last ? [`  (turns ${(rows.at(-1)?.turn ?? 0) + 1} to ${last} not listed)`] : [];
+    // Each column as wide as its widest cell, so the values of a run stand under its letter.
+    const widths = this.runs.map((_, index) => Math.max(1, ...rows.map((row) => (row.cells[index] ?? '').length)));
+    const line = (first: string, cells: readonly string[]) => `  ${first.padStart(4)}  ${cells.map((cell, index) => cell.padEnd(widths[index] as number)).join('  ')}`.trimEnd();
     return [
       head,
       ...this.runs.map((run, index) => `  ${this.runLine(run, index)}`),
-      `  turn  ${this.runs.map((_, index) => String.fromCharCode(65 + (index % 26))).join('  ')}  (${this.fields.join('/')})`,
-      ...rows.map((row) => `  ${String(row.turn).padStart(4)}  ${row.cells.join('  ')}`),
+      `${line('turn', this.runs.map((_, index) => String.fromCharCode(65 + (index % 26))))}  (${this.fields.join('/')})`,
+      ...rows.map((row) => line(String(row.turn), row.cells)),
       ...more,
     ].join('\n');
   }

@@ -298,7 +298,7 @@ export class Simulation {
     const sim = Simulation.fromSettings(config, { ...inherited, ...given, model, world, seed, runLog: this.runLog, debugLogPath: options.debugLogPath });
     const label =
       options.label === undefined
-        ? forkLabel({ before: this.config.personas, after: personas, world: options.world && options.world !== this.world ? world.name : null, model: options.model === undefined ? undefined : ((sim.options.model as LanguageModel | null) ?? null), settings: options.settings, seed: options.seed !== undefined && options.seed !== this.seed ? options.seed : undefined })
+        ? forkLabel({ before: this.config.personas, after: personas, world: options.world && options.world !== this.world ? world.name : null, model: options.model === undefined || sim.backend === this.backend ? undefined : ((sim.options.model as LanguageModel | null) ?? null), settings: options.settings, seed: options.seed !== undefined && options.seed !== this.seed ? options.seed : undefined })
         : checkForkLabel(options.label);
     const events = this.runLog.events(parentRunId);
     const cut = at === 0 ? -1 : events.findIndex((event) => event.kind === 'turn-end' && (event.data as { turn?: number }).turn === at);
