@@ -92,7 +92,7 @@ export function checkForkWorld(world: WorldDefinition, recorded: { name: string;
   if (!world.restore) {
     throw new ValidationError({
       code: 'simulation_fork_world',
-      message: `run ${runId} was played in the world "${recorded.name}", which a replay cannot play on; pass that world (or another made with defineWorld) to fork it: sim.fork(turn, { world })`,
+      message: `the world "${world.name}" cannot start from a recorded state (it has no restore), so run ${runId}, played in the world "${recorded.name}", cannot be forked in it; pass a world made with defineWorld (the run's own world to keep its rules): sim.fork(turn, { world })`,
       issues: [{ field: 'world', message: 'a world that can start from a recorded state is needed', given: world.name, allowed: 'a world made with defineWorld, or the council\'s world' }],
     });
   }

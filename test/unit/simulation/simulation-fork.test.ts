@@ -207,12 +207,29 @@ describe('sim.fork', () => {
     const cutId = String((error as CampfiresError).details.runId);
     expect(runLog.run(cutId).status).toBe('interrupted');
     expect(runLog.run(cutId).meta.fork).toMatchObject({ parentRunId: parent.runId, turn: 4 });
+    // A run that stopped forks after any turn it finished, and no later.
+    const cut = Simulation.fromRunLog(runLog, cutId);
+    const lastFinished = cut.transcript.turns.at(-1)?.turn as number;
+    expect(lastFinished).toBe(6);
+    const fromCut = await cut.fork(lastFinished, { model: null, narrate: null });
+    expect(fromCut.status).toBe('completed');
+    expect(fromCut.transcript.actions.filter((record) => record.turn <= lastFinished)).toEqual(whole.transcript.actions.filter((record) => record.turn <= lastFinished));
+    await expect(cut.fork(lastFinished + 1, { model: null })).rejects.toThrow(`a whole number from 0 (its start) to ${lastFinished}`);
     const healthy = councilModel((agent) => answer(agent));
     const resumed = await Simulation.resume(runLog, cutId, { model: healthy, live: false, narrate: null });
     expect(resumed.status).toBe('completed');
     expect(healthy.requests).toHaveLength(whole.transcript.actions.filter((record) => record.turn > 4).length - 9);
     expect(resumed.transcript).toEqual(whole.transcript);
     expect(resumed.forkedFrom).toEqual(whole.forkedFrom);
+  });
+
+  it('a world a replay cannot play is refused, naming the world to pass', async () => {
+    const runLog = SqliteRunLog.open(':memory:');
+    const festival = defineWorld({ name: 'festival', fields: { resource_level: 50, stability: 50 }, actions: [...COUNCIL_ACTIONS] });
+    const played = await Simulation.fromSettings(HARVEST, { runLog, world: festival, seed: 2, live: false, narrate: null }).run();
+    const replay = Simulation.fromRunLog(runLog, played.runId as string);
+    await expect(replay.fork(3, { narrate: null })).rejects.toThrow(expect.objectContaining({ code: 'simulation_fork_world', issues: [expect.objectContaining({ field: 'world' })] }));
+    expect((await replay.fork(3, { world: festival, narrate: null })).transcript).toEqual(played.transcript);
   });
 
   it('forks into a world with other rules, from the recorded state', async () => {
