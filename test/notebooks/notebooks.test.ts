@@ -69,6 +69,28 @@ const expectations: Record<string, (notebook: ExecutedNotebook) => void> = {
     const festive = charts.map((output) => output.data?.[SIMULATION] as { measures?: string[] }).find((payload) => payload.measures);
     expect(festive?.measures).toEqual(['resource_level', 'stability', 'morale']);
   },
+  '08-fork-a-council.ipynb': (notebook) => {
+    expect(notebook.text).toContain('model backend: persona-policy (offline)');
+    expect(notebook.text).toMatch(/· fork of run run_\S+ after turn 6 \(Mara → Gus\)/);
+    expect(notebook.text).toContain('turns 1-6 identical to the original: true');
+    expect(notebook.text).toMatch(/turn 7 in the fork: Gus /);
+    expect(notebook.text).toMatch(/Comparing 2 runs of "Harvest council": shared history to turn 6, forks after turn 6/);
+    expect(notebook.text).toMatch(/Comparing 3 runs of "Harvest council": shared history to turn 6, forks after turn 6, 9/);
+    expect(notebook.text).toContain('fork of a fork again, same run: true');
+    expect(notebook.text).toMatch(/run_\S+ completed fork of run_\S+ after turn 9: Brann changed, max_turns 16/);
+    expect(notebook.text).toContain('replayed from the run log, same chart: true');
+    expect(notebook.text).toContain('resumed (already complete): completed 64 actions');
+    expect(notebook.text).toContain('fork(2.5) -> turn 2.5 is not a whole number');
+    expect(notebook.text).toContain('Nobody leaves -> personas.Nobody: "Nobody" is not a member of this council; replace one of Mara, Tobin, Ilse, Brann');
+    expect(notebook.text).toContain('fork(12) -> a fork after turn 12 would play no turn');
+    const outputs = notebook.cells.flatMap((cell) => cell.outputs);
+    // The comparison charts show without our renderer: vega-lite, SVG, HTML and text.
+    const comparisons = outputs.filter((output) => String(output.data?.['text/plain'] ?? '').startsWith('Comparing '));
+    expect(comparisons).toHaveLength(2);
+    for (const output of comparisons) expect(Object.keys(output.data ?? {})).toEqual(expect.arrayContaining(['application/vnd.vegalite.v5+json', 'image/svg+xml', 'text/html', 'text/plain']));
+    const forks = outputs.map((output) => output.data?.[SIMULATION] as { fork?: { turn: number } } | undefined).filter((payload) => payload?.fork);
+    expect(forks.map((payload) => payload?.fork?.turn)).toContain(9);
+  },
   '09-runs-that-last.ipynb': (notebook) => {
     expect(notebook.text).toContain('model backend: none (offline tool campers and a local MCP tool server)');
     expect(notebook.text).toContain("the run's process ended by SIGKILL");

@@ -9,6 +9,8 @@ import { createOllamaModel, createOpenRouterModel, type LanguageModel } from '..
 import { DEFAULT_RUN_LOG_PATH, SqliteRunLog, type RunLog } from '../runlog';
 import {
   Simulation,
+  compareRuns,
+  loadPersonas,
   loadSimulationConfig,
   narrateAction,
   narrateEnd,
@@ -16,6 +18,7 @@ import {
   simulationConfigFrom,
   validateConfigFile,
   type ExperimentVariant,
+  type Persona,
   type SimulationConfig,
 } from '../simulation';
 import { CliExit, EXIT, out, outJson } from './cli-output';
@@ -52,6 +55,34 @@ function durationOf(flag: string): (value: string) => number {
 function seedOf(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 2_147_483_647) throw new InvalidArgumentError(`--seed must be a whole number from 0 to 2147483647 (got "${value}")`);
   return Number(value);
+}
+
+function forkTurnOf(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`--turn must be a whole number from 0 to the run's last turn (got "${value}")`);
+  return Number(value);
+}
+
+/** `--replace NAME=FILE`, repeatable: the seat of NAME goes to the persona in FILE (YAML: one persona, or personas: [one]). */
+function replacementOf(value: string, previous: [string, string][] = []): [string, string][] {
+  const at = value.indexOf('=');
+  if (at <= 0 || at === value.length - 1) throw new InvalidArgumentError(`--replace takes NAME=FILE, a council member's name and a YAML file with the persona taking the seat (got "${value}")`);
+  return [...previous, [value.slice(0, at), value.slice(at + 1)]];
+}
+
+/** The persona in a YAML file: a persona mapping, or a personas file holding one. */
+function personaFile(file: string): Persona {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ValidationError({ code: 'persona_file_invalid', message: `cannot read the persona in ${file}: ${(error as Error).message.split('\n')[0]}`, issues: [{ field: file, message: 'not a readable YAML file' }] });
+  }
+  const listed = (raw as { personas?: unknown })?.personas;
+  if (Array.isArray(listed)) {
+    if (listed.length !== 1) throw new ValidationError({ code: 'persona_file_invalid', message: `${file} lists ${listed.length} personas; --replace takes a file with one`, issues: [{ field: file, message: 'not one persona', given: listed.length, allowed: 1 }] });
+    return listed[0] as Persona;
+  }
+  return raw as Persona;
 }
 
 function turnsOf(value: string): number {
@@ -170,7 +201,7 @@ function readVariantModels(file: string): (string | undefined)[] {
   return parsed.variants.map((variant) => variant.model);
 }
 
-/** `cf sim run|resume|replay|experiment`: a council from the command line. */
+/** `cf sim run|resume|replay|fork|compare|experiment`: a council from the command line. */
 export function addSimCommands(program: Command): void {
   const sim = program.command('sim').description('run, resume, replay and compare council simulations');
 
@@ -249,6 +280,65 @@ export function addSimCommands(program: Command): void {
         for (const record of simulation.transcript.actions) out(narrateAction(record));
         const end = simulation.transcript.end;
         out(end ? narrateEnd(simulation.config.name, end) : `${simulation.config.name}: the run stopped before its end (${simulation.status}); continue it with cf sim resume ${simulation.runId} --log ${options.log}`);
+      } finally {
+        runLog.close();
+      }
+    });
+
+  modelOptions(
+    sim
+      .command('fork')
+      .argument('<run>', 'the run id to branch from (or "latest")')
+      .description('start a new run from a recorded run\'s state after a turn: a what-if with other members, settings, seed or model')
+      .requiredOption('--turn <n>', 'the turn after which the new run branches (0: from the start)', forkTurnOf)
+      .option('--log <path>', 'run log file', DEFAULT_RUN_LOG_PATH)
+      .option('--replace <name=file>', 'give NAME\'s seat to the persona in FILE (YAML); repeatable', replacementOf)
+      .option('--personas <file>', 'a personas file: the whole council from the fork on')
+      .option('--turns <n>', 'max_turns of the branch (default: the run\'s)', turnsOf)
+      .option('--seed <n>', 'the branch\'s seed (default: the run\'s)', seedOf)
+      .option('--label <text>', 'a few words for the branch in tables and charts (default: what it changes)')
+      .option('--debug-log <file>', 'JSONL debug file for the branch')
+      .option('--json', 'print the branch\'s actions as JSON lines instead of the narrative'),
+  ).action(async (name: string, options: Partial<ModelFlags> & { turn: number; log: string; replace?: [string, string][]; personas?: string; turns?: number; seed?: number; label?: string; debugLog?: string; json?: boolean }) => {
+    const runLog = openLog(options.log);
+    try {
+      const runId = runIdOf(runLog, name);
+      const parent = Simulation.fromRunLog(runLog, runId);
+      const recordedModel = parent.agents.some((agent) => agent.policy.startsWith('llm ollama')) ? 'ollama' : parent.agents.some((agent) => agent.policy.startsWith('llm openrouter')) ? 'openrouter' : 'offline';
+      const backend: Backend = options.model ?? recordedModel;
+      if (options.replace && options.personas) throw new CliExit(EXIT.error, 'error: use --replace NAME=FILE or --personas FILE, not both');
+      const personas = options.personas ? loadPersonas(options.personas) : options.replace ? Object.fromEntries(options.replace.map(([member, file]) => [member, personaFile(file)])) : undefined;
+      const print = options.json ? null : (line: string) => out(line);
+      const fork = await parent
+        .fork(options.turn, {
+          personas,
+          model: options.model === undefined && backend === 'offline' ? undefined : modelFor({ model: backend, timeout: options.timeout }, parent.config, runLog),
+          settings: options.turns === undefined ? undefined : { max_turns: options.turns },
+          seed: options.seed,
+          label: options.label,
+          debugLogPath: options.debugLog,
+          narrate: print,
+          live: false,
+          timeoutMs: options.timeout,
+          retryDelayMs: options.retryDelay,
+        })
+        .catch((error: unknown) => stopped(error, options.log, backend));
+      if (options.json) for (const record of fork.transcript.actions.filter((entry) => entry.turn > options.turn)) out(JSON.stringify(record));
+      else out(`Run ${fork.runId} (fork of ${runId} after turn ${options.turn}) written to ${options.log}; compare them with: cf sim compare ${runId} ${fork.runId} --log ${options.log}`);
+    } finally {
+      runLog.close();
+    }
+  });
+
+  sim
+    .command('compare')
+    .argument('<runs...>', 'two or more run ids (a run and its forks), or "latest"')
+    .description('print the world of several runs side by side per turn, from the history they share')
+    .option('--log <path>', 'run log file', DEFAULT_RUN_LOG_PATH)
+    .action(async (names: string[], options: { log: string }) => {
+      const runLog = openLog(options.log);
+      try {
+        out(compareRuns(names.map((name) => Simulation.fromRunLog(runLog, runIdOf(runLog, name)))).toString());
       } finally {
         runLog.close();
       }

@@ -156,6 +156,8 @@ export const simulationPayloadSchema = z.object({
   world: z.string().optional(),
   /** The run's seed, when it had one. */
   seed: z.number().int().optional(),
+  /** Where a forked run branches from: its parent run, the turn after which it branches, and what the fork changed. */
+  fork: z.object({ runId: z.string(), turn: z.number().int().min(0), label: z.string() }).optional(),
   turns: z.array(simulationTurnSchema),
   actions: z.array(simulationActionSchema),
 });

@@ -45,7 +45,9 @@ export { LLM_FALLBACK_REASON, type LLMAgentOptions, LLMAgent } from './llm-agent
 export { actionJsonSchema, describeRound, buildActionPrompt } from './simulation-prompt';
 export { SimulationController } from './simulation-controller';
 export { SimulationTimeline, TurnReplay } from './simulation-views';
-export { type SimulationOptions, type ModelBackendName, Simulation } from './simulation';
+export { type SimulationOptions, type ModelBackendName, type ForkOptions, type ForkedFrom, Simulation } from './simulation';
+export { type ForkSettings } from './simulation-fork';
+export { compareRuns, RunComparison, type ComparedRun } from './run-comparison';
 export {
   runPersonaExperiment,
   type ExperimentVariant,
@@ -60,4 +62,4 @@ export {
 export { startExperimentWorker, EXPERIMENT_QUEUE_NAME, type ExperimentWorker, type ExperimentWorkerOptions, type QueueProgress } from './experiment-queue';
 export { simulationBundle } from './simulation-bundle';
 export { narrateAction, narrateEnd } from './narrator';
-export { actionRecordSchema, type ActionRecord } from './simulation-record';
+export { actionRecordSchema, type ActionRecord, type ForkMeta } from './simulation-record';

@@ -103,20 +103,20 @@ export class PersonaPolicyAgent extends BaseCouncilAgent {
     return Boolean(last?.actions.some((entry) => entry.type === 'oppose_agent' && entry.target === this.name));
   }
 
-  /** Who to support: the last member who supported this agent or built resources, else the next seat. */
+  /** Who to support: the last member still seated who supported this agent or built resources, else the next seat. */
   private ally(observation: Observation): string {
     for (const round of [...observation.history].reverse()) {
-      const friend = [...round.actions].reverse().find((entry) => entry.agent !== this.name && ((entry.type === 'support_agent' && entry.target === this.name) || entry.type === 'increase_resource'));
+      const friend = [...round.actions].reverse().find((entry) => entry.agent !== this.name && this.council.includes(entry.agent) && ((entry.type === 'support_agent' && entry.target === this.name) || entry.type === 'increase_resource'));
       if (friend) return friend.agent;
     }
     const seat = this.council.indexOf(this.name);
     return this.council[(seat + 1) % this.council.length] ?? observation.others[0] ?? 'world';
   }
 
-  /** Who to oppose: the last member who opposed this agent or drew resources, else the previous seat. */
+  /** Who to oppose: the last member still seated who opposed this agent or drew resources, else the previous seat. */
   private rival(observation: Observation): string {
     for (const round of [...observation.history].reverse()) {
-      const foe = [...round.actions].reverse().find((entry) => entry.agent !== this.name && ((entry.type === 'oppose_agent' && entry.target === this.name) || entry.type === 'decrease_resource'));
+      const foe = [...round.actions].reverse().find((entry) => entry.agent !== this.name && this.council.includes(entry.agent) && ((entry.type === 'oppose_agent' && entry.target === this.name) || entry.type === 'decrease_resource'));
       if (foe) return foe.agent;
     }
     const seat = this.council.indexOf(this.name);

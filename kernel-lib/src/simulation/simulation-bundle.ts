@@ -31,10 +31,16 @@ export function simulationText(payload: SimulationPayload): string {
   });
   return [
     `Simulation "${isolateText(oneLine(payload.title, 120))}" (${payload.status}, backend: ${isolateText(oneLine(payload.backend, 40))}): ${count(payload.agents.length, 'agent')}, ${count(playedTurns(payload), 'turn')}, ${count(actions.length, 'action')} (${fallbacks} fallback)${unfinishedNote(unfinished)}`,
+    ...(payload.fork ? [`  ${forkNote(payload.fork)}`] : []),
     `  agents: ${payload.agents.map((agent) => `${isolateText(oneLine(agent.name, 40))} (${isolateText(oneLine(agent.policy, 40))})`).join(', ')}`,
     `  ${state}`,
     ...lines,
   ].join('\n');
+}
+
+/** Where a fork branches from, in words: `fork of run run_x after turn 6: Mara → Gus`; the label isolated. */
+export function forkNote(fork: NonNullable<SimulationPayload['fork']>): string {
+  return `fork of run ${oneLine(fork.runId, 60)} after turn ${fork.turn}: ${isolateText(oneLine(fork.label, 80))}`;
 }
 
 /** User text in the HTML fallback: escaped and isolated. */
@@ -56,7 +62,7 @@ export function simulationHtml(payload: SimulationPayload, svg: string | null): 
     .join('');
   return [
     `<div class="campfires-simulation" style="max-width:100%;${WRAP}">`,
-    `<p><b>Simulation: ${bdi(payload.title)}</b> · ${escapeHtml(payload.status)} · backend: ${bdi(payload.backend)} · ${count(payload.agents.length, 'agent')}, ${count(playedTurns(payload), 'turn')}${escapeHtml(unfinishedNote(unfinished))}</p>`,
+    `<p><b>Simulation: ${bdi(payload.title)}</b> · ${escapeHtml(payload.status)} · backend: ${bdi(payload.backend)} · ${count(payload.agents.length, 'agent')}, ${count(playedTurns(payload), 'turn')}${escapeHtml(unfinishedNote(unfinished))}${payload.fork ? ` · fork of run ${escapeHtml(payload.fork.runId)} after turn ${payload.fork.turn}: ${bdi(payload.fork.label)}` : ''}</p>`,
     svg ?? '',
     rows
       ? `<table style="table-layout:fixed;width:100%"><thead><tr><th>turn</th><th>agent</th><th>action</th><th>target</th><th>outcome</th><th>reason</th><th>message</th></tr></thead><tbody>${rows}</tbody></table>`

@@ -18,7 +18,7 @@ export function simulationVegaLiteSpec(payload: SimulationPayload): Record<strin
   }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: oneLine(payload.title, 80), subtitle: `${payload.status} · backend: ${payload.backend} · ${playedTurns(payload)} turn${playedTurns(payload) === 1 ? '' : 's'}` },
+    title: { text: oneLine(payload.title, 80), subtitle: `${payload.status} · backend: ${payload.backend} · ${playedTurns(payload)} turn${playedTurns(payload) === 1 ? '' : 's'}${payload.fork ? ` · fork of run ${payload.fork.runId} after turn ${payload.fork.turn}: ${oneLine(payload.fork.label, 60)}` : ''}` },
     background: 'white',
     // The measures and the actions are different things: separate colour scales and legends.
     resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },

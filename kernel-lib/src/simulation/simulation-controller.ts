@@ -5,7 +5,7 @@ import type { CouncilAgent, DecisionTrace } from './council-agent';
 import { passAction, type Action, type CouncilState, type RoundSummary } from './models';
 import { narrateAction, narrateEnd } from './narrator';
 import { checkPersonas, describeStopCondition, stopConditionHolds, type SimulationConfig } from './simulation-config';
-import { SIMULATION_EVENT_KINDS, transcriptFromEvents, type ActionRecord, type SimulationEnd, type SimulationTranscript, type TurnRecord } from './simulation-record';
+import { SIMULATION_EVENT_KINDS, forkOf, transcriptFromEvents, type ActionRecord, type ForkMeta, type SimulationEnd, type SimulationTranscript, type TurnRecord } from './simulation-record';
 import { councilWorld, type CouncilWorld, type WorldDefinition } from './world';
 import { describeRoundAction, roundLine } from './simulation-prompt';
 import { SEED_ALLOWED, isSeed } from './seeds';
@@ -66,6 +66,12 @@ interface RunState {
   round: RoundEntry[];
   /** When the turn's last action was applied: when the turn ended. */
   endedAt: number;
+}
+
+/** A finished round as members remember it: who did what, the state after it, and its line. */
+function roundSummary(turn: number, round: RoundEntry[], state: Readonly<CouncilState>, memberActions: ReadonlySet<string>): RoundSummary {
+  const line = roundLine(turn, round.map((entry) => describeRoundAction(entry, memberActions)), state);
+  return Object.freeze({ turn, actions: Object.freeze(round), state, line }) as RoundSummary;
 }
 
 /** The initial state of a world (the council's by default) a config describes. */
@@ -155,6 +161,24 @@ export class SimulationController {
     return this.play({ actions: [], turns: [], end: null });
   }
 
+  /**
+   * Starts a run that branches from another after `fork.turn`: the parent's events up to the
+   * end of that turn are copied into the new run (so it replays and resumes on its own), the
+   * world starts at the recorded state, and this controller's agents play on from there.
+   */
+  async fork(fork: ForkMeta, prefix: readonly RunEvent[], options: { runId?: string } = {}): Promise<SimulationTranscript> {
+    const meta = { ...this.runMeta(), fork: fork as unknown as JsonValue };
+    this.runInfo = this.runLog.startRun({ kind: 'simulation', name: this.config.name, meta, id: options.runId, ts: this.clock.now() });
+    if (prefix.length > 0) {
+      this.runLog.appendMany(
+        this.runInfo.id,
+        prefix.map((event) => ({ kind: event.kind, ts: event.ts, campfire: event.campfire, camper: event.camper, channel: event.channel, messageId: event.messageId, data: event.data })),
+      );
+    }
+    this.narrate?.(`${isolateText(this.config.name)}: run ${this.runInfo.id} forks run ${fork.parentRunId} after turn ${fork.turn} (${isolateText(fork.label)})`);
+    return this.play(transcriptFromEvents(prefix));
+  }
+
   /** Continues a run from its last completed action: recorded decisions are replayed without asking the agents. */
   async resume(runId: string): Promise<SimulationTranscript> {
     this.runInfo = this.runLog.run(runId);
@@ -177,7 +201,8 @@ export class SimulationController {
   private async play(recorded: SimulationTranscript): Promise<SimulationTranscript> {
     const { simulation } = this.config;
     const names = this.agents.map((agent) => agent.name);
-    const world = this.world.create(names, this.config);
+    const fork = forkOf(this.runInfo as RunInfo);
+    const world = fork ? this.restoredWorld(names, fork) : this.world.create(names, this.config);
     for (const agent of this.agents) agent.seat(names, simulation.history_depth, this.clock, this.options.seed);
     const recorder = new RunRecorder(this.runLog, (this.runInfo as RunInfo).id, this.clock, { flushAfterMs: this.options.flushIntervalMs ?? 50, writeWhileWaiting: true });
     recorder.listen((event) => {
@@ -199,7 +224,9 @@ export class SimulationController {
       agents: this.agents.map((agent) => ({ name: agent.name, policy: agent.policy, ...(agent.budget ? { budget: agent.budget as unknown as JsonValue } : {}) })),
       simulation: simulation as unknown as JsonValue,
       world: world.state,
+      ...(fork ? { fork: { parentRunId: fork.parentRunId, turn: fork.turn, label: fork.label } } : {}),
     });
+    if (fork) this.restoreHistory(run, fork);
     try {
       while (world.state.turn < simulation.max_turns) {
         const turn = this.startTurn(run);
@@ -241,6 +268,36 @@ export class SimulationController {
         debug?.close();
       }
     }
+  }
+
+  /** The world of a fork, at the state it branches from. */
+  private restoredWorld(names: readonly string[], fork: ForkMeta): CouncilWorld {
+    if (!this.world.restore) {
+      throw new CampfiresError({ code: 'simulation_fork_world', message: `the world "${this.world.name}" cannot start from a recorded state (it has no restore); make it with defineWorld to fork a run in it`, details: { world: this.world.name } });
+    }
+    // The world's own field order, as a run that got here by playing has it.
+    const state = { ...Object.fromEntries(this.world.fields.map((field) => [field, fork.state[field] as number])), turn: fork.turn } as CouncilState;
+    return this.world.restore(names, this.config, state);
+  }
+
+  /**
+   * The history a fork inherits: the parent's actions and turns up to the fork are the run's
+   * own first turns (they are not decided or applied again), every member remembers the last
+   * rounds as it would have, and the all-pass streak goes on from there.
+   */
+  private restoreHistory(run: RunState, fork: ForkMeta): void {
+    const actions = run.recorded.actions.filter((record) => record.turn <= fork.turn);
+    const turns = run.recorded.turns.filter((record) => record.turn <= fork.turn);
+    this.current.actions.push(...actions);
+    this.current.turns.push(...turns);
+    run.replayIndex = actions.length;
+    run.streak = turns.at(-1)?.allPassStreak ?? 0;
+    for (const turn of turns) {
+      const round = actions.filter((record) => record.turn === turn.turn).map((record): RoundEntry => Object.freeze({ agent: record.agent, type: record.action.type, target: record.action.target, reason: record.action.reason, success: record.success }));
+      const summary = roundSummary(turn.turn, round, turn.state, run.memberActions);
+      for (const agent of this.agents) agent.remember(summary);
+    }
+    for (const record of actions) this.agents.find((agent) => agent.name === record.agent)?.acted(record.action);
   }
 
   /** Starts the next turn: its number. */
@@ -302,8 +359,7 @@ export class SimulationController {
   private endTurn(run: RunState, turn: number): string | null {
     const { world, round, debug } = run;
     const { simulation } = this.config;
-    const line = roundLine(turn, round.map((entry) => describeRoundAction(entry, run.memberActions)), world.state);
-    const summary: RoundSummary = Object.freeze({ turn, actions: Object.freeze(round), state: world.state, line }) as RoundSummary;
+    const summary = roundSummary(turn, round, world.state, run.memberActions);
     for (const agent of this.agents) agent.remember(summary);
     const allPass = round.every((entry) => entry.type === 'pass');
     run.streak = allPass ? run.streak + 1 : 0;

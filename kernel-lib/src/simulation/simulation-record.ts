@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { validate } from '../core';
 import { jsonValueSchema } from '../messages';
-import type { RunEvent } from '../runlog';
+import type { RunEvent, RunInfo } from '../runlog';
 import { actionSchema, councilStateSchema, type Action, type CouncilState } from './models';
 
 /** Run-log event kinds a simulation writes (model calls add `model-attempt`). */
@@ -78,4 +78,21 @@ export function recordedDecision(record: ActionRecord): { action: Action; trace:
 /** The state after the last completed action, or the initial state. */
 export function lastState(transcript: SimulationTranscript, initial: CouncilState): CouncilState {
   return transcript.actions[transcript.actions.length - 1]?.state ?? initial;
+}
+
+/** Schema of where a forked run branches: its parent run, the turn after which it branches, the state then, and what it changed. */
+export const forkMetaSchema = z.object({
+  parentRunId: z.string(),
+  turn: z.number().int().min(0),
+  state: councilStateSchema,
+  label: z.string(),
+});
+/** Where a forked run branches from (`meta.fork` of its run). */
+export type ForkMeta = z.infer<typeof forkMetaSchema>;
+
+/** The fork a run's meta records, or null for a run that is not a fork. */
+export function forkOf(run: RunInfo): ForkMeta | null {
+  const fork = run.meta.fork;
+  if (fork === undefined || fork === null) return null;
+  return validate(forkMetaSchema, fork, { what: `meta.fork of run ${run.id}`, code: 'simulation_log_invalid' });
 }

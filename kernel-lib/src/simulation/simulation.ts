@@ -9,7 +9,8 @@ import { LLMAgent } from './llm-agent';
 import { PERSONA_POLICY_LABEL, PersonaPolicyAgent } from './persona-policy-agent';
 import { loadSimulationConfig, simulationConfigFrom, type SimulationConfig } from './simulation-config';
 import { SimulationController, initialWorldState } from './simulation-controller';
-import { SIMULATION_EVENT_KINDS, transcriptFromEvents, type SimulationTranscript } from './simulation-record';
+import { SIMULATION_EVENT_KINDS, forkOf, transcriptFromEvents, type ForkMeta, type SimulationTranscript } from './simulation-record';
+import { checkForkLabel, checkForkTurn, checkForkWorld, forkConfig, forkLabel, forkPersonas, type ForkSettings } from './simulation-fork';
 import { SimulationTimeline, TurnReplay, timelineRows } from './simulation-views';
 import type { Action, CouncilState, Persona } from './models';
 import { councilWorld, type CouncilWorld, type WorldActionInfo, type WorldDefinition } from './world';
@@ -49,6 +50,27 @@ export interface SimulationOptions {
   /** Show a live world chart while running (default: inside a notebook kernel). */
   live?: boolean;
   clock?: Clock;
+}
+
+/** What a fork changes from the run it branches from; everything left out stays as it was. */
+export interface ForkOptions extends Pick<SimulationOptions, 'seed' | 'temperature' | 'timeoutMs' | 'retryDelayMs' | 'maxWaitMs' | 'debugLogPath' | 'narrate' | 'live' | 'clock'> {
+  /** Seats given to other personas (`{ Mara: greedyTrader }`), or the whole council as a list. */
+  personas?: Readonly<Record<string, Persona>> | readonly Persona[];
+  /** A world with other actions or rules (the same state fields) from the fork on. */
+  world?: WorldDefinition;
+  /** Who decides from the fork on: a model, a backend name, or `null` for the offline persona-policy agents (default: as the run). */
+  model?: LanguageModel | ModelBackendName | null;
+  /** Scenario settings to change (`max_turns`, `stop_when`, `stop_after_all_pass_rounds`, `history_depth`...). */
+  settings?: ForkSettings;
+  /** A few words for the branch in charts and tables (default: what the fork changes, e.g. `Mara → Gus`). */
+  label?: string;
+}
+
+/** Where a forked run branches from: its parent run, the turn after which it branches, and what it changed. */
+export interface ForkedFrom {
+  runId: string;
+  turn: number;
+  label: string;
 }
 
 /** A seat in a replayed run: it shows the recorded policy and never decides anything itself. */
@@ -229,6 +251,77 @@ export class Simulation {
     return sim;
   }
 
+  /**
+   * A new run that branches from this one after `turn`: the first `turn` turns are this run's
+   * (copied into the new run, not decided again), the world starts at their recorded state, and
+   * the council (`personas`), world, model and settings you give play on from there. The branch
+   * is a run of its own in the same run log (its meta names this run and the turn), which
+   * `Simulation.fromRunLog` replays and `Simulation.resume` continues. With offline agents and
+   * the same seed, the same fork gives the same run. `compareRuns([sim, fork]).show()` draws both.
+   * @example const greedy = await sim.fork(6, { personas: { Mara: { name: 'Gus', description: 'A greedy trader', goals: ['get rich'], behavior_biases: ['greedy, takes from the stores'] } } });
+   */
+  async fork(turn: number, options: ForkOptions = {}): Promise<Simulation> {
+    const parentRunId = this.runId;
+    if (parentRunId === null || this.status === 'running') {
+      const status = this.status;
+      throw new ValidationError({
+        code: 'simulation_fork_status',
+        message: status === 'running' ? `run ${parentRunId} is still running; fork it once it has completed or stopped` : 'this simulation has not run yet; run it (await sim.run()) or open a recorded run (Simulation.fromRunLog) to fork it',
+        issues: [{ field: 'status', message: 'only a run that completed or stopped can be forked', given: status, allowed: ['completed', 'interrupted', 'failed'] }],
+      });
+    }
+    const at = checkForkTurn(turn, this.transcriptValue, parentRunId);
+    const personas = forkPersonas(this.config.personas, options.personas);
+    const config = forkConfig(this.config, personas, options.settings, at);
+    const state = at === 0 ? initialWorldState(this.config, this.world) : (this.transcriptValue.turns.find((entry) => entry.turn === at)?.state as CouncilState);
+    const world = options.world ?? this.world;
+    checkForkWorld(world, this.world, state, parentRunId);
+    const replayed = this.agents.some((agent) => agent instanceof RecordedAgent);
+    let model = options.model;
+    if (model === undefined) {
+      const parentModel = replayed ? null : (this.options.model as LanguageModel | null | undefined) ?? null;
+      if (!parentModel && this.agents.some((agent) => agent.policy !== PERSONA_POLICY_LABEL)) {
+        throw new ValidationError({
+          code: 'simulation_fork_needs_model',
+          message: `run ${parentRunId} was decided by ${this.backend}; pass { model } to fork it (or model: null for the offline persona-policy agents)`,
+          issues: [{ field: 'model', message: 'required to fork a run its model decided', allowed: this.backend }],
+        });
+      }
+      model = parentModel;
+    }
+    const { temperature, timeoutMs, retryDelayMs, maxWaitMs, narrate, live, clock } = replayed ? ({} as SimulationOptions) : this.options;
+    const inherited = Object.fromEntries(Object.entries({ temperature, timeoutMs, retryDelayMs, maxWaitMs, narrate, live, clock }).filter(([, value]) => value !== undefined));
+    const given = Object.fromEntries(
+      Object.entries({ temperature: options.temperature, timeoutMs: options.timeoutMs, retryDelayMs: options.retryDelayMs, maxWaitMs: options.maxWaitMs, narrate: options.narrate, live: options.live, clock: options.clock }).filter(([, value]) => value !== undefined),
+    );
+    const seed = options.seed ?? this.seed;
+    const sim = Simulation.fromSettings(config, { ...inherited, ...given, model, world, seed, runLog: this.runLog, debugLogPath: options.debugLogPath });
+    const label =
+      options.label === undefined
+        ? forkLabel({ before: this.config.personas, after: personas, world: options.world && options.world !== this.world ? world.name : null, model: options.model === undefined || sim.backend === this.backend ? undefined : ((sim.options.model as LanguageModel | null) ?? null), settings: options.settings, seed: options.seed !== undefined && options.seed !== this.seed ? options.seed : undefined })
+        : checkForkLabel(options.label);
+    const events = this.runLog.events(parentRunId);
+    const cut = at === 0 ? -1 : events.findIndex((event) => event.kind === 'turn-end' && (event.data as { turn?: number }).turn === at);
+    const prefix = events.slice(0, cut + 1).filter((event) => event.kind !== 'simulation-end' && event.kind !== 'simulation-interrupted');
+    const fork: ForkMeta = { parentRunId, turn: at, state: { ...state }, label };
+    try {
+      await sim.withLiveChart(async () => {
+        sim.transcriptValue = await sim.controller.fork(fork, prefix);
+      }, () => sim.controller.currentRun);
+    } finally {
+      sim.info = sim.controller.currentRun;
+      sim.transcriptValue = sim.controller.transcript;
+    }
+    return sim;
+  }
+
+  /** Where this run branches from, when it is a fork (`sim.fork`): its parent run, the turn and what changed; null otherwise. */
+  get forkedFrom(): ForkedFrom | null {
+    const run = this.info ?? this.controller.currentRun;
+    const fork = run ? forkOf(run) : null;
+    return fork ? { runId: fork.parentRunId, turn: fork.turn, label: fork.label } : null;
+  }
+
   /** Calls `listener` for every run-log event of this simulation as it is written; returns unsubscribe. */
   onEvent(listener: (event: RunEvent) => void): () => void {
     return this.controller.onEvent(listener);
@@ -308,6 +401,7 @@ export class Simulation {
       agents: this.agents.map((agent) => ({ name: agent.name, description: agent.persona.description, policy: agent.policy })),
       ...(this.world === councilWorld ? {} : { measures: [...fields], world: this.world.name }),
       ...(this.seed === undefined ? {} : { seed: this.seed }),
+      ...(this.forkedFrom ? { fork: this.forkedFrom } : {}),
       turns: [{ turn: 0, ...measures(initial) }, ...this.transcriptValue.turns.map((turn) => ({ turn: turn.turn, ...measures(turn.state) }))],
       actions: this.transcriptValue.actions.map((record) => ({
         turn: record.turn,
@@ -359,7 +453,9 @@ export class Simulation {
     const run = this.runId ? ` · run ${this.runId}` : '';
     const fields = this.world === councilWorld ? `resources ${state.resource_level}, stability ${state.stability}` : this.world.fields.map((field) => `${field} ${state[field]}`).join(', ');
     const seed = this.seed === undefined ? '' : ` · seed ${this.seed}`;
-    return `Simulation "${isolateText(this.config.name)}" · ${this.agents.length} agents · ${this.backend}${seed} · turn ${state.turn}/${this.config.simulation.max_turns} · ${fields} · ${this.status}${end}${run}`;
+    const parent = this.forkedFrom;
+    const fork = parent ? ` · fork of run ${parent.runId} after turn ${parent.turn} (${isolateText(parent.label)})` : '';
+    return `Simulation "${isolateText(this.config.name)}" · ${this.agents.length} agents · ${this.backend}${seed} · turn ${state.turn}/${this.config.simulation.max_turns} · ${fields} · ${this.status}${end}${run}${fork}`;
   }
 
   [inspect.custom](): string {

@@ -115,6 +115,12 @@ export interface WorldDefinition {
   initialState(config: SimulationConfig): CouncilState;
   /** A world at its initial state for this council. */
   create(council: readonly string[], config: SimulationConfig): CouncilWorld;
+  /**
+   * A world at a recorded state (its fields and turn) for this council: where a fork of a run
+   * starts. The council's world and every world `defineWorld` makes have it; a world without
+   * it cannot be forked into.
+   */
+  restore?(council: readonly string[], config: SimulationConfig, state: Readonly<CouncilState>): CouncilWorld;
 }
 
 /** The actions of the council's world as a world declares them. */
@@ -290,6 +296,7 @@ export const councilWorld: WorldDefinition = Object.freeze({
   actions: COUNCIL_ACTION_INFO,
   initialState: councilInitialState,
   create: (council: readonly string[], config: SimulationConfig): CouncilWorld => new World(councilInitialState(config), council),
+  restore: (council: readonly string[], _config: SimulationConfig, state: Readonly<CouncilState>): CouncilWorld => new World({ ...(state as WorldState) }, council),
 });
 
 /** One action of a world made with `defineWorld`: what it is called and does, and its rule. */
@@ -506,5 +513,6 @@ export function defineWorld(spec: WorldSpec): WorldDefinition {
     actions: info,
     initialState,
     create: (council: readonly string[], config: SimulationConfig): CouncilWorld => new RuleWorld(full, info, initialState(config), council),
+    restore: (council: readonly string[], _config: SimulationConfig, state: Readonly<CouncilState>): CouncilWorld => new RuleWorld(full, info, { ...state }, council),
   });
 }

@@ -185,6 +185,34 @@ describe('cf sim', () => {
     expect(records.map((record) => `${record.turn} ${record.agent}`)).toEqual(['1 Mara', '1 Tobin', '1 Ilse', '1 Brann', '2 Mara', '2 Tobin', '2 Ilse', '2 Brann']);
   });
 
+  it('forks a recorded run with another member in a seat, and compares the branches', async () => {
+    const run = await cfAsync(dir, ['sim', 'run', 'harvest', '--seed', '4']);
+    const runId = /^Run (\S+) written to torch_log\.db/m.exec(run.stdout)?.[1] as string;
+    writeFileSync(join(dir, 'gus.yaml'), 'name: Gus\ndescription: A greedy trader.\ngoals: [get rich]\nbehavior_biases: [greedy, exploits the stores]\n');
+    const fork = await cfAsync(dir, ['sim', 'fork', runId, '--turn', '5', '--replace', 'Mara=gus.yaml', '--turns', '14']);
+    expect(fork.code).toBe(0);
+    expect(fork.stdout).toMatch(new RegExp(`^Harvest council: run (\\S+) forks run ${runId} after turn 5 \\(Mara → Gus, max_turns 14\\)$`, 'm'));
+    const lines = (text: string) => text.split('\n').filter((line) => /^turn \d+ · /.test(line));
+    // Only the turns after the fork are decided (and told); Gus sits in Mara's seat.
+    expect(lines(fork.stdout)[0]).toMatch(/^turn 6 · Gus: /);
+    expect(lines(fork.stdout)).toHaveLength((14 - 5) * 4);
+    const forkId = /^Run (\S+) \(fork of (\S+) after turn 5\) written to torch_log\.db/m.exec(fork.stdout)?.[1] as string;
+    // The fork's replay starts with the run's first five turns.
+    const replay = await cfAsync(dir, ['sim', 'replay', forkId]);
+    expect(replay.stdout).toContain(`fork of run ${runId} after turn 5 (Mara → Gus, max_turns 14)`);
+    expect(lines(replay.stdout).slice(0, 20)).toEqual(lines(run.stdout).slice(0, 20));
+    expect(lines(replay.stdout).slice(20)).toEqual(lines(fork.stdout));
+    const compare = await cfAsync(dir, ['sim', 'compare', runId, forkId]);
+    expect(compare.code).toBe(0);
+    expect(compare.stdout).toContain('Comparing 2 runs of "Harvest council": shared history to turn 5, forks after turn 5');
+    expect(compare.stdout).toMatch(/^ +14 +- +\d+\/\d+$/m);
+    const wrong = await cfAsync(dir, ['sim', 'fork', runId, '--turn', '5', '--replace', 'Nobody=gus.yaml']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('personas.Nobody: "Nobody" is not a member of this council; replace one of Mara, Tobin, Ilse, Brann');
+    const late = await cfAsync(dir, ['sim', 'fork', runId, '--turn', '12']);
+    expect(late.stderr).toContain('a fork after turn 12 would play no turn: max_turns is 12');
+  });
+
   it('stops on a configuration error with its message and how to resume, then resumes the run', async () => {
     ollama = await startOllamaProtocolServer();
     const good = (request: RecordedRequest): ScriptedReply => ({ text: JSON.stringify({ action: 'increase_resource', target: 'world', reason: `${memberOf(request)} stocks up` }) });
