@@ -6,7 +6,9 @@ import { z } from 'zod';
 import { CampfiresError, redisUrlForDisplay, validate } from '../core';
 import { messageSchema, type Message } from '../messages';
 import type { ChannelBus, MessageHandler, Subscription } from './channel-bus';
+import { checkMessage } from './check-message';
 import type { DeliveryErrorHandler } from './memory-channel-bus';
+import { RedisStreamReader } from './redis-stream-reader';
 import { defineStreamScripts, runStreamScript } from './redis-stream-scripts';
 import { RedisStreamSubscription, type RedisStreamSettings } from './redis-stream-subscription';
 
@@ -14,8 +16,11 @@ import { RedisStreamSubscription, type RedisStreamSettings } from './redis-strea
 export interface RedisChannelBusOptions {
   /** `redis://host:port/db` (default `redis://127.0.0.1:6379`); ignored when `redis` is given. */
   url?: string;
-  /** An open connection to use (and duplicate for blocking reads); the bus does not close it. */
-  /** An open ioredis connection to use; it is not closed by this adapter. */
+  /**
+   * An open ioredis connection to take the server and settings from. The bus works on two
+   * duplicates of it (one for pipelined commands, one for its blocking read) and closes
+   * those; this connection itself is neither used for traffic nor closed.
+   */
   redis?: RedisConnection;
   /** Prefix of every key the bus writes (default `campfires`); buses with different prefixes never meet. */
   prefix?: string;
@@ -23,9 +28,14 @@ export interface RedisChannelBusOptions {
   consumer?: string;
   /** An entry pending this long with no heartbeat is taken over by another consumer of its group (default 30000). */
   claimIdleMs?: number;
-  /** Longest blocking read before the loop looks for abandoned entries again (default 1000). */
+  /** Longest wait of the bus's one blocking read before it starts another (default 1000). */
   blockMs?: number;
-  /** Entries read per round trip (default 32). */
+  /**
+   * Entries one subscription reads per round trip, and most it reads ahead of its handler
+   * (default 32). Entries read ahead are leased to this process until handled; when it
+   * unsubscribes they are given back, when it dies they pass to another consumer of the
+   * group after `claimIdleMs`.
+   */
   batchSize?: number;
   /** How long a subscriber remembers the ids it has handled, to drop duplicates (default 24 h). */
   processedTtlMs?: number;
@@ -53,11 +63,14 @@ const defaultOnError: DeliveryErrorHandler = (error, message, subscriber) => {
   process.stderr.write(`campfires: ${subscriber} failed on ${message.channel}/${message.id}: ${(error as Error)?.message ?? error}\n`);
 };
 
-/** Opens a connection; ioredis is loaded on first use so notebooks that never use Redis do not pay for it. */
+/**
+ * Opens a connection that sends the commands issued in one tick as one pipeline; ioredis
+ * is loaded on first use so notebooks that never use Redis do not pay for it.
+ */
 function loadRedis(url: string): Redis {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
-  return new RedisClient(url);
+  return new RedisClient(url, { enableAutoPipelining: true });
 }
 
 /**
@@ -67,6 +80,12 @@ function loadRedis(url: string): Redis {
  * acknowledged after the handler), entries left by a dead consumer are claimed by
  * another after `claimIdleMs`, and a per-subscriber record of handled message ids
  * means a campfire never handles the same message twice.
+ *
+ * Round trips: the bus holds two connections whatever the number of subscriptions. One
+ * blocking `XREAD` over all subscribed streams says which have new entries; each woken
+ * subscription then reads its group and leases what it read in one script call, and the
+ * commands issued in the same tick (reads, acknowledgements, publishes) travel as one
+ * pipeline. A message's acknowledgement does not hold up the next delivery.
  * @example const bus = new RedisChannelBus({ url: 'redis://127.0.0.1:6379' });
  */
 export class RedisChannelBus implements ChannelBus {
@@ -74,7 +93,8 @@ export class RedisChannelBus implements ChannelBus {
   readonly url: string;
   readonly prefix: string;
   private readonly redis: Redis;
-  private readonly ownsConnection: boolean;
+  private readonly reader: RedisStreamReader;
+  private readonly heartbeat: NodeJS.Timeout;
   private readonly consumerBase: string;
   private readonly settings: RedisStreamSettings;
   private readonly drainPollMs: number;
@@ -87,8 +107,7 @@ export class RedisChannelBus implements ChannelBus {
     const { redis, onError, ...rest } = options;
     const checked = validate(optionsSchema, rest, { what: 'RedisChannelBus options', code: 'bus_options_invalid' });
     const url = checked.url ?? 'redis://127.0.0.1:6379';
-    this.redis = (redis as Redis | undefined) ?? loadRedis(url);
-    this.ownsConnection = !redis;
+    this.redis = redis ? (redis as Redis).duplicate({ enableAutoPipelining: true }) : loadRedis(url);
     this.redis.on('error', (error) => this.reportConnection(error, 'connection'));
     defineStreamScripts(this.redis);
     this.url = redis ? `redis://${redis.options.host ?? '127.0.0.1'}:${redis.options.port ?? 6379}` : redisUrlForDisplay(url);
@@ -106,6 +125,14 @@ export class RedisChannelBus implements ChannelBus {
       onConnectionError: (error, where) => this.reportConnection(error, where),
     };
     this.drainPollMs = checked.drainPollMs ?? 10;
+    const blocking = this.redis.duplicate({ enableAutoPipelining: false });
+    blocking.on('error', () => undefined); // the read loop reports failures itself
+    this.reader = new RedisStreamReader(this.redis, blocking, this.settings);
+    // One timer keeps fresh the lease of every entry this bus's subscriptions hold.
+    this.heartbeat = setInterval(() => {
+      for (const subscription of this.subscriptions) subscription.renew();
+    }, Math.max(20, Math.floor(claimIdleMs / 3)));
+    this.heartbeat.unref();
   }
 
   /** The Redis key of a channel's stream. */
@@ -115,8 +142,9 @@ export class RedisChannelBus implements ChannelBus {
 
   async publish(message: Message): Promise<void> {
     if (this.closed) throw new CampfiresError({ code: 'bus_closed', message: 'the channel bus is closed' });
-    const checked = validate(messageSchema, message, { what: 'message', code: 'message_invalid' });
-    await runStreamScript(this.redis, 'campfiresPublish', this.streamKey(checked.channel), JSON.stringify(checked));
+    const checked = checkMessage(message, { strip: true });
+    // NOMKSTREAM: a channel nobody subscribes to has no stream, and the message goes nowhere (as on the in-memory bus).
+    await this.redis.xadd(this.streamKey(checked.channel), 'NOMKSTREAM', '*', 'message', JSON.stringify(checked), 'id', checked.id);
   }
 
   async subscribe(channel: string, subscriber: string, handler: MessageHandler): Promise<Subscription> {
@@ -134,12 +162,14 @@ export class RedisChannelBus implements ChannelBus {
     this.consumerCount += 1;
     const consumer = `${this.consumerBase}#${this.consumerCount}`;
     await this.redis.call('XGROUP', 'CREATECONSUMER', key, subscriber, consumer);
-    const blocking = this.redis.duplicate();
-    blocking.on('error', () => undefined); // the read loop reports failures itself
-    const subscription = new RedisStreamSubscription(channel, subscriber, consumer, key, this.redis, blocking, handler, this.settings, (stopped) => {
+    // The blocking read waits for entries after the newest one now; the subscription's first read takes what came before.
+    const newest = (await this.redis.xrevrange(key, '+', '-', 'COUNT', 1)) as [string, string[]][];
+    const subscription: RedisStreamSubscription = new RedisStreamSubscription(channel, subscriber, consumer, key, this.redis, handler, this.settings, (stopped) => {
       this.subscriptions.delete(stopped);
-    });
+      this.reader.remove(key, stopped);
+    }, (entryId) => this.reader.advance(key, entryId, subscription));
     this.subscriptions.add(subscription);
+    this.reader.add(key, newest[0]?.[0] ?? '0-0', subscription);
     return subscription;
   }
 
@@ -172,8 +202,10 @@ export class RedisChannelBus implements ChannelBus {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.heartbeat);
     await Promise.all([...this.subscriptions].map((subscription) => subscription.unsubscribe()));
-    if (this.ownsConnection) await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.reader.stop();
+    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
   /** One line, for notebooks. */
