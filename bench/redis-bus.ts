@@ -117,9 +117,11 @@ function redisCpuSeconds(info: string): number {
 }
 
 /** Calls per command since the last CONFIG RESETSTAT, from `INFO commandstats` (commands run inside scripts count too). */
-function commandCounts(info: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) if (!(match[1] as string).startsWith('config')) counts.set(match[1] as string, Number(match[2]));
+function commandCounts(info: string): Map<string, { calls: number; usec: number }> {
+  const counts = new Map<string, { calls: number; usec: number }>();
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+    if (!/^(config|info)/.test(match[1] as string)) counts.set(match[1] as string, { calls: Number(match[2]), usec: Number(match[3]) });
+  }
   return counts;
 }
 
@@ -178,10 +180,11 @@ async function redisRun(settings: Settings): Promise<{ lines: string[]; handoffs
     .join(' / ');
   const lines = [summary(`RedisChannelBus, ${settings.processes} processes`, latencies.length, seconds, latencies, `${rss} MB per process`)];
   lines.push(`  handoffs per process: ${reports.map((report) => report.handled).join(' / ')}`);
-  const total = [...commands.values()].reduce((sum, calls) => sum + calls, 0);
   const perHandoff = (calls: number) => (calls / Math.max(1, latencies.length)).toFixed(2);
-  const top = [...commands.entries()].sort((a, b) => b[1] - a[1]).map(([name, calls]) => `${name} ${perHandoff(calls)}`);
-  lines.push(`  Redis commands per handoff: ${perHandoff(total)} (${top.join(', ')}; commands inside scripts count)`);
+  const top = [...commands.entries()].filter(([, stat]) => stat.calls >= latencies.length / 100).sort((a, b) => b[1].calls - a[1].calls);
+  const total = top.reduce((sum, [, stat]) => sum + stat.calls, 0);
+  lines.push(`  Redis commands per handoff: ${perHandoff(total)} (${top.map(([name, stat]) => `${name} ${perHandoff(stat.calls)}`).join(', ')}; commands inside scripts count)`);
+  lines.push(`  Redis µs per handoff by command: ${top.map(([name, stat]) => `${name} ${perHandoff(stat.usec)}`).join(', ')} (a script's time includes the commands it runs)`);
   lines.push(`  socket reads by redis-server per handoff (a pipeline read at once counts one): ${perHandoff(roundTrips)}`);
   const workerCpu = reports.reduce((sum, report) => sum + report.cpuSeconds, 0);
   lines.push(`  CPU: redis-server ${redisCpu.toFixed(1)} s, worker processes ${workerCpu.toFixed(1)} s (${((1e6 * (redisCpu + workerCpu)) / Math.max(1, latencies.length)).toFixed(0)} µs per handoff) in ${seconds.toFixed(1)} s on ${cpus().length} cores`);

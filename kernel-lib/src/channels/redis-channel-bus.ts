@@ -8,7 +8,8 @@ import { messageSchema, type Message } from '../messages';
 import type { ChannelBus, MessageHandler, Subscription } from './channel-bus';
 import { checkMessage } from './check-message';
 import type { DeliveryErrorHandler } from './memory-channel-bus';
-import { RedisStreamReader } from './redis-stream-reader';
+import { RedisStreamBatch } from './redis-stream-batch';
+import { RedisStreamWakeups } from './redis-stream-wakeups';
 import { defineStreamScripts, runStreamScript } from './redis-stream-scripts';
 import { RedisStreamSubscription, type RedisStreamSettings } from './redis-stream-subscription';
 
@@ -70,7 +71,7 @@ const defaultOnError: DeliveryErrorHandler = (error, message, subscriber) => {
 function loadRedis(url: string): Redis {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
-  return new RedisClient(url, { enableAutoPipelining: true });
+  return new RedisClient(url, { enableAutoPipelining: process.env.NOAP !== "1" });
 }
 
 /**
@@ -93,7 +94,8 @@ export class RedisChannelBus implements ChannelBus {
   readonly url: string;
   readonly prefix: string;
   private readonly redis: Redis;
-  private readonly reader: RedisStreamReader;
+  private readonly wakeups: RedisStreamWakeups;
+  private readonly batch: RedisStreamBatch;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly consumerBase: string;
   private readonly settings: RedisStreamSettings;
@@ -125,9 +127,10 @@ export class RedisChannelBus implements ChannelBus {
       onConnectionError: (error, where) => this.reportConnection(error, where),
     };
     this.drainPollMs = checked.drainPollMs ?? 10;
-    const blocking = this.redis.duplicate({ enableAutoPipelining: false });
-    blocking.on('error', () => undefined); // the read loop reports failures itself
-    this.reader = new RedisStreamReader(this.redis, blocking, this.settings);
+    this.batch = new RedisStreamBatch(this.redis);
+    const listener = this.redis.duplicate({ enableAutoPipelining: false });
+    listener.on('error', (error) => this.reportConnection(error, 'wake-ups'));
+    this.wakeups = new RedisStreamWakeups(listener, this.settings.blockMs);
     // One timer keeps fresh the lease of every entry this bus's subscriptions hold.
     this.heartbeat = setInterval(() => {
       for (const subscription of this.subscriptions) subscription.renew();
@@ -143,8 +146,8 @@ export class RedisChannelBus implements ChannelBus {
   async publish(message: Message): Promise<void> {
     if (this.closed) throw new CampfiresError({ code: 'bus_closed', message: 'the channel bus is closed' });
     const checked = checkMessage(message, { strip: true });
-    // NOMKSTREAM: a channel nobody subscribes to has no stream, and the message goes nowhere (as on the in-memory bus).
-    await this.redis.xadd(this.streamKey(checked.channel), 'NOMKSTREAM', '*', 'message', JSON.stringify(checked), 'id', checked.id);
+    // A channel nobody subscribes to has no stream, and the message goes nowhere (as on the in-memory bus).
+    await this.batch.publish(this.streamKey(checked.channel), JSON.stringify(checked), checked.id);
   }
 
   async subscribe(channel: string, subscriber: string, handler: MessageHandler): Promise<Subscription> {
@@ -162,14 +165,14 @@ export class RedisChannelBus implements ChannelBus {
     this.consumerCount += 1;
     const consumer = `${this.consumerBase}#${this.consumerCount}`;
     await this.redis.call('XGROUP', 'CREATECONSUMER', key, subscriber, consumer);
-    // The blocking read waits for entries after the newest one now; the subscription's first read takes what came before.
-    const newest = (await this.redis.xrevrange(key, '+', '-', 'COUNT', 1)) as [string, string[]][];
-    const subscription: RedisStreamSubscription = new RedisStreamSubscription(channel, subscriber, consumer, key, this.redis, handler, this.settings, (stopped) => {
+    const subscription = new RedisStreamSubscription(channel, subscriber, consumer, key, this.redis, this.batch, handler, this.settings, (stopped) => {
       this.subscriptions.delete(stopped);
-      this.reader.remove(key, stopped);
-    }, (entryId) => this.reader.advance(key, entryId, subscription));
+      this.wakeups.remove(key, stopped);
+    });
     this.subscriptions.add(subscription);
-    this.reader.add(key, newest[0]?.[0] ?? '0-0', subscription);
+    // Wake-ups first: whatever arrives from then on is announced, whatever came before is read at start.
+    await this.wakeups.add(key, subscription);
+    subscription.start();
     return subscription;
   }
 
@@ -204,7 +207,7 @@ export class RedisChannelBus implements ChannelBus {
     this.closed = true;
     clearInterval(this.heartbeat);
     await Promise.all([...this.subscriptions].map((subscription) => subscription.unsubscribe()));
-    await this.reader.stop();
+    this.wakeups.stop();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 

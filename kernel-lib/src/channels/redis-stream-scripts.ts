@@ -6,40 +6,78 @@ import type { Redis } from 'ioredis';
  */
 const scripts = {
   /**
-   * Reads up to ARGV[3] new entries of a stream for consumer ARGV[2] of group ARGV[1] and
-   * takes the processing lease of each in the same step (see campfiresBegin): one round
-   * trip per read instead of one per entry. Entries handled before under their message id
-   * are acknowledged here and not returned; entries another live consumer holds are left
-   * pending. Returns {entry id, fields, 'mine' | 'unknown', message id} per entry; 'unknown'
-   * (an entry without an 'id' field, not written by this bus) is leased by the reader.
-   * ARGV[4] is the prefix of the lease keys (the message id completes it), ARGV[5] the lease time.
+   * The hot path of the bus in one call: the publishes, reads and acknowledgements one
+   * process issued in one tick, run in order. ARGV is a list of operations:
+   *
+   * - `p key json messageId`: appends a message to a channel's stream unless the stream
+   *   does not exist (nobody subscribes: no delivery, as on the in-memory bus), and wakes
+   *   the processes that listen on it (a pub/sub message named after the stream key).
+   *   Gives the entry id or nil.
+   * - `t key group consumer count leasePrefix leaseMs`: reads up to `count` new entries of
+   *   the group for the consumer and takes the processing lease of each in the same step
+   *   (see campfiresBegin). Entries handled before under their message id are
+   *   acknowledged here and not returned; entries another live consumer holds are left
+   *   pending. Gives {entry id, fields, 'mine' | 'unknown', message id} per entry;
+   *   'unknown' (an entry without an 'id' field, not written by this bus) is leased by
+   *   the reader. The lease key is `leasePrefix` followed by the message id.
+   * - `f leaseKey key group entryId doneMs`: marks a message done for a subscriber, then
+   *   acknowledges its entry (an entry left pending in between is found done by whoever
+   *   claims it).
+   *
+   * Keys travel in ARGV because how many there are depends on the batch; the bus runs on
+   * one Redis server (not Redis Cluster). A failing operation gives its error in its
+   * place and the others still run.
    */
-  campfiresTake: {
-    numberOfKeys: 1,
+  campfiresBatch: {
+    numberOfKeys: 0,
     lua: `
-local reply = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3], 'STREAMS', KEYS[1], '>')
-local out = {}
-if not reply then return out end
-for _, entry in ipairs(reply[1][2]) do
-  local fields = entry[2]
-  local id = false
-  for i = 1, #fields - 1, 2 do
-    if fields[i] == 'id' then id = fields[i + 1] end
-  end
-  if not id then
-    out[#out + 1] = {entry[1], fields, 'unknown', ''}
-  else
-    local mark = ARGV[4] .. id
-    local value = redis.call('GET', mark)
-    if value == 'done' then
-      redis.call('XACK', KEYS[1], ARGV[1], entry[1])
-    elseif value == false or value == ARGV[2] then
-      redis.call('SET', mark, ARGV[2], 'PX', ARGV[5])
-      out[#out + 1] = {entry[1], fields, 'mine', id}
+local function take(key, group, consumer, count, prefix, leaseMs)
+  local reply = redis.pcall('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'STREAMS', key, '>')
+  if type(reply) == 'table' and reply.err then return reply end
+  local out = {}
+  if not reply then return out end
+  for _, entry in ipairs(reply[1][2]) do
+    local fields = entry[2]
+    local id = false
+    for i = 1, #fields - 1, 2 do
+      if fields[i] == 'id' then id = fields[i + 1] end
+    end
+    if not id then
+      out[#out + 1] = {entry[1], fields, 'unknown', ''}
+    else
+      local mark = prefix .. id
+      local value = redis.call('GET', mark)
+      if value == 'done' then
+        redis.call('XACK', key, group, entry[1])
+      elseif value == false or value == consumer then
+        redis.call('SET', mark, consumer, 'PX', leaseMs)
+        out[#out + 1] = {entry[1], fields, 'mine', id}
+      end
     end
   end
+  return out
 end
-return out`,
+local results = {}
+local i = 1
+while i <= #ARGV do
+  local op = ARGV[i]
+  if op == 'p' then
+    local id = redis.pcall('XADD', ARGV[i + 1], 'NOMKSTREAM', '*', 'message', ARGV[i + 2], 'id', ARGV[i + 3])
+    if type(id) == 'string' then redis.call('PUBLISH', ARGV[i + 1], '') end
+    results[#results + 1] = id
+    i = i + 4
+  elseif op == 't' then
+    results[#results + 1] = take(ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6])
+    i = i + 7
+  elseif op == 'f' then
+    redis.call('SET', ARGV[i + 1], 'done', 'PX', ARGV[i + 5])
+    results[#results + 1] = redis.pcall('XACK', ARGV[i + 2], ARGV[i + 3], ARGV[i + 4])
+    i = i + 6
+  else
+    return redis.error_reply('campfiresBatch: unknown operation ' .. tostring(op))
+  end
+end
+return results`,
   },
   /** Gives up a lease this consumer took but will not use, so another consumer of the group need not wait for it to expire. */
   campfiresRelease: {

@@ -4,6 +4,7 @@ import type { Message } from '../messages';
 import type { MessageHandler, Subscription } from './channel-bus';
 import { checkMessage } from './check-message';
 import type { DeliveryErrorHandler } from './memory-channel-bus';
+import type { RedisStreamBatch } from './redis-stream-batch';
 import { runStreamScript } from './redis-stream-scripts';
 
 /** Settings one stream subscription runs with (filled in by `RedisChannelBus`). */
@@ -19,8 +20,6 @@ export interface RedisStreamSettings {
 }
 
 type StreamEntry = [id: string, fields: string[] | null];
-/** One row of `campfiresTake`: entry id, fields, whether the lease is ours, the message id the lease is under. */
-type TakenEntry = [id: string, fields: string[], state: 'mine' | 'unknown', messageId: string];
 
 /** An entry read for this subscription and not yet handled. */
 interface Queued {
@@ -39,7 +38,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * handler at most once per message id, one message at a time.
  *
  * A read takes the processing lease of every entry it returns in the same round trip
- * (`campfiresTake`), so a fresh entry costs one read and one acknowledgement, and the
+ * (`campfiresBatch`), so a fresh entry costs one read and one acknowledgement, and the
  * acknowledgement does not hold up the next delivery. At most `batchSize` entries are
  * read ahead; their leases and idle times are renewed by the bus's heartbeat like the
  * entry being handled, so no other consumer takes them over while this one is alive.
@@ -66,13 +65,16 @@ export class RedisStreamSubscription implements Subscription {
     readonly consumer: string,
     private readonly streamKey: string,
     private readonly redis: Redis,
+    private readonly batch: RedisStreamBatch,
     private readonly handler: MessageHandler,
     private readonly settings: RedisStreamSettings,
     private readonly onStopped: (subscription: RedisStreamSubscription) => void,
-    private readonly onRead: (entryId: string) => void = () => undefined,
   ) {
     this.markPrefix = `${settings.prefix}:seen:${channel}:${subscriber}:`;
-    // First look for abandoned entries, then read what is new (and what this group has not read yet).
+  }
+
+  /** Starts delivering (once the bus hears of new entries on the stream): abandoned entries first, then what the group has not read yet. */
+  start(): void {
     this.sweepSoon(0);
     this.maybeTake();
   }
@@ -121,10 +123,9 @@ export class RedisStreamSubscription implements Subscription {
     if (!this.active || this.taking || !this.wantTake || this.queue.length >= this.settings.batchSize) return;
     this.wantTake = false;
     const count = this.settings.batchSize - this.queue.length;
-    this.taking = runStreamScript(this.redis, 'campfiresTake', this.streamKey, this.subscriber, this.consumer, count, this.markPrefix, this.settings.claimIdleMs).then(
-      (reply) => {
+    this.taking = this.batch.take(this.streamKey, this.subscriber, this.consumer, count, this.markPrefix, this.settings.claimIdleMs).then(
+      (taken) => {
         this.takeFailures = 0;
-        const taken = reply as TakenEntry[];
         for (const [entryId, fields, state, messageId] of taken) {
           const leasedAs = state === 'mine' ? messageId : undefined;
           if (leasedAs !== undefined) this.held.set(entryId, this.markOf(leasedAs));
@@ -132,8 +133,6 @@ export class RedisStreamSubscription implements Subscription {
         }
         // A full read may have left more behind.
         if (taken.length >= count) this.wantTake = true;
-        const last = taken[taken.length - 1];
-        if (last) this.onRead(last[0]);
         this.taking = undefined;
         if (this.active) {
           this.pump();
@@ -241,11 +240,8 @@ export class RedisStreamSubscription implements Subscription {
       this.inHandler = false;
     }
     // Marked done and acknowledged while the next message is handled; `drain` and `unsubscribe` wait for it.
-    // Done first, then acknowledged: an entry left pending in between is found done by whoever claims it.
-    const finish = Promise.all([
-      this.redis.set(mark, 'done', 'PX', this.settings.processedTtlMs),
-      this.redis.xack(this.streamKey, this.subscriber, entryId),
-    ])
+    const finish = this.batch
+      .finish(mark, this.streamKey, this.subscriber, entryId, this.settings.processedTtlMs)
       .catch((error: unknown) => this.settings.onConnectionError(error, `${this.subscriber} on ${this.channel}`))
       .finally(() => {
         this.held.delete(entryId);
