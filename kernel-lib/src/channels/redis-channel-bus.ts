@@ -19,8 +19,8 @@ export interface RedisChannelBusOptions {
   url?: string;
   /**
    * An open ioredis connection to take the server and settings from. The bus works on two
-   * duplicates of it (one for pipelined commands, one for its blocking read) and closes
-   * those; this connection itself is neither used for traffic nor closed.
+   * duplicates of it (one for pipelined commands, one that listens for wake-ups) and
+   * closes those; this connection itself is neither used for traffic nor closed.
    */
   redis?: RedisConnection;
   /** Prefix of every key the bus writes (default `campfires`); buses with different prefixes never meet. */
@@ -29,7 +29,12 @@ export interface RedisChannelBusOptions {
   consumer?: string;
   /** An entry pending this long with no heartbeat is taken over by another consumer of its group (default 30000). */
   claimIdleMs?: number;
-  /** Longest wait of the bus's one blocking read before it starts another (default 1000). */
+  /**
+   * How often every subscription reads its group even when no wake-up came (default
+   * 1000): the longest delay for an entry written to a stream by another client than a
+   * `RedisChannelBus`, or while the wake-up connection was down. Messages published
+   * through the bus wake their subscribers at once.
+   */
   blockMs?: number;
   /**
    * Entries one subscription reads per round trip, and most it reads ahead of its handler
@@ -71,7 +76,7 @@ const defaultOnError: DeliveryErrorHandler = (error, message, subscriber) => {
 function loadRedis(url: string): Redis {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
-  return new RedisClient(url, { enableAutoPipelining: process.env.NOAP !== "1" });
+  return new RedisClient(url, { enableAutoPipelining: true });
 }
 
 /**
@@ -82,11 +87,13 @@ function loadRedis(url: string): Redis {
  * another after `claimIdleMs`, and a per-subscriber record of handled message ids
  * means a campfire never handles the same message twice.
  *
- * Round trips: the bus holds two connections whatever the number of subscriptions. One
- * blocking `XREAD` over all subscribed streams says which have new entries; each woken
- * subscription then reads its group and leases what it read in one script call, and the
- * commands issued in the same tick (reads, acknowledgements, publishes) travel as one
- * pipeline. A message's acknowledgement does not hold up the next delivery.
+ * Round trips: the bus holds two connections to one Redis server (6.2 or later; not
+ * Redis Cluster) whatever the number of subscriptions. The publishes, reads and
+ * acknowledgements of one process in one tick travel as a single script call; a read
+ * takes the processing lease of what it returns in the same step; a publish also
+ * sends a pub/sub wake-up named after the stream, which one listening connection per
+ * bus hands to the subscriptions of that stream (no blocking read per subscription).
+ * A message's acknowledgement does not hold up the next delivery.
  * @example const bus = new RedisChannelBus({ url: 'redis://127.0.0.1:6379' });
  */
 export class RedisChannelBus implements ChannelBus {

@@ -33,7 +33,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * One subscriber's share of a channel's stream: reads new entries as the consumer
- * `consumer` of group `subscriber` when the bus's blocking read says there are some,
+ * `consumer` of group `subscriber` when the bus hears there are some (or every `blockMs`),
  * claims entries left pending by dead consumers of the same group, and runs the
  * handler at most once per message id, one message at a time.
  *
@@ -79,7 +79,7 @@ export class RedisStreamSubscription implements Subscription {
     this.maybeTake();
   }
 
-  /** Called by the bus's blocking read: the stream has new entries. */
+  /** Called when the stream has (or may have) new entries. */
   wake(): void {
     this.wantTake = true;
     this.maybeTake();
