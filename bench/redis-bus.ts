@@ -11,6 +11,7 @@
  * hops cross processes. Latency is publish-to-handler time of each handoff.
  */
 import { spawn } from 'node:child_process';
+import { cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import { MemoryChannelBus, RedisChannelBus, createMessage, createTorch, type ChannelBus, type Message } from '../kernel-lib/src';
@@ -28,6 +29,8 @@ interface WorkerReport {
   handled: number;
   latenciesMs: number[];
   peakRssMb: number;
+  /** CPU seconds (user + system) this worker spent from the start of the run. */
+  cpuSeconds: number;
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -73,7 +76,7 @@ function injections(settings: Settings): { channel: string; torch: number; hops:
   return Array.from({ length: settings.inFlight }, (_, torch) => ({ channel: `c${(torch * Math.floor(settings.campfires / settings.inFlight || 1)) % settings.campfires}`, torch, hops }));
 }
 
-async function memoryRun(settings: Settings): Promise<string> {
+async function memoryRun(settings: Settings): Promise<{ line: string; handoffsPerSecond: number; latencies: number[] }> {
   const bus = new MemoryChannelBus();
   const latencies: number[] = [];
   const all = Array.from({ length: settings.campfires }, (_, index) => index);
@@ -83,7 +86,8 @@ async function memoryRun(settings: Settings): Promise<string> {
   await bus.drain();
   const seconds = (now() - started) / 1000;
   await bus.close();
-  return summary(`MemoryChannelBus, 1 process`, latencies.length, seconds, latencies, `${Math.round(process.resourceUsage().maxRSS / 1024)} MB (this process)`);
+  const line = summary(`MemoryChannelBus, 1 process`, latencies.length, seconds, latencies, `${Math.round(process.resourceUsage().maxRSS / 1024)} MB (this process)`);
+  return { line, handoffsPerSecond: latencies.length / seconds, latencies };
 }
 
 async function worker(): Promise<void> {
@@ -94,12 +98,34 @@ async function worker(): Promise<void> {
   const mine = Array.from({ length: settings.campfires }, (_, campfire) => campfire).filter((campfire) => campfire % settings.processes === index);
   await relays(bus, settings, mine, latencies, () => void bus.publish(createMessage({ channel: 'finished', sender: 'bench', payload: null })));
   console.log('ready');
+  const cpuAtReady = process.cpuUsage();
   await new Promise((resolve) => process.once('SIGTERM', resolve));
-  const report: WorkerReport = { index, handled: latencies.length, latenciesMs: latencies, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+  const cpu = process.cpuUsage(cpuAtReady);
+  const report: WorkerReport = {
+    index,
+    handled: latencies.length,
+    latenciesMs: latencies,
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
   process.stdout.write(`${JSON.stringify(report)}\n`, () => process.exit(0));
 }
 
-async function redisRun(settings: Settings): Promise<string[]> {
+/** CPU seconds redis-server has used, from `INFO cpu`. */
+function redisCpuSeconds(info: string): number {
+  return Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? 0) + Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? 0);
+}
+
+/** Calls per command since the last CONFIG RESETSTAT, from `INFO commandstats` (commands run inside scripts count too). */
+function commandCounts(info: string): Map<string, { calls: number; usec: number }> {
+  const counts = new Map<string, { calls: number; usec: number }>();
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+    if (!/^(config|info)/.test(match[1] as string)) counts.set(match[1] as string, { calls: Number(match[2]), usec: Number(match[3]) });
+  }
+  return counts;
+}
+
+async function redisRun(settings: Settings): Promise<{ lines: string[]; handoffsPerSecond: number; latencies: number[] }> {
   const redis = await startRedisServer();
   const prefix = `bench${Date.now()}`;
   const children = Array.from({ length: settings.processes }, (_, index) =>
@@ -120,6 +146,9 @@ async function redisRun(settings: Settings): Promise<string[]> {
   );
   await Promise.all(ready);
   const coordinator = new RedisChannelBus({ url: redis.url, prefix, blockMs: 200 });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Redis } = require('ioredis') as typeof import('ioredis');
+  const stats = new Redis(redis.url);
   const starts = injections(settings);
   let finished = 0;
   const allFinished = new Promise<void>((resolve) => {
@@ -129,10 +158,16 @@ async function redisRun(settings: Settings): Promise<string[]> {
     });
   });
   await new Promise((resolve) => setTimeout(resolve, 200)); // let the coordinator's group exist before the first torch finishes
+  await stats.config('RESETSTAT');
+  const redisCpuBefore = redisCpuSeconds(await stats.info('cpu'));
   const started = now();
   for (const start of starts) await coordinator.publish(hop(start.channel, start.torch, start.hops));
   await allFinished;
   const seconds = (now() - started) / 1000;
+  const commands = commandCounts(await stats.info('commandstats'));
+  const redisCpu = redisCpuSeconds(await stats.info('cpu')) - redisCpuBefore;
+  const roundTrips = Number(/total_reads_processed:(\d+)/.exec(await stats.info('stats'))?.[1] ?? 0);
+  stats.disconnect();
   await coordinator.close();
   const exits = children.map((child) => new Promise((resolve) => child.once('exit', resolve)));
   for (const child of children) child.kill('SIGTERM');
@@ -145,7 +180,15 @@ async function redisRun(settings: Settings): Promise<string[]> {
     .join(' / ');
   const lines = [summary(`RedisChannelBus, ${settings.processes} processes`, latencies.length, seconds, latencies, `${rss} MB per process`)];
   lines.push(`  handoffs per process: ${reports.map((report) => report.handled).join(' / ')}`);
-  return lines;
+  const perHandoff = (calls: number) => (calls / Math.max(1, latencies.length)).toFixed(2);
+  const top = [...commands.entries()].filter(([, stat]) => stat.calls >= latencies.length / 100).sort((a, b) => b[1].calls - a[1].calls);
+  const total = top.reduce((sum, [, stat]) => sum + stat.calls, 0);
+  lines.push(`  Redis commands per handoff: ${perHandoff(total)} (${top.map(([name, stat]) => `${name} ${perHandoff(stat.calls)}`).join(', ')}; commands inside scripts count)`);
+  lines.push(`  Redis µs per handoff by command: ${top.map(([name, stat]) => `${name} ${perHandoff(stat.usec)}`).join(', ')} (a script's time includes the commands it runs)`);
+  lines.push(`  socket reads by redis-server per handoff (a pipeline read at once counts one): ${perHandoff(roundTrips)}`);
+  const workerCpu = reports.reduce((sum, report) => sum + report.cpuSeconds, 0);
+  lines.push(`  CPU: redis-server ${redisCpu.toFixed(1)} s, worker processes ${workerCpu.toFixed(1)} s (${((1e6 * (redisCpu + workerCpu)) / Math.max(1, latencies.length)).toFixed(0)} µs per handoff) in ${seconds.toFixed(1)} s on ${cpus().length} cores`);
+  return { lines, handoffsPerSecond: latencies.length / seconds, latencies };
 }
 
 async function main(): Promise<void> {
@@ -156,10 +199,15 @@ async function main(): Promise<void> {
     inFlight: argument('in-flight', 100),
   };
   console.log(`${settings.campfires} campfires in a ring, ${settings.torches} handoffs (${settings.inFlight} torches in flight), Node ${process.version}, redis-server from Debian`);
-  const redisLines = await redisRun(settings);
-  const memoryLine = await memoryRun(settings);
-  for (const line of redisLines) console.log(line);
-  console.log(memoryLine);
+  const redis = await redisRun(settings);
+  const memory = await memoryRun(settings);
+  for (const line of redis.lines) console.log(line);
+  console.log(memory.line);
+  const p99 = (latencies: number[]) => percentile(Float64Array.from(latencies).sort() as unknown as number[], 99);
+  console.log(
+    `Redis / memory handoffs per second: ${(redis.handoffsPerSecond / memory.handoffsPerSecond).toFixed(2)} ` +
+      `(target >= 0.50); Redis handoff p99 ${p99(redis.latencies).toFixed(2)} ms (target <= 10 ms)`,
+  );
 }
 
 if (process.argv.includes('--worker')) {

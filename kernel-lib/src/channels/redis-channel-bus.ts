@@ -6,7 +6,10 @@ import { z } from 'zod';
 import { CampfiresError, redisUrlForDisplay, validate } from '../core';
 import { messageSchema, type Message } from '../messages';
 import type { ChannelBus, MessageHandler, Subscription } from './channel-bus';
+import { checkMessage } from './check-message';
 import type { DeliveryErrorHandler } from './memory-channel-bus';
+import { RedisStreamBatch } from './redis-stream-batch';
+import { RedisStreamWakeups } from './redis-stream-wakeups';
 import { defineStreamScripts, runStreamScript } from './redis-stream-scripts';
 import { RedisStreamSubscription, type RedisStreamSettings } from './redis-stream-subscription';
 
@@ -14,8 +17,11 @@ import { RedisStreamSubscription, type RedisStreamSettings } from './redis-strea
 export interface RedisChannelBusOptions {
   /** `redis://host:port/db` (default `redis://127.0.0.1:6379`); ignored when `redis` is given. */
   url?: string;
-  /** An open connection to use (and duplicate for blocking reads); the bus does not close it. */
-  /** An open ioredis connection to use; it is not closed by this adapter. */
+  /**
+   * An open ioredis connection to take the server and settings from. The bus works on two
+   * duplicates of it (one for pipelined commands, one that listens for wake-ups) and
+   * closes those; this connection itself is neither used for traffic nor closed.
+   */
   redis?: RedisConnection;
   /** Prefix of every key the bus writes (default `campfires`); buses with different prefixes never meet. */
   prefix?: string;
@@ -23,9 +29,19 @@ export interface RedisChannelBusOptions {
   consumer?: string;
   /** An entry pending this long with no heartbeat is taken over by another consumer of its group (default 30000). */
   claimIdleMs?: number;
-  /** Longest blocking read before the loop looks for abandoned entries again (default 1000). */
+  /**
+   * How often every subscription reads its group even when no wake-up came (default
+   * 1000): the longest delay for an entry written to a stream by another client than a
+   * `RedisChannelBus`, or while the wake-up connection was down. Messages published
+   * through the bus wake their subscribers at once.
+   */
   blockMs?: number;
-  /** Entries read per round trip (default 32). */
+  /**
+   * Entries one subscription reads per round trip, and most it reads ahead of its handler
+   * (default 32). Entries read ahead are leased to this process until handled; when it
+   * unsubscribes they are given back, when it dies they pass to another consumer of the
+   * group after `claimIdleMs`.
+   */
   batchSize?: number;
   /** How long a subscriber remembers the ids it has handled, to drop duplicates (default 24 h). */
   processedTtlMs?: number;
@@ -53,11 +69,14 @@ const defaultOnError: DeliveryErrorHandler = (error, message, subscriber) => {
   process.stderr.write(`campfires: ${subscriber} failed on ${message.channel}/${message.id}: ${(error as Error)?.message ?? error}\n`);
 };
 
-/** Opens a connection; ioredis is loaded on first use so notebooks that never use Redis do not pay for it. */
+/**
+ * Opens a connection that sends the commands issued in one tick as one pipeline; ioredis
+ * is loaded on first use so notebooks that never use Redis do not pay for it.
+ */
 function loadRedis(url: string): Redis {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
-  return new RedisClient(url);
+  return new RedisClient(url, { enableAutoPipelining: true });
 }
 
 /**
@@ -67,6 +86,14 @@ function loadRedis(url: string): Redis {
  * acknowledged after the handler), entries left by a dead consumer are claimed by
  * another after `claimIdleMs`, and a per-subscriber record of handled message ids
  * means a campfire never handles the same message twice.
+ *
+ * Round trips: the bus holds two connections to one Redis server (6.2 or later; not
+ * Redis Cluster) whatever the number of subscriptions. The publishes, reads and
+ * acknowledgements of one process in one tick travel as a single script call; a read
+ * takes the processing lease of what it returns in the same step; a publish also
+ * sends a pub/sub wake-up named after the stream, which one listening connection per
+ * bus hands to the subscriptions of that stream (no blocking read per subscription).
+ * A message's acknowledgement does not hold up the next delivery.
  * @example const bus = new RedisChannelBus({ url: 'redis://127.0.0.1:6379' });
  */
 export class RedisChannelBus implements ChannelBus {
@@ -74,7 +101,9 @@ export class RedisChannelBus implements ChannelBus {
   readonly url: string;
   readonly prefix: string;
   private readonly redis: Redis;
-  private readonly ownsConnection: boolean;
+  private readonly wakeups: RedisStreamWakeups;
+  private readonly batch: RedisStreamBatch;
+  private readonly heartbeat: NodeJS.Timeout;
   private readonly consumerBase: string;
   private readonly settings: RedisStreamSettings;
   private readonly drainPollMs: number;
@@ -87,8 +116,7 @@ export class RedisChannelBus implements ChannelBus {
     const { redis, onError, ...rest } = options;
     const checked = validate(optionsSchema, rest, { what: 'RedisChannelBus options', code: 'bus_options_invalid' });
     const url = checked.url ?? 'redis://127.0.0.1:6379';
-    this.redis = (redis as Redis | undefined) ?? loadRedis(url);
-    this.ownsConnection = !redis;
+    this.redis = redis ? (redis as Redis).duplicate({ enableAutoPipelining: true }) : loadRedis(url);
     this.redis.on('error', (error) => this.reportConnection(error, 'connection'));
     defineStreamScripts(this.redis);
     this.url = redis ? `redis://${redis.options.host ?? '127.0.0.1'}:${redis.options.port ?? 6379}` : redisUrlForDisplay(url);
@@ -106,6 +134,15 @@ export class RedisChannelBus implements ChannelBus {
       onConnectionError: (error, where) => this.reportConnection(error, where),
     };
     this.drainPollMs = checked.drainPollMs ?? 10;
+    this.batch = new RedisStreamBatch(this.redis);
+    const listener = this.redis.duplicate({ enableAutoPipelining: false });
+    listener.on('error', (error) => this.reportConnection(error, 'wake-ups'));
+    this.wakeups = new RedisStreamWakeups(listener, this.settings.blockMs);
+    // One timer keeps fresh the lease of every entry this bus's subscriptions hold.
+    this.heartbeat = setInterval(() => {
+      for (const subscription of this.subscriptions) subscription.renew();
+    }, Math.max(20, Math.floor(claimIdleMs / 3)));
+    this.heartbeat.unref();
   }
 
   /** The Redis key of a channel's stream. */
@@ -115,8 +152,9 @@ export class RedisChannelBus implements ChannelBus {
 
   async publish(message: Message): Promise<void> {
     if (this.closed) throw new CampfiresError({ code: 'bus_closed', message: 'the channel bus is closed' });
-    const checked = validate(messageSchema, message, { what: 'message', code: 'message_invalid' });
-    await runStreamScript(this.redis, 'campfiresPublish', this.streamKey(checked.channel), JSON.stringify(checked));
+    const checked = checkMessage(message, { strip: true });
+    // A channel nobody subscribes to has no stream, and the message goes nowhere (as on the in-memory bus).
+    await this.batch.publish(this.streamKey(checked.channel), JSON.stringify(checked), checked.id);
   }
 
   async subscribe(channel: string, subscriber: string, handler: MessageHandler): Promise<Subscription> {
@@ -134,12 +172,14 @@ export class RedisChannelBus implements ChannelBus {
     this.consumerCount += 1;
     const consumer = `${this.consumerBase}#${this.consumerCount}`;
     await this.redis.call('XGROUP', 'CREATECONSUMER', key, subscriber, consumer);
-    const blocking = this.redis.duplicate();
-    blocking.on('error', () => undefined); // the read loop reports failures itself
-    const subscription = new RedisStreamSubscription(channel, subscriber, consumer, key, this.redis, blocking, handler, this.settings, (stopped) => {
+    const subscription = new RedisStreamSubscription(channel, subscriber, consumer, key, this.redis, this.batch, handler, this.settings, (stopped) => {
       this.subscriptions.delete(stopped);
+      this.wakeups.remove(key, stopped);
     });
     this.subscriptions.add(subscription);
+    // Wake-ups first: whatever arrives from then on is announced, whatever came before is read at start.
+    await this.wakeups.add(key, subscription);
+    subscription.start();
     return subscription;
   }
 
@@ -172,8 +212,10 @@ export class RedisChannelBus implements ChannelBus {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.heartbeat);
     await Promise.all([...this.subscriptions].map((subscription) => subscription.unsubscribe()));
-    if (this.ownsConnection) await this.redis.quit().catch(() => this.redis.disconnect());
+    this.wakeups.stop();
+    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
   /** One line, for notebooks. */
