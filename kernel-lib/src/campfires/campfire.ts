@@ -47,8 +47,12 @@ export interface CycleResult {
 export interface CampfireRuntime {
   bus: ChannelBus | null;
   recorder: RunRecorder;
-  /** Called with every piece of text a camper writes before its torch; left out, campers are not watched (models do not stream). */
-  tokens?: ((token: CamperToken) => void) | null;
+  /**
+   * Called with every piece of text a camper writes before its torch; left out, campers are
+   * not watched (models do not stream). A promise it returns for a revealed step holds the
+   * next step until it settles (a live display: until the step was shown).
+   */
+  tokens?: ((token: CamperToken) => void | Promise<void>) | null;
   /** Reveal answers that did not stream in steps before they are final (only while `tokens` is set). */
   reveal?: RevealSettings | null;
 }
@@ -255,11 +259,12 @@ export class Campfire implements TorchPublisher {
     this.tellToken({ campfire: this.name, camper: camper.name, cycle: this.cycles, attempt, chunk, text: writing.text, revealed: false });
   }
 
-  private tellToken(token: CamperToken): void {
+  private tellToken(token: CamperToken): Promise<void> | undefined {
     try {
-      this.runtime?.tokens?.(token);
+      return this.runtime?.tokens?.(token) ?? undefined;
     } catch (error) {
       process.stderr.write(`campfires: an onToken listener of campfire "${this.name}" failed: ${(error as Error)?.message ?? error}\n`);
+      return undefined;
     }
   }
 
@@ -274,8 +279,9 @@ export class Campfire implements TorchPublisher {
     let text = '';
     for (const chunk of revealPieces(torch.claim, settings.steps)) {
       text += chunk;
-      this.tellToken({ campfire: this.name, camper: camper.name, cycle, attempt: 1, chunk, text, revealed: true });
-      await pause(settings.stepMs);
+      const shown = this.tellToken({ campfire: this.name, camper: camper.name, cycle, attempt: 1, chunk, text, revealed: true });
+      // Each step stays at least `stepMs`, and until a live display has shown it.
+      await Promise.all([pause(settings.stepMs), shown?.catch(() => undefined)]);
     }
   }
 

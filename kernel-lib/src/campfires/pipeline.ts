@@ -289,7 +289,7 @@ export class Pipeline {
   }
 
   /** Where campers' tokens go in a run: the campfire's row of the live display, and `onToken` listeners. */
-  private tokenSink(thinking: Map<string, TorchFlowThinking>, live: LiveDisplay | null, render: () => Promise<MimeBundle>): (token: CamperToken) => void {
+  private tokenSink(thinking: Map<string, TorchFlowThinking>, live: LiveDisplay | null, render: () => Promise<MimeBundle>): (token: CamperToken) => Promise<void> | undefined {
     return (token) => {
       thinking.set(token.campfire, { campfire: token.campfire, camper: token.camper, cycle: token.cycle, text: thinkingTail(token.text), revealed: token.revealed });
       live?.update(render);
@@ -300,6 +300,8 @@ export class Pipeline {
           process.stderr.write(`campfires: an onToken listener failed: ${(error as Error)?.message ?? error}\n`);
         }
       }
+      // A revealed step waits until the display has shown it, so none is skipped.
+      return token.revealed && live ? live.whenShown() : undefined;
     };
   }
 

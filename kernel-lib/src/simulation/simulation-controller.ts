@@ -107,7 +107,7 @@ export class SimulationController {
   private readonly narrate: ((line: string) => void) | null;
   private readonly world: WorldDefinition;
   private readonly listeners = new Set<(event: RunEvent) => void>();
-  private readonly tokenListeners = new Set<(token: AgentToken) => void>();
+  private readonly tokenListeners = new Set<(token: AgentToken) => void | Promise<void>>();
   private current: SimulationTranscript = { actions: [], turns: [], end: null };
   private runInfo: RunInfo | null = null;
   /** The run's writer, from the start of `run` or `resume` to the end of the run. */
@@ -144,21 +144,26 @@ export class SimulationController {
   /**
    * Calls `listener` with every piece of text a member writes before its action: its model's
    * tokens as they stream in (LLM members stream while anyone listens), and with `reveal`
-   * the steps of decisions that did not stream. Returns unsubscribe; nothing is stored.
+   * the steps of decisions that did not stream. Returns unsubscribe; nothing is stored. A
+   * promise a listener returns for a revealed step holds the next step until it settles.
    */
-  onToken(listener: (token: AgentToken) => void): () => void {
+  onToken(listener: (token: AgentToken) => void | Promise<void>): () => void {
     this.tokenListeners.add(listener);
     return () => this.tokenListeners.delete(listener);
   }
 
-  private tellToken(token: AgentToken): void {
+  /** Tells every listener; what they return as promises (a live chart showing a revealed step) is waited for together. */
+  private tellToken(token: AgentToken): Promise<unknown> {
+    const waits: Promise<unknown>[] = [];
     for (const listener of this.tokenListeners) {
       try {
-        listener(token);
+        const result: unknown = listener(token);
+        if (result instanceof Promise) waits.push(result.catch(() => undefined));
       } catch (error) {
         process.stderr.write(`campfires: an onToken listener failed: ${(error as Error)?.message ?? error}\n`);
       }
     }
+    return Promise.all(waits);
   }
 
   /** Asks `agent` for its action; while someone watches, what it writes is passed on as it comes, and (with `reveal`) a decision that came whole is shown in steps. */
@@ -180,8 +185,8 @@ export class SimulationController {
       let text = '';
       for (const chunk of revealPieces(`${proposed.type}${target}: ${String(proposed.reason ?? '')}`, reveal.steps)) {
         text += chunk;
-        this.tellToken({ agent: agent.name, turn, attempt: 1, chunk, text, revealed: true });
-        await pause(reveal.stepMs);
+        // Each step stays at least `stepMs`, and until a live chart has shown it.
+        await Promise.all([pause(reveal.stepMs), this.tellToken({ agent: agent.name, turn, attempt: 1, chunk, text, revealed: true })]);
       }
     }
     return proposed;

@@ -321,6 +321,8 @@ export class Simulation {
         : this.controller.onToken((token) => {
             thinking = { agent: token.agent, turn: token.turn, text: thinkingTail(token.text), revealed: token.revealed };
             display.update(render);
+            // A revealed step waits until the chart has shown it, so none is skipped.
+            return token.revealed ? display.whenShown() : undefined;
           });
     const stop = (): void => {
       stopEvents();

@@ -123,7 +123,7 @@ describe('a pipeline run shows its model writing', () => {
     const tokens: CamperToken[] = [];
     const pipeline = pipelineWith(createOllamaModel({ host: ollama.url }));
     pipeline.onToken((token) => tokens.push(token));
-    await pipeline.run({ cycles: 2, display: true, liveThrottleMs: 100 });
+    await pipeline.run({ cycles: 2, display: true, liveThrottleMs: 200 });
 
     // The model was asked to stream, and every piece was told, in order, per cycle.
     expect(ollama.requests.filter((request) => request.path === '/api/chat').map((request) => request.body.stream)).toEqual([true, true]);
@@ -154,7 +154,7 @@ describe('a pipeline run shows its model writing', () => {
       const pipeline = pipelineWith(model);
       const tokens: CamperToken[] = [];
       pipeline.onToken((token) => tokens.push(token));
-      await pipeline.run({ cycles: 1, display: true, liveThrottleMs: 100 });
+      await pipeline.run({ cycles: 1, display: true, liveThrottleMs: 200 });
       expect(openai.requests.at(-1)!.body.stream).toBe(true);
       expect(tokens.map((token) => token.chunk).join('')).toBe(answerFor(claim));
       const partial = checkTorchFlowSends(writer.sends, { campfire: 'sentiment', camper: 'mood', text: () => answerFor(claim), cycles: 1, revealed: false });
@@ -210,7 +210,7 @@ describe('an offline pipeline reveals its deterministic answers in steps', () =>
       campfires: [new Campfire({ name: 'scrape', output: null, campers: [createToolCamper('feed', (context) => claimOf(context.cycle))] })],
     });
     pipeline.onToken((token) => tokens.push(token));
-    await pipeline.run({ cycles: 3, display: true, liveThrottleMs: 20, reveal: { steps, stepMs: 60 } });
+    await pipeline.run({ cycles: 3, display: true, liveThrottleMs: 20, reveal: { steps, stepMs: 10 } });
     for (const cycle of [1, 2, 3]) {
       const own = tokens.filter((token) => token.cycle === cycle);
       expect(own).toHaveLength(steps);
@@ -218,7 +218,10 @@ describe('an offline pipeline reveals its deterministic answers in steps', () =>
       expect(own.every((token) => token.revealed && token.camper === 'feed')).toBe(true);
     }
     const partial = checkTorchFlowSends(writer.sends, { campfire: 'scrape', camper: 'feed', text: claimOf, cycles: 3, revealed: true });
-    expect(partial.length).toBeGreaterThanOrEqual(1);
+    // Every step was shown: the run waits for the display before the next one.
+    const shown = new Set(writer.sends.flatMap((send) => ((send.data[TORCH_FLOW] as TorchFlowPayload).thinking ?? []).map((row) => `${row.cycle}:${row.text}`)));
+    for (const token of tokens) expect(shown).toContain(`${token.cycle}:${token.text}`);
+    expect(partial.length).toBeGreaterThanOrEqual(3 * (steps - 1));
     expect(allText(writer.sends.at(-1)!.data)).not.toContain('answering');
   }, 60_000);
 
@@ -294,7 +297,7 @@ describe('a council shows its members thinking', () => {
 
   it('reveals persona-policy decisions in steps when asked, offline', async () => {
     const tokens: AgentToken[] = [];
-    const sim = Simulation.fromSettings(oneTurn, { runLog: SqliteRunLog.open(':memory:'), live: true, narrate: null, reveal: { steps: 3, stepMs: 80 } });
+    const sim = Simulation.fromSettings(oneTurn, { runLog: SqliteRunLog.open(':memory:'), live: true, narrate: null, reveal: { steps: 3, stepMs: 20 } });
     sim.onToken((token) => tokens.push(token));
     await sim.run();
     const texts = new Map(names.map((name) => [name, tokens.filter((token) => token.agent === name).at(-1)!.text]));
@@ -304,7 +307,10 @@ describe('a council shows its members thinking', () => {
       expect(texts.get(record.agent)!.startsWith(record.action.type)).toBe(true);
     }
     const partial = checkSimulationSends((agent) => texts.get(agent)!, true);
-    expect(partial.length).toBeGreaterThanOrEqual(1);
+    // Every step was shown: the run waits for the chart before the next one.
+    const shown = new Set(writer.sends.flatMap((send) => ((send.data[SIMULATION] as SimulationPayload).thinking ?? []).map((row) => `${row.agent}:${row.text}`)));
+    for (const token of tokens) expect(shown).toContain(`${token.agent}:${token.text}`);
+    expect(partial.length).toBeGreaterThanOrEqual(names.length * 2);
   }, 60_000);
 
   it('refuses a bad reveal, naming the field', () => {
