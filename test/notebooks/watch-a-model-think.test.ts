@@ -92,5 +92,5 @@ describe('watching a model think in a real tslab kernel', () => {
     } finally {
       result.cleanup();
     }
-  }, 180_000);
+  }, 300_000);
 });
