@@ -79,6 +79,13 @@ export {
   type SimulationAgent,
   type SimulationTurn,
   type SimulationAction,
+  torchFlowThinkingSchema,
+  type TorchFlowThinking,
+  simulationThinkingSchema,
+  type SimulationThinking,
+  THINKING_TEXT_LIMIT,
+  thinkingTail,
+  type RevealOption,
 } from './display';
 
 // Channels
@@ -202,6 +209,7 @@ export {
 export {
   Camper,
   type CamperContext,
+  type CamperToken,
   type CamperAnswer,
   type CamperOptions,
   type ReceivedTorch,
@@ -319,6 +327,7 @@ export {
   type CouncilAgent,
   BaseCouncilAgent,
   type Observation,
+  type AgentToken,
   type DecisionTrace,
   PersonaPolicyAgent,
   leaningsOf,

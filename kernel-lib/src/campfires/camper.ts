@@ -40,6 +40,25 @@ export interface CamperOptions {
   clock?: Clock;
 }
 
+/**
+ * A piece of text a camper wrote before its torch was sent: a model's token as it streamed
+ * in, or a step of an answer revealed after the fact (`reveal`). `Pipeline.onToken` hands
+ * these out; a live display shows `text` in the campfire's row until the torch replaces it.
+ */
+export interface CamperToken {
+  campfire: string;
+  camper: string;
+  cycle: number;
+  /** The model request of the turn it belongs to (1, then 2... after an unusable answer); 1 for a reveal. */
+  attempt: number;
+  /** The piece that just arrived. */
+  chunk: string;
+  /** Everything written in this attempt so far. */
+  text: string;
+  /** True for a step of a revealed answer, false for a model's stream. */
+  revealed: boolean;
+}
+
 /** How a camper reaches its campfire's output channel; the campfire checks the grant. */
 export interface TorchPublisher {
   readonly name: string;
@@ -47,6 +66,10 @@ export interface TorchPublisher {
   publishAsTorchbearer(camper: Camper, torch: Torch, grant: TorchbearerGrant | null): Promise<SentTorch>;
   /** Records an event of this camper's turn (a tool call) in the campfire's run log. */
   recordCamperEvent?(camper: Camper, kind: string, data: JsonValue): void;
+  /** True while someone watches this campfire's campers write (a live display, `onToken`). */
+  readonly tokensWatched?: boolean;
+  /** Called by a camper's `emitToken`: a piece of text it wrote in this turn. */
+  camperToken?(camper: Camper, chunk: string, attempt: number): void;
 }
 
 /** A torch as sent by a torchbearer. */
@@ -218,6 +241,23 @@ export abstract class Camper {
    */
   protected recordEvent(kind: string, data: JsonValue): void {
     this.publisher?.recordCamperEvent?.(this, kind, data);
+  }
+
+  /**
+   * True while someone watches this camper write (a live display, `Pipeline.onToken`): a
+   * model camper asks its model to stream only then.
+   */
+  protected get tokensWatched(): boolean {
+    return this.publisher?.tokensWatched === true;
+  }
+
+  /**
+   * Tells whoever watches this turn a piece of text the camper just wrote (a model's token,
+   * `attempt` being the model request of the turn it belongs to); nothing when nobody watches.
+   * @example await tryGenerateObject({ model, schema, messages, onText: this.tokensWatched ? (chunk, attempt) => this.emitToken(chunk, attempt) : undefined });
+   */
+  protected emitToken(chunk: string, attempt = 1): void {
+    this.publisher?.camperToken?.(this, chunk, attempt);
   }
 
   /** Called by the campfire that hosts this camper. */

@@ -5,10 +5,10 @@ import { TORCH_TAG, channelNameSchema, createErrorTorch, createTorch, isErrorTor
 import type { ChannelBus } from '../channels';
 import type { PartyBox } from '../partybox';
 import { cycleRowData, PIPELINE_EVENT, RunRecorder, type LoggedInput, type RunEvent, type RunEventInit, type RunEventListener } from '../runlog';
-import { display, type MimeBundle } from '../display';
+import { display, pause, revealPieces, type MimeBundle, type RevealSettings } from '../display';
 import { torchFlowBundle } from './torch-flow-bundle';
 import { torchFlowFromEvents } from './torch-flow-from-events';
-import { Camper, checkAnswer, checkName, type CamperContext, type ReceivedTorch, type SentTorch, type TorchPublisher } from './camper';
+import { Camper, checkAnswer, checkName, type CamperContext, type CamperToken, type ReceivedTorch, type SentTorch, type TorchPublisher } from './camper';
 import { CampfireHistory } from './campfire-history';
 import { isThenable } from './is-thenable';
 import { notTorchbearerError, TorchbearerGrant } from './torchbearer';
@@ -47,6 +47,14 @@ export interface CycleResult {
 export interface CampfireRuntime {
   bus: ChannelBus | null;
   recorder: RunRecorder;
+  /**
+   * Called with every piece of text a camper writes before its torch; left out, campers are
+   * not watched (models do not stream). A promise it returns for a revealed step holds the
+   * next step until it settles (a live display: until the step was shown).
+   */
+  tokens?: ((token: CamperToken) => void | Promise<void>) | null;
+  /** Reveal answers that did not stream in steps before they are final (only while `tokens` is set). */
+  reveal?: RevealSettings | null;
 }
 
 const optionsSchema = z.object({
@@ -233,6 +241,50 @@ export class Campfire implements TorchPublisher {
     this.torchbearer = state.torchbearer;
   }
 
+  /** True while someone watches this campfire's campers write (set by a pipeline with a live display or `onToken`). */
+  get tokensWatched(): boolean {
+    return Boolean(this.runtime?.tokens);
+  }
+
+  /** What the camper speaking now wrote so far in this turn. */
+  private writing: { camper: string; attempt: number; text: string; pieces: number } | null = null;
+
+  /** Called by a camper's `emitToken`: passes the piece on, with the text of its attempt so far. */
+  camperToken(camper: Camper, chunk: string, attempt: number): void {
+    if (!this.runtime?.tokens || !this.campers.includes(camper) || typeof chunk !== 'string' || chunk === '') return;
+    let writing = this.writing;
+    if (!writing || writing.camper !== camper.name || writing.attempt !== attempt) writing = this.writing = { camper: camper.name, attempt, text: '', pieces: 0 };
+    writing.text += chunk;
+    writing.pieces += 1;
+    this.tellToken({ campfire: this.name, camper: camper.name, cycle: this.cycles, attempt, chunk, text: writing.text, revealed: false });
+  }
+
+  private tellToken(token: CamperToken): Promise<void> | undefined {
+    try {
+      return this.runtime?.tokens?.(token) ?? undefined;
+    } catch (error) {
+      process.stderr.write(`campfires: an onToken listener of campfire "${this.name}" failed: ${(error as Error)?.message ?? error}\n`);
+      return undefined;
+    }
+  }
+
+  /**
+   * Shows an answer that came in one piece or none (a deterministic camper, a scripted or
+   * cassette model) being written, in the steps `reveal` asks for, before it is final.
+   */
+  private async reveal(camper: Camper, torch: Torch, cycle: number): Promise<void> {
+    const settings = this.runtime?.reveal;
+    if (!settings || !this.runtime?.tokens || isErrorTorch(torch)) return;
+    if (this.writing && this.writing.camper === camper.name && this.writing.pieces > 1) return;
+    let text = '';
+    for (const chunk of revealPieces(torch.claim, settings.steps)) {
+      text += chunk;
+      const shown = this.tellToken({ campfire: this.name, camper: camper.name, cycle, attempt: 1, chunk, text, revealed: true });
+      // Each step stays at least `stepMs`, and until a live display has shown it.
+      await Promise.all([pause(settings.stepMs), shown?.catch(() => undefined)]);
+    }
+  }
+
   /** Called by a camper's `recordEvent`: one event of its turn, in this campfire's run log. */
   recordCamperEvent(camper: Camper, kind: string, data: JsonValue): void {
     if (this.campers.includes(camper)) this.record(kind, data, camper.name);
@@ -263,9 +315,11 @@ export class Campfire implements TorchPublisher {
           // that overrides `answer` itself is still asked through it).
           // Frozen, as the torches in it: a camper reads what it is handed and answers with a new torch.
           const context: CamperContext = Object.freeze({ campfire: this.name, cycle, inputs, previous: this.strategy === 'refine' ? previous : null, partyBox: camper.partyBox, clock: this.clock });
+          this.writing = null;
           const given = camper.answer === Camper.prototype.answer ? camper.respond(context) : camper.answer(context);
           // Checked every time it leaves a camper (a subclass's own `answer` included); a checked torch is frozen, so the check is free.
           torch = checkAnswer(isThenable(given) ? await given : given);
+          if (torch && this.runtime?.reveal) await this.reveal(camper, torch, cycle);
         } catch (error) {
           errors += 1;
           this.failures += 1;

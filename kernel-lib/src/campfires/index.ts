@@ -4,6 +4,7 @@ export { TorchbearerGrant } from './torchbearer';
 export {
   type ReceivedTorch,
   type CamperContext,
+  type CamperToken,
   type CamperAnswer,
   type CamperOptions,
   type SentTorch,

@@ -106,6 +106,8 @@ export class LLMCamper<S extends z.ZodType = typeof llmTorchAnswerSchema> extend
       label: `${context.campfire}/${this.name}`,
       campfire: context.campfire,
       camper: this.name,
+      // Streamed only while someone watches the turn (a live display, `onToken`).
+      ...(this.tokensWatched ? { onText: (chunk: string, attempt: number) => this.emitToken(chunk, attempt) } : {}),
     });
     // The call's attempts are recorded whether or not it gave a usable answer.
     const runId = typeof this.options.runId === 'function' ? this.options.runId() : this.options.runId;

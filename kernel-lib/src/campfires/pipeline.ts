@@ -5,11 +5,11 @@ import { TORCH_TAG, torchOf, type JsonValue, type Torch } from '../messages';
 import { MemoryChannelBus, type ChannelBus, type Subscription } from '../channels';
 import { PartyBox } from '../partybox';
 import { DEFAULT_RUN_LOG_PATH, PIPELINE_EVENT, RunRecorder, SqliteRunLog, type RunEvent, type RunEventListener, type RunInfo, type RunLog } from '../runlog';
-import { display, inKernel, LiveDisplay, type MimeBundle } from '../display';
+import { display, inKernel, LiveDisplay, revealOptionSchema, revealSettingsOf, thinkingTail, type MimeBundle, type TorchFlowThinking } from '../display';
 import { torchFlowBundle } from './torch-flow-bundle';
 import { torchFlowFromEvents } from './torch-flow-from-events';
 import type { Campfire, CycleResult } from './campfire';
-import { isCheckedTorch } from './camper';
+import { isCheckedTorch, type CamperToken } from './camper';
 import { checkPipelineGraph } from './pipeline-graph';
 import { PipelineRun } from './pipeline-run';
 import { planResume, type ResumePlan } from './resume-plan';
@@ -34,10 +34,21 @@ const runOptionsSchema = z
     maxCycles: z.number().int().min(1).max(10_000_000).default(1000),
     display: z.boolean().optional(),
     liveThrottleMs: z.number().int().min(0).max(60_000).default(250),
+    tokens: z.boolean().optional(),
+    reveal: revealOptionSchema.optional(),
   })
   .strict();
 
-/** How long to run: `cycles` rounds of the source campfires, or (without it) until a round where no source has anything to say. */
+/**
+ * How long to run: `cycles` rounds of the source campfires, or (without it) until a round
+ * where no source has anything to say. `display` shows the torch flow live (default: inside
+ * a notebook kernel), updated at most once per `liveThrottleMs` (default 250). `tokens`
+ * (default true) shows what working campers write before their torch — model campers then
+ * stream — in the live display and to `onToken` listeners. `reveal` (default off; `true` is
+ * `{ steps: 4, stepMs: 150 }`) also shows answers that did not stream (deterministic campers,
+ * scripted or cassette models) in steps before they are final; it slows the run by
+ * `steps × stepMs` per answer, and only while someone watches.
+ */
 export type PipelineRunOptions = z.input<typeof runOptionsSchema>;
 
 const KEPT_IN_MEMORY = 20_000;
@@ -62,6 +73,7 @@ export class Pipeline {
   private readonly clock: Clock;
   private readonly list: Campfire[] = [];
   private readonly listeners = new Set<RunEventListener>();
+  private readonly tokenListeners = new Set<(token: CamperToken) => void>();
   private readonly runs: PipelineRun[] = [];
   private running = false;
 
@@ -105,7 +117,21 @@ export class Pipeline {
     };
   }
 
-  /** Runs the pipeline; in a notebook kernel it shows the torch flow growing as torches pass. */
+  /**
+   * Calls `listener` with every piece of text a camper writes before its torch, in every run
+   * from now on: a model camper's tokens as they stream in (its model is asked to stream
+   * while anyone listens), and with `reveal` the steps of answers that did not stream.
+   * Returns the unsubscribe function. Nothing of it is stored in the run log.
+   * @example pipeline.onToken((token) => process.stdout.write(token.chunk));
+   */
+  onToken(listener: (token: CamperToken) => void): () => void {
+    this.tokenListeners.add(listener);
+    return () => {
+      this.tokenListeners.delete(listener);
+    };
+  }
+
+  /** Runs the pipeline; in a notebook kernel it shows the torch flow growing as torches pass, and what working campers write. */
   async run(options: PipelineRunOptions = {}): Promise<PipelineRun> {
     const settings = validate(runOptionsSchema, options, { what: 'pipeline run options', code: 'pipeline_run_invalid', field: 'options' });
     this.claim();
@@ -145,8 +171,9 @@ export class Pipeline {
    * @example await Pipeline.resume(SqliteRunLog.open('torch_log.db'), 'latest', { name: 'live-alert', campfires });
    */
   static resume(runLog: RunLog, runId: string, options: Omit<PipelineOptions, 'runLog'> & Omit<PipelineRunOptions, 'cycles' | 'maxCycles'> = {}): Promise<PipelineRun> {
-    const { display: show, liveThrottleMs, ...built } = options;
-    return new Pipeline({ ...built, runLog }).resume(runId, { ...(show === undefined ? {} : { display: show }), ...(liveThrottleMs === undefined ? {} : { liveThrottleMs }) });
+    const { display: show, liveThrottleMs, tokens, reveal, ...built } = options;
+    const settings = Object.fromEntries(Object.entries({ display: show, liveThrottleMs, tokens, reveal }).filter(([, value]) => value !== undefined));
+    return new Pipeline({ ...built, runLog }).resume(runId, settings);
   }
 
   private claim(): void {
@@ -175,13 +202,23 @@ export class Pipeline {
     const recorder = new RunRecorder(this.runLog, run.id, this.clock);
     // "Campfire active" is live-only; without a display or a watcher nobody would see it.
     recorder.liveSignals = live !== null || this.listeners.size > 0 || this.list.some((campfire) => campfire.watched);
+    // What working campers are writing now, one row per campfire: live only, never stored.
+    const thinking = new Map<string, TorchFlowThinking>();
+    const render = (): Promise<MimeBundle> => {
+      const payload = torchFlowFromEvents(run, kept);
+      if (thinking.size > 0 && payload.status === 'running') payload.thinking = [...thinking.values()];
+      return torchFlowBundle(payload);
+    };
+    const tokens = settings.tokens !== false && (live !== null || this.tokenListeners.size > 0) ? this.tokenSink(thinking, live, render) : null;
+    const reveal = tokens ? revealSettingsOf(settings.reveal) : null;
     recorder.listen((event) => {
       if (event.kind === PIPELINE_EVENT.torchSent) counts.torchesSent += 1;
       else if (event.kind === PIPELINE_EVENT.camperError) counts.camperErrors += 1;
       if (kept.length < KEPT_IN_MEMORY && (!this.runLog || live)) kept.push(event);
       if (event.campfire) byName.get(event.campfire)?.notify(event);
+      if (thinking.size > 0 && event.campfire) clearThinking(thinking, event);
       for (const listener of this.listeners) listener(event);
-      live?.update(() => torchFlowBundle(torchFlowFromEvents(run, kept)));
+      live?.update(render);
     });
     // Says this process is alive while the run lasts (a reader on another host goes by it).
     const heartbeat = this.runLog ? setInterval(() => this.heartbeat(run.id), HEARTBEAT_EVERY_MS) : null;
@@ -199,7 +236,7 @@ export class Pipeline {
         cycles = resumed.round;
       }
       for (const campfire of this.list) {
-        campfire.attach({ bus: this.bus, recorder });
+        campfire.attach({ bus: this.bus, recorder, tokens, reveal });
         for (const channel of campfire.inputs) {
           subscriptions.push(
             await this.bus.subscribe(channel, campfire.name, async (message) => {
@@ -234,6 +271,9 @@ export class Pipeline {
       const ended = this.clock.now();
       const finished: RunInfo = this.runLog ? this.runLog.endRun(run.id, status, ended) : { ...run, status, endedAt: ended };
       Object.assign(run, finished);
+      // The last update is the final state: the run's status, every torch, no text being written.
+      thinking.clear();
+      live?.update(render);
       await live?.close();
       this.running = false;
       const listened = new Set(this.list.flatMap((campfire) => campfire.inputs));
@@ -246,6 +286,23 @@ export class Pipeline {
       this.runs.push(new PipelineRun({ run: finished, cycles, ...counts, durationMs: ended - started, finals }, this.runLog, events));
     }
     return this.runs[this.runs.length - 1] as PipelineRun;
+  }
+
+  /** Where campers' tokens go in a run: the campfire's row of the live display, and `onToken` listeners. */
+  private tokenSink(thinking: Map<string, TorchFlowThinking>, live: LiveDisplay | null, render: () => Promise<MimeBundle>): (token: CamperToken) => Promise<void> | undefined {
+    return (token) => {
+      thinking.set(token.campfire, { campfire: token.campfire, camper: token.camper, cycle: token.cycle, text: thinkingTail(token.text), revealed: token.revealed });
+      live?.update(render);
+      for (const listener of this.tokenListeners) {
+        try {
+          listener(token);
+        } catch (error) {
+          process.stderr.write(`campfires: an onToken listener failed: ${(error as Error)?.message ?? error}\n`);
+        }
+      }
+      // A revealed step waits until the display has shown it, so none is skipped.
+      return token.revealed && live ? live.whenShown() : undefined;
+    };
   }
 
   private heartbeat(runId: string): void {
@@ -301,6 +358,21 @@ export class Pipeline {
     const log = this.runLog ? `log ${this.runLog.path}` : 'no run log';
     return `Pipeline ${this.name}: ${this.list.length} campfires (${sources} source${sources === 1 ? '' : 's'}), ${this.runs.length} run${this.runs.length === 1 ? '' : 's'}, ${log}`;
   }
+}
+
+/** The torch (or the end) of a campfire's cycle, or a camper's failure, replaces what was being written for it. */
+function clearThinking(thinking: Map<string, TorchFlowThinking>, event: RunEvent): void {
+  const campfire = event.campfire as string;
+  const row = thinking.get(campfire);
+  if (!row) return;
+  if (event.kind === PIPELINE_EVENT.camperError) {
+    if (row.camper === event.camper) thinking.delete(campfire);
+    return;
+  }
+  if (event.kind !== PIPELINE_EVENT.torchSent && event.kind !== PIPELINE_EVENT.cycleEnded) return;
+  // A later cycle's text, written before this event was told, stays.
+  const cycle = (event.data as { cycle?: unknown } | null)?.cycle;
+  if (typeof cycle !== 'number' || row.cycle <= cycle) thinking.delete(campfire);
 }
 
 /**

@@ -27,7 +27,14 @@ export function torchFlowText(payload: TorchFlowPayload): string {
   const hiddenErrors = hidden.length - hiddenTorches;
   const more = hidden.length > 0 ? [`  ... ${plural(hiddenTorches, 'earlier torch', 'earlier torches')}${hiddenErrors > 0 ? ` and ${plural(hiddenErrors, 'camper error')}` : ''}`] : [];
   const lines = shown.map((entry) => `  ${entry.kind === 'torch' ? torchLine(entry.torch, entry.position) : camperErrorLine(entry.error)}`);
-  return [head, `  campfires: ${route}`, ...more, ...lines].join('\n');
+  return [head, `  campfires: ${route}`, ...more, ...lines, ...thinkingLines(payload)].join('\n');
+}
+
+/** What a working camper is writing, as a pending line of its campfire. */
+function thinkingLines(payload: TorchFlowPayload): string[] {
+  return (payload.thinking ?? []).map(
+    (row) => `  … cycle ${row.cycle} ${isolateText(oneLine(row.campfire, 40))} (${isolateText(oneLine(row.camper, 40))}) ${row.revealed ? 'answering' : 'writing'}: ${isolateText(oneLine(row.text, 200))}`,
+  );
 }
 
 /** User text in the HTML fallback: escaped and isolated (`<bdi>`), so an override in it stays inside. */
@@ -61,11 +68,18 @@ export function torchFlowHtml(payload: TorchFlowPayload, diagramSvg: string | nu
       return `<li value="${position}" style="${style}${WRAP}">cycle ${torch.cycle} <b>${label(torch.from, 60)}</b> (${label(torch.torchbearer, 60)}) → ${to}${torch.channel ? ` via <code>${label(torch.channel, 60)}</code>` : ''}: ${torch.error ? '<b>error</b> ' : ''}${bdi(torch.claim)} <i>(${torch.confidence.toFixed(2)})</i>${asset ? ` <code>${label(asset, 80)}</code>` : ''}</li>`;
     })
     .join('');
+  // What working campers are writing: a pending row per campfire, after the torches, replaced by the torch once sent.
+  const pending = (payload.thinking ?? [])
+    .map(
+      (row) =>
+        `<li class="campfires-thinking" style="list-style:none;color:#555;${WRAP}" aria-live="polite">cycle ${row.cycle} <b>${label(row.campfire, 60)}</b> (${label(row.camper, 60)}) <i>${row.revealed ? 'answering' : 'writing'}…</i> <bdi style="white-space:pre-wrap">${escapeHtml(row.text)}</bdi></li>`,
+    )
+    .join('');
   return [
     `<div class="campfires-torchflow" style="max-width:100%;${WRAP}">`,
     `<p><b>Torch flow: ${label(payload.title, 120)}</b> · ${escapeHtml(payload.status)} · backend: ${label(payload.backend, 40)} · ${counts(payload, false)}</p>`,
     diagramSvg ?? '',
-    shown.length > 0 ? `<ol>${items}</ol>` : '<p>No torches yet.</p>',
+    shown.length > 0 || pending ? `<ol>${items}${pending}</ol>` : '<p>No torches yet.</p>',
     '</div>',
   ].join('');
 }

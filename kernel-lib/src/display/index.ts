@@ -18,6 +18,12 @@ export {
   simulationTurnSchema,
   simulationActionSchema,
   simulationPayloadSchema,
+  torchFlowThinkingSchema,
+  simulationThinkingSchema,
+  THINKING_TEXT_LIMIT,
+  thinkingTail,
+  type TorchFlowThinking,
+  type SimulationThinking,
   type MimeBundle,
   type RunStatus,
   type TorchFlowCampfire,
@@ -39,3 +45,4 @@ export { display, displayBundle, plainTextOf, type Displayable } from './display
 export { LiveDisplay, type LiveDisplayOptions } from './live-display';
 export { tableBundle } from './table-bundle';
 export { renderVegaSvg, renderVegaLiteSvg } from './vega-render';
+export { revealOptionSchema, revealSettings, revealSettingsOf, revealPieces, pause, type RevealOption, type RevealSettings } from './reveal';

@@ -32,6 +32,8 @@ export class LiveDisplay {
   private lastCostMs = 0;
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Callers of `whenShown` waiting for the throttled update to be sent. */
+  private waiting: Array<() => void> = [];
 
   constructor(options: LiveDisplayOptions = {}) {
     this.throttleMs = validate(liveDisplayOptionsSchema, options, { what: 'LiveDisplay options', code: 'live_display_options_invalid' }).throttleMs;
@@ -66,6 +68,8 @@ export class LiveDisplay {
    * printed while the first chart renders would otherwise come first).
    */
   whenShown(): Promise<void> {
+    // An update waiting for its turn (throttled) is part of "asked for so far".
+    if (this.timer) return new Promise((resolve) => this.waiting.push(resolve));
     return this.chain;
   }
 
@@ -82,7 +86,12 @@ export class LiveDisplay {
   private flush(): void {
     const render = this.pending;
     this.pending = null;
-    if (!render) return;
+    const waiting = this.waiting;
+    this.waiting = [];
+    if (!render) {
+      for (const resolve of waiting) void this.chain.then(resolve);
+      return;
+    }
     this.lastSentAt = Date.now();
     this.chain = this.chain.then(async () => {
       const started = Date.now();
@@ -98,5 +107,6 @@ export class LiveDisplay {
       // The first render pays for loading vega; do not let it slow every later update.
       if (this.sent > 1) this.lastCostMs = this.lastSentAt - started;
     });
+    for (const resolve of waiting) void this.chain.then(resolve);
   }
 }

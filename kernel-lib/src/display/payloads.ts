@@ -93,6 +93,28 @@ export const torchFlowErrorSchema = z.object({
 });
 export type TorchFlowError = z.infer<typeof torchFlowErrorSchema>;
 
+/**
+ * How much of a working camper's or agent's text a live payload carries: its newest
+ * characters, at most this many (older text is cut, a leading `…` says so).
+ */
+export const THINKING_TEXT_LIMIT = 600;
+
+/**
+ * Text a camper is writing right now, before its torch is sent: a model's tokens as they
+ * stream in, or (with `reveal`) a deterministic answer shown in a few steps. Live only: a
+ * finished run's payload never has it, and the torch replaces it once sent.
+ */
+export const torchFlowThinkingSchema = z.object({
+  campfire: z.string(),
+  camper: z.string(),
+  cycle: z.number().int(),
+  /** The newest text so far, at most `THINKING_TEXT_LIMIT` characters (cut at the start with `…`). */
+  text: z.string(),
+  /** True when the text is a deterministic answer revealed in steps, not a model's stream. */
+  revealed: z.boolean(),
+});
+export type TorchFlowThinking = z.infer<typeof torchFlowThinkingSchema>;
+
 /** Payload of `application/vnd.campfires.torchflow.v1+json`. */
 export const torchFlowPayloadSchema = z.object({
   version: z.literal(1),
@@ -107,6 +129,12 @@ export const torchFlowPayloadSchema = z.object({
   active: z.array(z.string()).optional(),
   /** Campers that failed, in run-log order (absent in payloads written before it existed). */
   errors: z.array(torchFlowErrorSchema).optional(),
+  /**
+   * Live only: what working campers are writing now, one entry per camper, in the order
+   * they started (absent when none, and always absent once the run stopped). A renderer
+   * shows each as a pending row of its campfire, after the torches.
+   */
+  thinking: z.array(torchFlowThinkingSchema).optional(),
 });
 export type TorchFlowPayload = z.infer<typeof torchFlowPayloadSchema>;
 
@@ -142,6 +170,21 @@ export const simulationActionSchema = z.object({
 });
 export type SimulationAction = z.infer<typeof simulationActionSchema>;
 
+/**
+ * Text an agent is writing right now, before its action is applied: its model's tokens as
+ * they stream in, or (with `reveal`) a persona-policy decision shown in a few steps. Live
+ * only: the action replaces it once applied.
+ */
+export const simulationThinkingSchema = z.object({
+  agent: z.string(),
+  turn: z.number().int(),
+  /** The newest text so far, at most `THINKING_TEXT_LIMIT` characters (cut at the start with `…`). */
+  text: z.string(),
+  /** True when the text is a deterministic decision revealed in steps, not a model's stream. */
+  revealed: z.boolean(),
+});
+export type SimulationThinking = z.infer<typeof simulationThinkingSchema>;
+
 /** Payload of `application/vnd.campfires.simulation.v1+json`. */
 export const simulationPayloadSchema = z.object({
   version: z.literal(1),
@@ -160,6 +203,11 @@ export const simulationPayloadSchema = z.object({
   fork: z.object({ runId: z.string(), turn: z.number().int().min(0), label: z.string() }).optional(),
   turns: z.array(simulationTurnSchema),
   actions: z.array(simulationActionSchema),
+  /**
+   * Live only: what the deciding agent is writing now (absent when nobody is, and always
+   * absent once the run stopped). A renderer shows it as a pending row after the actions.
+   */
+  thinking: z.array(simulationThinkingSchema).optional(),
 });
 export type SimulationPayload = z.infer<typeof simulationPayloadSchema>;
 
@@ -188,4 +236,24 @@ export function shownActions(payload: Pick<SimulationPayload, 'turns' | 'actions
   const finished = new Set(payload.turns.map((turn) => turn.turn));
   const actions = payload.actions.filter((action) => finished.has(action.turn));
   return { actions, unfinished: payload.actions.length - actions.length };
+}
+
+const tailSegmenter = typeof Intl !== 'undefined' && 'Segmenter' in Intl ? new Intl.Segmenter(undefined, { granularity: 'grapheme' }) : null;
+
+/**
+ * The newest `maxCharacters` characters of text that keeps growing (a model's stream),
+ * with a leading `…` when older text was cut; cut on a character boundary, never inside
+ * an emoji or a surrogate pair. Only the end of a long text is looked at.
+ * @example thinkingTail('abcdef', 4) // '…def'
+ */
+export function thinkingTail(text: string, maxCharacters = THINKING_TEXT_LIMIT): string {
+  if (text.length <= maxCharacters) return text;
+  const keep = Math.max(0, maxCharacters - 1);
+  // A character is rarely over 16 UTF-16 units: the window holds the kept ones and one cut.
+  const window = text.slice(-(keep + 1) * 16);
+  const segments = tailSegmenter ? [...tailSegmenter.segment(window)].map((part) => part.segment) : [...window];
+  // The window's first segment may be a character the window cut: never keep it.
+  const whole = window.length < text.length ? segments.slice(1) : segments;
+  if (whole.length <= maxCharacters && window.length === text.length) return text;
+  return `…${(keep > 0 ? whole.slice(-keep) : []).join('').trimStart()}`;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import vm from 'node:vm';
 import { wellFormedText } from '../core';
 
@@ -45,7 +46,28 @@ function vega(): Promise<VegaModule> {
  * label too long for its space by UTF-16 units; any emoji it cut in half is replaced, so
  * the SVG always saves in a notebook.
  */
-export async function renderVegaSvg(spec: unknown): Promise<string> {
+export function renderVegaSvg(spec: unknown): Promise<string> {
+  // A live view re-renders its chart for every update, most of them (a model's tokens
+  // arriving) with the chart unchanged: the last few renders are kept by their spec.
+  const key = createHash('sha256').update(JSON.stringify(spec)).digest('base64');
+  const cached = recent.get(key);
+  if (cached) {
+    recent.delete(key);
+    recent.set(key, cached);
+    return cached;
+  }
+  const rendered = renderUncached(spec);
+  recent.set(key, rendered);
+  if (recent.size > RECENT_RENDERS) recent.delete(recent.keys().next().value as string);
+  rendered.catch(() => recent.delete(key));
+  return rendered;
+}
+
+/** How many renders `renderVegaSvg` keeps (a torch flow's live view makes two per update). */
+const RECENT_RENDERS = 4;
+const recent = new Map<string, Promise<string>>();
+
+async function renderUncached(spec: unknown): Promise<string> {
   const library = await vega();
   const view = new library.View(library.parse(spec), { renderer: 'none' });
   try {

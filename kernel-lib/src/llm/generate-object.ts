@@ -71,6 +71,12 @@ export interface GenerateObjectOptions<S extends z.ZodType> {
   signal?: AbortSignal;
   /** Also state the JSON schema in a system message (default true; small models need it). */
   schemaInPrompt?: boolean;
+  /**
+   * Streams each request and calls this with every piece of text as it arrives and the
+   * attempt it belongs to (1, 2, ...): a new attempt starts its text afresh. Models that do
+   * not stream call it once with the whole answer, or not at all.
+   */
+  onText?: (chunk: string, attempt: number) => void;
 }
 
 /**
@@ -221,7 +227,7 @@ export async function tryGenerateObject<S extends z.ZodType>(options: GenerateOb
   const request = startRequest(options);
   for (let attempt = 1; attempt <= request.retries; attempt += 1) {
     const started = performance.now();
-    const answer = ask(request);
+    const answer = ask(request, attempt);
     // The prompt as the attempt's record shows it (images by size and hash, secrets redacted).
     const prompt = promptForLog(request.conversation);
     let response: ModelResponse;
@@ -246,8 +252,9 @@ export async function tryGenerateObject<S extends z.ZodType>(options: GenerateOb
 }
 
 /** Sends the conversation so far to the model: its answer, or the error the call failed with. */
-function ask<S extends z.ZodType>(request: ObjectRequest<S>): Promise<ModelResponse> {
+function ask<S extends z.ZodType>(request: ObjectRequest<S>, attempt: number): Promise<ModelResponse> {
   const { options } = request;
+  const onText = options.onText;
   try {
     return options.model.generate({
       messages: request.conversation as ModelMessage[],
@@ -259,6 +266,7 @@ function ask<S extends z.ZodType>(request: ObjectRequest<S>): Promise<ModelRespo
       signal: options.signal,
       // This call's attempts are the whole budget: the adapter must not retry inside one.
       retries: 0,
+      ...(onText ? { onText: (chunk: string) => onText(chunk, attempt) } : {}),
     });
   } catch (error) {
     return Promise.reject(error);

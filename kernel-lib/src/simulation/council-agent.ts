@@ -18,6 +18,31 @@ export interface Observation {
   allowed: readonly AllowedAction[];
   /** The run's seed (when it has one), for decisions that break ties or ask a model that takes one. */
   seed?: number;
+  /**
+   * Set while someone watches the council live (a live chart, `Simulation.onToken`): call it
+   * with each piece of text the member's model writes as it arrives, and the model request
+   * of this decision it belongs to (1, 2...). An LLM member then asks its model to stream.
+   */
+  onToken?: (chunk: string, attempt: number) => void;
+}
+
+/**
+ * A piece of text a council member wrote before its action was applied: its model's token
+ * as it streamed in, or a step of a decision revealed after the fact (`reveal`).
+ * `Simulation.onToken` hands these out; the live chart shows `text` in the member's row
+ * until the action replaces it.
+ */
+export interface AgentToken {
+  agent: string;
+  turn: number;
+  /** The model request of the decision it belongs to (1, then 2... after an unusable answer); 1 for a reveal. */
+  attempt: number;
+  /** The piece that just arrived. */
+  chunk: string;
+  /** Everything written in this attempt so far. */
+  text: string;
+  /** True for a step of a revealed decision, false for a model's stream. */
+  revealed: boolean;
 }
 
 /** How a decision was reached, for the JSONL debug log and the run log (prompts, raw outputs, errors). */

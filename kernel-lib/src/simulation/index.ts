@@ -39,7 +39,7 @@ export {
   type StopCondition,
   type SimulationConfig,
 } from './simulation-config';
-export { type Observation, type DecisionTrace, type CouncilAgent, BaseCouncilAgent } from './council-agent';
+export { type Observation, type AgentToken, type DecisionTrace, type CouncilAgent, BaseCouncilAgent } from './council-agent';
 export { leaningsOf, PERSONA_POLICY_LABEL, type Leaning, PersonaPolicyAgent } from './persona-policy-agent';
 export { LLM_FALLBACK_REASON, type LLMAgentOptions, LLMAgent } from './llm-agent';
 export { actionJsonSchema, describeRound, buildActionPrompt } from './simulation-prompt';

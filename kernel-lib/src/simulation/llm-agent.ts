@@ -78,6 +78,8 @@ export class LLMAgent extends BaseCouncilAgent {
       retryDelayMs: this.options.retryDelayMs,
       maxWaitMs: this.options.maxWaitMs,
       schemaInPrompt: false,
+      // Streamed only while someone watches the council live.
+      ...(observation.onToken ? { onText: observation.onToken } : {}),
     });
     const prompt = messages.map((message) => `[${message.role}]\n${message.content}`).join('\n\n');
     const result = await answer;

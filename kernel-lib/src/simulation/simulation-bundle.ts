@@ -35,6 +35,7 @@ export function simulationText(payload: SimulationPayload): string {
     `  agents: ${payload.agents.map((agent) => `${isolateText(oneLine(agent.name, 40))} (${isolateText(oneLine(agent.policy, 40))})`).join(', ')}`,
     `  ${state}`,
     ...lines,
+    ...(payload.thinking ?? []).map((row) => `  … turn ${row.turn} ${isolateText(oneLine(row.agent, 40))} ${row.revealed ? 'deciding' : 'thinking'}: ${isolateText(oneLine(row.text, 200))}`),
   ].join('\n');
 }
 
@@ -60,12 +61,19 @@ export function simulationHtml(payload: SimulationPayload, svg: string | null): 
         `<tr><td>${action.turn}</td><td>${bdi(action.agent)}</td><td>${bdi(action.action)}</td><td>${bdi(action.target ?? '')}</td><td>${action.success ? 'ok' : 'failed'}${action.fallback ? ' (fallback)' : ''}</td><td>${bdi(action.reason)}</td><td>${bdi(action.message)}</td></tr>`,
     )
     .join('');
+  // What the deciding agent is writing: a pending row after the actions, replaced by its action once applied.
+  const pending = (payload.thinking ?? [])
+    .map(
+      (row) =>
+        `<tr class="campfires-thinking" style="color:#555" aria-live="polite"><td>${row.turn}</td><td>${bdi(row.agent)}</td><td colspan="5"><i>${row.revealed ? 'deciding' : 'thinking'}…</i> <bdi style="white-space:pre-wrap">${escapeHtml(row.text)}</bdi></td></tr>`,
+    )
+    .join('');
   return [
     `<div class="campfires-simulation" style="max-width:100%;${WRAP}">`,
     `<p><b>Simulation: ${bdi(payload.title)}</b> · ${escapeHtml(payload.status)} · backend: ${bdi(payload.backend)} · ${count(payload.agents.length, 'agent')}, ${count(playedTurns(payload), 'turn')}${escapeHtml(unfinishedNote(unfinished))}${payload.fork ? ` · fork of run ${escapeHtml(payload.fork.runId)} after turn ${payload.fork.turn}: ${bdi(payload.fork.label)}` : ''}</p>`,
     svg ?? '',
-    rows
-      ? `<table style="table-layout:fixed;width:100%"><thead><tr><th>turn</th><th>agent</th><th>action</th><th>target</th><th>outcome</th><th>reason</th><th>message</th></tr></thead><tbody>${rows}</tbody></table>`
+    rows || pending
+      ? `<table style="table-layout:fixed;width:100%"><thead><tr><th>turn</th><th>agent</th><th>action</th><th>target</th><th>outcome</th><th>reason</th><th>message</th></tr></thead><tbody>${rows}${pending}</tbody></table>`
       : '<p>No actions yet.</p>',
     '</div>',
   ].join('');

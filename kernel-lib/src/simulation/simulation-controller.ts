@@ -1,7 +1,8 @@
 import { CampfiresError, ValidationError, errorToJson, inertText, isolateText, systemClock, type Clock } from '../core';
 import type { JsonValue } from '../messages';
 import { JsonlDebugLog, RunRecorder, type RunEvent, type RunEventInit, type RunInfo, type RunLog } from '../runlog';
-import type { CouncilAgent, DecisionTrace } from './council-agent';
+import type { AgentToken, CouncilAgent, DecisionTrace, Observation } from './council-agent';
+import { pause, revealPieces, type RevealSettings } from '../display';
 import { passAction, type Action, type CouncilState, type RoundSummary } from './models';
 import { narrateAction, narrateEnd } from './narrator';
 import { checkPersonas, describeStopCondition, stopConditionHolds, type SimulationConfig } from './simulation-config';
@@ -33,6 +34,8 @@ export interface SimulationControllerOptions {
    * loses at most this much work, which resume redoes. 0 writes every event on its own.
    */
   flushIntervalMs?: number;
+  /** While `onToken` has listeners: reveal decisions that did not stream (persona-policy members, scripted models) in steps. */
+  reveal?: RevealSettings | null;
 }
 
 /** One action in a round's summary. */
@@ -110,6 +113,7 @@ export class SimulationController {
   private readonly narrate: ((line: string) => void) | null;
   private readonly world: WorldDefinition;
   private readonly listeners = new Set<(event: RunEvent) => void>();
+  private readonly tokenListeners = new Set<(token: AgentToken) => void | Promise<void>>();
   private current: SimulationTranscript = { actions: [], turns: [], end: null };
   private runInfo: RunInfo | null = null;
   /** The run's writer, from the start of `run` or `resume` to the end of the run. */
@@ -141,6 +145,57 @@ export class SimulationController {
   onEvent(listener: (event: RunEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener` with every piece of text a member writes before its action: its model's
+   * tokens as they stream in (LLM members stream while anyone listens), and with `reveal`
+   * the steps of decisions that did not stream. Returns unsubscribe; nothing is stored. A
+   * promise a listener returns for a revealed step holds the next step until it settles.
+   */
+  onToken(listener: (token: AgentToken) => void | Promise<void>): () => void {
+    this.tokenListeners.add(listener);
+    return () => this.tokenListeners.delete(listener);
+  }
+
+  /** Tells every listener; what they return as promises (a live chart showing a revealed step) is waited for together. */
+  private tellToken(token: AgentToken): Promise<unknown> {
+    const waits: Promise<unknown>[] = [];
+    for (const listener of this.tokenListeners) {
+      try {
+        const result: unknown = listener(token);
+        if (result instanceof Promise) waits.push(result.catch(() => undefined));
+      } catch (error) {
+        process.stderr.write(`campfires: an onToken listener failed: ${(error as Error)?.message ?? error}\n`);
+      }
+    }
+    return Promise.all(waits);
+  }
+
+  /** Asks `agent` for its action; while someone watches, what it writes is passed on as it comes, and (with `reveal`) a decision that came whole is shown in steps. */
+  private async decide(agent: CouncilAgent, observed: Observation, turn: number): Promise<Action> {
+    if (this.tokenListeners.size === 0) return agent.decideAction(observed);
+    let writing = { attempt: 0, text: '', pieces: 0 };
+    const onToken = (chunk: string, attempt: number): void => {
+      if (typeof chunk !== 'string' || chunk === '') return;
+      if (attempt !== writing.attempt) writing = { attempt, text: '', pieces: 0 };
+      writing.text += chunk;
+      writing.pieces += 1;
+      this.tellToken({ agent: agent.name, turn, attempt, chunk, text: writing.text, revealed: false });
+    };
+    const proposed = await agent.decideAction({ ...observed, onToken });
+    const reveal = this.options.reveal;
+    // A decision that is not an action is the world's to refuse (it becomes a pass): nothing to reveal.
+    if (reveal && writing.pieces <= 1 && this.tokenListeners.size > 0 && typeof proposed?.type === 'string') {
+      const target = typeof proposed.target === 'string' && proposed.target !== 'world' ? ` → ${proposed.target}` : '';
+      let text = '';
+      for (const chunk of revealPieces(`${proposed.type}${target}: ${String(proposed.reason ?? '')}`, reveal.steps)) {
+        text += chunk;
+        // Each step stays at least `stepMs`, and until a live chart has shown it.
+        await Promise.all([pause(reveal.stepMs), this.tellToken({ agent: agent.name, turn, attempt: 1, chunk, text, revealed: true })]);
+      }
+    }
+    return proposed;
   }
 
   /** The run-log meta of a simulation run: everything needed to rebuild it. */
@@ -240,7 +295,7 @@ export class SimulationController {
           }
           let proposed: Action;
           try {
-            proposed = await agent.decideAction(observation);
+            proposed = await this.decide(agent, observation, turn);
           } catch (error) {
             // What the model answered before the run had to stop is kept with the stop.
             recorder.recordAll(agent.takeRecords());

@@ -1,10 +1,10 @@
 import { inspect } from 'node:util';
 import { CampfiresError, ValidationError, isolateText, type Clock } from '../core';
 import { createOllamaModel, createOpenRouterModel, type LanguageModel } from '../llm';
-import { LiveDisplay, displayBundle, inKernel, type MimeBundle, type SimulationPayload } from '../display';
+import { LiveDisplay, displayBundle, inKernel, revealSettings, thinkingTail, type MimeBundle, type RevealOption, type SimulationPayload, type SimulationThinking } from '../display';
 import { simulationBundle } from './simulation-bundle';
 import { DEFAULT_RUN_LOG_PATH, SqliteRunLog, type RunEvent, type RunInfo, type RunLog } from '../runlog';
-import { BaseCouncilAgent, type CouncilAgent } from './council-agent';
+import { BaseCouncilAgent, type AgentToken, type CouncilAgent } from './council-agent';
 import { LLMAgent } from './llm-agent';
 import { PERSONA_POLICY_LABEL, PersonaPolicyAgent } from './persona-policy-agent';
 import { loadSimulationConfig, simulationConfigFrom, type SimulationConfig } from './simulation-config';
@@ -49,6 +49,18 @@ export interface SimulationOptions {
   narrate?: ((line: string) => void) | null;
   /** Show a live world chart while running (default: inside a notebook kernel). */
   live?: boolean;
+  /**
+   * Show in the live chart what the deciding member writes before its action (default true):
+   * an LLM member's model then streams its tokens into the member's row.
+   */
+  tokens?: boolean;
+  /**
+   * Also show decisions that did not stream (persona-policy members, scripted or cassette
+   * models) being written, in steps, before they are applied (default off; `true` is
+   * `{ steps: 4, stepMs: 150 }`): a council without a model shows the same flow. It slows
+   * the run by `steps × stepMs` per decision, and only while someone watches.
+   */
+  reveal?: RevealOption;
   clock?: Clock;
 }
 
@@ -130,7 +142,8 @@ export class Simulation {
     /** The world the council plays in. */
     readonly world: WorldDefinition = councilWorld,
   ) {
-    this.controller = new SimulationController({ config, agents, runLog, backend, world, seed: options.seed, debugLogPath: options.debugLogPath, narrate: options.narrate, clock: options.clock });
+    const reveal = revealSettings(options.reveal, 'simulation options');
+    this.controller = new SimulationController({ config, agents, runLog, backend, world, seed: options.seed, debugLogPath: options.debugLogPath, narrate: options.narrate, clock: options.clock, reveal });
   }
 
   /** The run's seed, when it has one. */
@@ -327,6 +340,17 @@ export class Simulation {
     return this.controller.onEvent(listener);
   }
 
+  /**
+   * Calls `listener` with every piece of text a member writes before its action: an LLM
+   * member's tokens as they stream in (its model streams while anyone listens), and with
+   * `reveal` the steps of decisions that did not stream. Returns unsubscribe; nothing of it
+   * is stored in the run log.
+   * @example sim.onToken((token) => process.stdout.write(token.chunk));
+   */
+  onToken(listener: (token: AgentToken) => void): () => void {
+    return this.controller.onToken(listener);
+  }
+
   /** The run id (once started). */
   get runId(): string | null {
     return this.info?.id ?? this.controller.currentRun?.id ?? null;
@@ -365,13 +389,39 @@ export class Simulation {
     const live = this.options.live ?? inKernel();
     if (!live) return work();
     const display = new LiveDisplay({ throttleMs: 200 });
-    const render = (): Promise<MimeBundle> => simulationBundle(this.payload(run()?.status));
-    const stop = this.controller.onEvent((event) => {
-      if (event.kind === 'turn-end' || event.kind === 'simulation-end') {
+    // What the deciding member is writing now: live only, replaced by its action once applied.
+    let thinking: SimulationThinking | null = null;
+    const render = (): Promise<MimeBundle> => {
+      const status = run()?.status;
+      const payload = this.payload(status);
+      if (thinking && payload.status === 'running') payload.thinking = [thinking];
+      return simulationBundle(payload);
+    };
+    const stopEvents = this.controller.onEvent((event) => {
+      // A member's next decision, written before this action was told, stays.
+      if (event.kind === 'action-applied' && thinking?.agent === event.camper) {
+        const turn = (event.data as { turn?: unknown } | null)?.turn;
+        if (typeof turn !== 'number' || turn >= thinking.turn) thinking = null;
+      }
+      if (event.kind === 'turn-end' || event.kind === 'simulation-end' || event.kind === 'action-applied') {
         this.transcriptValue = this.controller.transcript;
         display.update(render);
       }
     });
+    const stopTokens =
+      this.options.tokens === false
+        ? () => undefined
+        : this.controller.onToken((token) => {
+            thinking = { agent: token.agent, turn: token.turn, text: thinkingTail(token.text), revealed: token.revealed };
+            display.update(render);
+            // A revealed step waits until the chart has shown it, so none is skipped.
+            return token.revealed ? display.whenShown() : undefined;
+          });
+    const stop = (): void => {
+      stopEvents();
+      stopTokens();
+      thinking = null;
+    };
     display.update(render);
     try {
       // The chart first: the narrative printed during the run goes under it, not above.

@@ -23,6 +23,8 @@ export type ScriptedReply =
       chunks?: number;
       usage?: { input: number; output: number };
       delayMs?: number;
+      /** The pause between streamed pieces, in ms (a model writing at its own pace); default none. */
+      chunkDelayMs?: number;
       headers?: Record<string, string>;
       /** Fields laid over the final message's telemetry (`eval_count: null`, `model: 7`, OpenAI's `usage`...). */
       stats?: Record<string, unknown>;
@@ -217,7 +219,10 @@ export async function startOllamaProtocolServer(options: { models?: string[]; sc
       return;
     }
     response.writeHead(200, { 'Content-Type': 'application/x-ndjson', ...reply.headers });
-    for (const part of splitText(reply.text, reply.chunks ?? 3)) response.write(`${JSON.stringify(piece(part, false))}\n`);
+    for (const [index, part] of splitText(reply.text, reply.chunks ?? 3).entries()) {
+      if (index > 0 && reply.chunkDelayMs) await sleep(reply.chunkDelayMs);
+      response.write(`${JSON.stringify(piece(part, false))}\n`);
+    }
     response.end(`${JSON.stringify(piece('', true, reply.usage, reply.stats))}\n`);
   };
 

@@ -152,7 +152,10 @@ export async function startOpenAIProtocolServer(
     }
     response.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', ...reply.headers });
     response.write(': PROCESSING\n\n');
-    splitText(reply.text, reply.chunks ?? 3).forEach((part, index) => response.write(sse(chunk(index === 0 ? { role: 'assistant', content: part } : { content: part }, null))));
+    for (const [index, part] of splitText(reply.text, reply.chunks ?? 3).entries()) {
+      if (index > 0 && reply.chunkDelayMs) await sleep(reply.chunkDelayMs);
+      response.write(sse(chunk(index === 0 ? { role: 'assistant', content: part } : { content: part }, null)));
+    }
     response.write(sse(chunk({}, 'stop')));
     if (body.stream_options?.include_usage) response.write(sse({ id, object: 'chat.completion.chunk', created, model, choices: [], usage, ...reply.stats }));
     response.end(sse('[DONE]'));
