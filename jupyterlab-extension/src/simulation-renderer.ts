@@ -12,6 +12,7 @@ import { renderTurn, turnIndex, type TurnIndex } from './simulation-turn';
 export interface ChartView {
   signal(name: string, value: unknown): unknown;
   runAsync(): Promise<unknown>;
+  container?(): HTMLElement | null;
 }
 
 /** Draws one vega-lite spec into an element (vega-embed's signature, reduced to what we use). */
@@ -48,6 +49,8 @@ export class SimulationRenderer extends Widget implements IRenderMime.IRenderer 
   private chosenTurn: number | null = null;
   /** The last cursor move, so a slow chart repaint is never overtaken by an older one. */
   private cursorMove: Promise<unknown> = Promise.resolve();
+  /** Watches the charts' width: a chart drawn while its cell was off-screen (0 wide) is redrawn once it shows. */
+  private resizer: ResizeObserver | null = null;
 
   constructor(options: SimulationRendererOptions = {}) {
     super();
@@ -86,6 +89,7 @@ export class SimulationRenderer extends Widget implements IRenderMime.IRenderer 
     try {
       const embed = await this.loadEmbed();
       this.views = await Promise.all([embed(worldChart, worldStateSpec(payload, turns.positions[position] ?? 0)), embed(actionsChart, agentActionsSpec(payload))]);
+      this.watchWidth();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.node.append(element('div', 'cf-payload-error', `The charts could not be drawn: ${message}`));
@@ -119,7 +123,34 @@ export class SimulationRenderer extends Widget implements IRenderMime.IRenderer 
     this.turnHost.replaceChildren(renderTurn(this.turns, position));
   }
 
+  /** Gives each chart its container's width whenever that changes (vega itself only listens to the window). */
+  private watchWidth(): void {
+    if (typeof ResizeObserver === 'undefined') return;
+    const widths = new Map<Element, number>();
+    this.resizer = new ResizeObserver(() => {
+      for (const { view } of this.views) {
+        const container = view?.container?.();
+        if (!view || !container) continue;
+        const width = container.clientWidth;
+        if (width <= 0 || widths.get(container) === width) continue;
+        widths.set(container, width);
+        try {
+          view.signal('width', width);
+          void view.runAsync().catch(() => undefined);
+        } catch {
+          // A chart of fixed width has no width signal to set.
+        }
+      }
+    });
+    for (const { view } of this.views) {
+      const container = view?.container?.();
+      if (container) this.resizer.observe(container);
+    }
+  }
+
   private finalizeViews(): void {
+    this.resizer?.disconnect();
+    this.resizer = null;
     this.control?.stop();
     for (const view of this.views) view.finalize();
     this.views = [];
