@@ -115,9 +115,10 @@ export class TorchFlowRenderer extends Widget implements IRenderMime.IRenderer {
     this.following = position >= timeline.cycles.length - 1;
     const cycle = timeline.cycles[position] ?? null;
     this.diagram?.show(timeline.moment(position));
-    const first = timeline.torchesAt[position]?.[0];
+    // The newest cycle shows the newest page (as an output without a timeline did); another, the page of its first torch.
+    const first = this.following ? payload.torches.length - 1 : timeline.torchesAt[position]?.[0];
     const lastPage = pageCount(payload.torches.length) - 1;
-    const page = first === undefined ? this.state.page : Math.floor(first / TORCHES_PER_PAGE);
+    const page = first === undefined || first < 0 ? this.state.page : Math.floor(first / TORCHES_PER_PAGE);
     const wanted = page === null || page >= lastPage ? null : page;
     const pageChanged = wanted !== this.state.page || !this.tableHost?.firstChild;
     this.state = { ...this.state, cycle, page: wanted };
