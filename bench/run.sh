@@ -16,3 +16,7 @@ done
 if [ -f bench/redis-bus.ts ] && [ -f test/helpers/register-ts.js ]; then
   run node -r ./test/helpers/register-ts.js bench/redis-bus.ts
 fi
+# Scrubbing in the browser needs the built lab and extension (bash jupyterlab-extension/scripts/setup-lab.sh).
+if [ -f bench/scrub.ts ] && [ -f jupyterlab-extension/lab/build/templates/index.html ] && [ -f jupyterlab-extension/labextension/package.json ]; then
+  run node -r ./test/helpers/register-ts.js bench/scrub.ts
+fi

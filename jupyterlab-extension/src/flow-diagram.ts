@@ -15,11 +15,40 @@ function clip(text: string, max: number): string {
   return cutText(text.replace(/\s+/g, ' ').trim(), { characters: Math.max(2, max) });
 }
 
+/** What the diagram shows at one point of the run (see {@link FlowDiagram.show}). */
+export interface FlowMoment {
+  /** Campfires that have sent a torch (or failed) by now. */
+  spoken: ReadonlySet<string>;
+  /** Campfires working in the cycle shown: highlighted. */
+  current: ReadonlySet<string>;
+  /** Channels a torch crossed in the cycle shown: the torch is drawn on them. */
+  carrying: ReadonlySet<string>;
+  /** Torches each channel has carried by now. */
+  counts: ReadonlyMap<string, number>;
+}
+
+/** A drawn diagram, and a cheap way to show it at another point of the run (classes, labels, torches; no redraw). */
+export interface FlowDiagram {
+  svg: SVGSVGElement;
+  show(moment: FlowMoment): void;
+}
+
+/** The point of a cubic Bézier curve halfway along its parameter. */
+function midpoint(points: readonly [number, number][]): [number, number] {
+  const [p0, p1, p2, p3] = points as [[number, number], [number, number], [number, number], [number, number]];
+  return [(p0[0] + 3 * p1[0] + 3 * p2[0] + p3[0]) / 8, (p0[1] + 3 * p1[1] + 3 * p2[1] + p3[1]) / 8];
+}
+
 /**
  * Draws the campfires as boxes left to right and the channels as labelled arrows,
  * each labelled with how many torches crossed it.
  */
 export function renderFlowDiagram(payload: TorchFlowPayload): SVGSVGElement {
+  return drawFlowDiagram(payload).svg;
+}
+
+/** {@link renderFlowDiagram}, keeping what a timeline needs to show another cycle. */
+export function drawFlowDiagram(payload: TorchFlowPayload): FlowDiagram {
   const layout = layoutFlow(payload);
   const svg = svgElement('svg', {
     class: 'cf-flow-diagram',
@@ -51,6 +80,7 @@ export function renderFlowDiagram(payload: TorchFlowPayload): SVGSVGElement {
   for (const error of payload.errors ?? []) failures.set(error.campfire, (failures.get(error.campfire) ?? 0) + 1);
   // Channels joining the same two campfires stack their labels instead of drawing them on top of each other.
   const labelsBetween = new Map<string, number>();
+  const edgeParts: { channel: string; group: SVGGElement; label: SVGTextElement; title: SVGTitleElement; name: string; torch: SVGGElement }[] = [];
 
   for (const edge of layout.edges) {
     const from = byName.get(edge.from) as PlacedNode;
@@ -61,10 +91,11 @@ export function renderFlowDiagram(payload: TorchFlowPayload): SVGSVGElement {
     const x2 = to.x;
     const y2 = to.y + NODE_HEIGHT / 2;
     const bend = Math.max(30, Math.abs(x2 - x1) / 2);
-    const d =
+    const points: [number, number][] =
       edge.from === edge.to || x2 <= x1
-        ? `M ${x1} ${y1} C ${x1 + 60} ${y1 - 70}, ${x2 - 60} ${y2 - 70}, ${x2} ${y2}`
-        : `M ${x1} ${y1} C ${x1 + bend} ${y1}, ${x2 - bend} ${y2}, ${x2} ${y2}`;
+        ? [[x1, y1], [x1 + 60, y1 - 70], [x2 - 60, y2 - 70], [x2, y2]]
+        : [[x1, y1], [x1 + bend, y1], [x2 - bend, y2], [x2, y2]];
+    const d = `M ${x1} ${y1} C ${points[1]?.join(' ')}, ${points[2]?.join(' ')}, ${x2} ${y2}`;
     group.append(svgElement('path', { d, class: 'cf-edge-line', 'marker-end': `url(#${marker.id})` }));
     const count = torchCounts.get(edge.channel) ?? 0;
     const pair = `${edge.from}\u0000${edge.to}`;
@@ -79,10 +110,17 @@ export function renderFlowDiagram(payload: TorchFlowPayload): SVGSVGElement {
       { x: (x1 + x2) / 2, y: Math.min(y1, y2) + (y1 === y2 ? -6 : (Math.abs(y2 - y1) / 2) - 6) - stacked * LABEL_STACK, 'text-anchor': 'middle', class: 'cf-edge-label' },
       `${name}${suffix}`,
     );
-    group.append(label, svgElement('title', {}, `${edge.channel}: ${count === 1 ? '1 torch' : `${count} torches`}`));
+    const title = svgElement('title', {}, `${edge.channel}: ${count === 1 ? '1 torch' : `${count} torches`}`);
+    // The torch on its way, drawn halfway along the channel in the cycle a timeline shows.
+    const [tx, ty] = midpoint(points);
+    const torch = svgElement('g', { class: 'cf-edge-torch', transform: `translate(${tx}, ${ty})`, 'aria-hidden': 'true' });
+    torch.append(svgElement('circle', { r: 8, class: 'cf-edge-torch-glow' }), svgElement('path', { d: 'M 0 -6 C 4 -2, 5 2, 0 6 C -5 2, -4 -2, 0 -6 z', class: 'cf-edge-torch-flame' }));
+    group.append(label, title, torch);
+    edgeParts.push({ channel: edge.channel, group, label, title, name, torch });
     svg.append(group);
   }
 
+  const nodeParts: { name: string; group: SVGGElement }[] = [];
   for (const campfire of payload.campfires) {
     const node = byName.get(campfire.name) as PlacedNode;
     const failed = failures.get(campfire.name) ?? 0;
@@ -103,7 +141,23 @@ export function renderFlowDiagram(payload: TorchFlowPayload): SVGSVGElement {
     const failedLine = failed > 0 ? `\n${failed === 1 ? '1 camper error' : `${failed} camper errors`}` : '';
     group.append(svgElement('title', {}, `${campfire.name}\ncampers: ${campfire.campers.join(', ') || 'none'}\ninputs: ${campfire.inputs.join(', ') || 'none'}\noutput: ${campfire.output ?? 'none'}${failedLine}`));
     svg.append(group);
+    nodeParts.push({ name: campfire.name, group });
   }
-  return svg;
+  const show = (moment: FlowMoment): void => {
+    for (const { name, group } of nodeParts) {
+      group.classList.toggle('cf-node-spoken', moment.spoken.has(name));
+      group.classList.toggle('cf-node-current', moment.current.has(name));
+    }
+    for (const part of edgeParts) {
+      const count = moment.counts.get(part.channel) ?? 0;
+      const label = `${part.name} (${count})`;
+      if (part.label.textContent !== label) {
+        part.label.textContent = label;
+        part.title.textContent = `${part.channel}: ${count === 1 ? '1 torch' : `${count} torches`}`;
+      }
+      part.group.classList.toggle('cf-edge-carrying', moment.carrying.has(part.channel));
+    }
+  };
+  return { svg, show };
 }
 

@@ -4,10 +4,19 @@ import { playedTurns, shownActions, simulationPayloadSchema, type SimulationPayl
 import { element, userText } from './dom';
 import { SIMULATION_MIME } from './mime-types';
 import { checkPayload } from './payload-error';
-import { agentActionsSpec, worldStateSpec, type VegaLiteSpec } from './simulation-specs';
+import { agentActionsSpec, CURSOR_SIGNAL, measuresOf, worldStateSpec, type VegaLiteSpec } from './simulation-specs';
+import { TimelineControl } from './timeline-control';
+import { renderTurn, turnIndex, type TurnIndex } from './simulation-turn';
+
+/** The part of a vega view a timeline moves: one signal, then a repaint. */
+export interface ChartView {
+  signal(name: string, value: unknown): unknown;
+  runAsync(): Promise<unknown>;
+  container?(): HTMLElement | null;
+}
 
 /** Draws one vega-lite spec into an element (vega-embed's signature, reduced to what we use). */
-export type EmbedChart = (target: HTMLElement, spec: VegaLiteSpec) => Promise<{ finalize(): void }>;
+export type EmbedChart = (target: HTMLElement, spec: VegaLiteSpec) => Promise<{ finalize(): void; view?: ChartView }>;
 
 /** Loads vega-embed only when the first chart is drawn: it is large and most outputs never need it. */
 export const loadVegaEmbed = async (): Promise<EmbedChart> => {
@@ -23,13 +32,25 @@ export interface SimulationRendererOptions {
 }
 
 /**
- * Renders `application/vnd.campfires.simulation.v1+json`: a summary line, interactive
- * vega-lite charts of the world state and of each agent's actions, and the agents' policies.
+ * Renders `application/vnd.campfires.simulation.v1+json`: a summary line, a timeline over
+ * the turns, interactive vega-lite charts of the world state (with a cursor at the turn
+ * shown) and of each agent's actions, what each agent did in the turn shown (and, when the
+ * run kept them, its prompt and the model's raw answer), and the agents' policies. It
+ * starts at the last turn; everything comes from the payload, so it works without a kernel.
  */
 export class SimulationRenderer extends Widget implements IRenderMime.IRenderer {
   private readonly mimeType: string;
   private readonly loadEmbed: () => Promise<EmbedChart>;
-  private views: Array<{ finalize(): void }> = [];
+  private views: Array<{ finalize(): void; view?: ChartView }> = [];
+  private control: TimelineControl | null = null;
+  private turns: TurnIndex | null = null;
+  private turnHost: HTMLElement | null = null;
+  /** The turn a person chose (null: follow the newest as a live run grows). */
+  private chosenTurn: number | null = null;
+  /** The last cursor move, so a slow chart repaint is never overtaken by an older one. */
+  private cursorMove: Promise<unknown> = Promise.resolve();
+  /** Watches the charts' width: a chart drawn while its cell was off-screen (0 wide) is redrawn once it shows. */
+  private resizer: ResizeObserver | null = null;
 
   constructor(options: SimulationRendererOptions = {}) {
     super();
@@ -52,25 +73,85 @@ export class SimulationRenderer extends Widget implements IRenderMime.IRenderer 
       return;
     }
     const payload = checked.data;
+    const turns = turnIndex(payload);
+    this.turns = turns;
+    const kept = this.chosenTurn === null ? -1 : turns.positions.indexOf(this.chosenTurn);
+    if (kept < 0) this.chosenTurn = null;
+    const position = kept >= 0 ? kept : turns.positions.length - 1;
+    const control = new TimelineControl({ unit: 'turn', count: turns.positions.length, describe: (index) => turns.describe(index), onMove: (index) => this.showTurn(index) });
+    control.show(position);
+    this.control = control;
     const worldChart = element('div', 'cf-chart cf-chart-world');
     const actionsChart = element('div', 'cf-chart cf-chart-actions');
-    this.node.replaceChildren(header(payload), worldChart, actionsChart, agentList(payload));
+    this.turnHost = element('div', 'cf-turn-host');
+    this.node.replaceChildren(header(payload), control.element, worldChart, this.turnHost, actionsChart, agentList(payload));
+    this.drawTurn(position);
     try {
       const embed = await this.loadEmbed();
-      this.views = await Promise.all([embed(worldChart, worldStateSpec(payload)), embed(actionsChart, agentActionsSpec(payload))]);
+      this.views = await Promise.all([embed(worldChart, worldStateSpec(payload, turns.positions[position] ?? 0)), embed(actionsChart, agentActionsSpec(payload))]);
+      this.watchWidth();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.node.append(element('div', 'cf-payload-error', `The charts could not be drawn: ${message}`));
     }
   }
 
-  /** Releases the vega views when the output goes away. */
+  /** Releases the vega views and stops a playing timeline when the output goes away. */
   override dispose(): void {
     this.finalizeViews();
     super.dispose();
   }
 
+  /**
+   * Shows turn `position`: the turn's panel at once, the chart's cursor on its next repaint.
+   * Resolves when the cursor is drawn.
+   */
+  showTurn(position: number): Promise<unknown> {
+    const turns = this.turns;
+    if (!turns) return Promise.resolve();
+    this.chosenTurn = position >= turns.positions.length - 1 ? null : (turns.positions[position] ?? null);
+    this.drawTurn(position);
+    const view = this.views[0]?.view;
+    if (!view) return Promise.resolve();
+    view.signal(CURSOR_SIGNAL, turns.positions[position] ?? 0);
+    this.cursorMove = this.cursorMove.then(() => view.runAsync()).catch(() => undefined);
+    return this.cursorMove;
+  }
+
+  private drawTurn(position: number): void {
+    if (!this.turns || !this.turnHost) return;
+    this.turnHost.replaceChildren(renderTurn(this.turns, position));
+  }
+
+  /** Gives each chart its container's width whenever that changes (vega itself only listens to the window). */
+  private watchWidth(): void {
+    if (typeof ResizeObserver === 'undefined') return;
+    const widths = new Map<Element, number>();
+    this.resizer = new ResizeObserver(() => {
+      for (const { view } of this.views) {
+        const container = view?.container?.();
+        if (!view || !container) continue;
+        const width = container.clientWidth;
+        if (width <= 0 || widths.get(container) === width) continue;
+        widths.set(container, width);
+        try {
+          view.signal('width', width);
+          void view.runAsync().catch(() => undefined);
+        } catch {
+          // A chart of fixed width has no width signal to set.
+        }
+      }
+    });
+    for (const { view } of this.views) {
+      const container = view?.container?.();
+      if (container) this.resizer.observe(container);
+    }
+  }
+
   private finalizeViews(): void {
+    this.resizer?.disconnect();
+    this.resizer = null;
+    this.control?.stop();
     for (const view of this.views) view.finalize();
     this.views = [];
   }
@@ -96,7 +177,7 @@ function header(payload: SimulationPayload): HTMLElement {
       ' · backend: ',
   );
   meta.append(userText('bdi', undefined, payload.backend, 40));
-  if (last) meta.append(` · ${last.turn === 0 ? 'start' : 'final'} resource_level ${last.resource_level}, stability ${last.stability}`);
+  if (last) meta.append(` · ${last.turn === 0 ? 'start' : 'final'} ${measuresOf(payload).map((measure) => `${measure} ${last[measure] ?? '–'}`).join(', ')}`);
   box.append(meta);
   return box;
 }

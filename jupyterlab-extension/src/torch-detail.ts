@@ -1,4 +1,4 @@
-import type { TorchFlowTorch } from 'campfires/display';
+import { cutText, torchRecipients, type TorchFlowToolCall, type TorchFlowTorch } from 'campfires/display';
 import { element, isServerPath, safeHttpUrl, sameServerUrl, userText } from './dom';
 
 /** Turns a Party Box path into a URL the browser can open (JupyterLab's resolver), or null when it cannot. */
@@ -13,8 +13,22 @@ export type PartyBoxUrlResolver = (path: string) => Promise<string | null>;
 export function renderTorchDetail(torch: TorchFlowTorch, resolveUrl?: PartyBoxUrlResolver, position = torch.seq): HTMLElement {
   const panel = element('div', 'cf-torch-detail', undefined, { 'data-seq': String(torch.seq) });
   const title = element('div', 'cf-torch-detail-title', `Torch #${position} from `);
-  title.append(userText('bdi', undefined, torch.from, 80), ' (torchbearer ', userText('bdi', undefined, torch.torchbearer, 80), ')');
+  title.append(userText('bdi', undefined, torch.from, 80), ' (torchbearer ', userText('bdi', undefined, torch.torchbearer, 80), `) · cycle ${torch.cycle}`);
   panel.append(title);
+  const route = element('div', 'cf-torch-detail-route', 'Channel ');
+  route.append(userText('bdi', undefined, torch.channel || '(none: kept as the result)', 80), ' → ', userText('bdi', undefined, torchRecipients(torch), 200), ` · confidence ${torch.confidence.toFixed(2)}${torch.error ? ' · marked as an error' : ''}`);
+  panel.append(route);
+  const claim = element('div', 'cf-torch-detail-claim');
+  claim.append(element('span', 'cf-detail-label', 'Claim: '), userText('span', 'cf-torch-detail-claim-text', torch.claim));
+  panel.append(claim);
+  const metadata = Object.entries(torch.metadata);
+  if (metadata.length > 0) {
+    const list = element('dl', 'cf-torch-metadata', undefined, { 'aria-label': 'Metadata' });
+    for (const [key, value] of metadata) {
+      list.append(userText('dt', undefined, key, 60), userText('dd', undefined, typeof value === 'string' ? value : JSON.stringify(value) ?? String(value), 400));
+    }
+    panel.append(element('div', 'cf-detail-label', 'Metadata'), list);
+  }
   const link = element('div', 'cf-partybox');
   if (torch.url !== undefined) {
     const href = safeHttpUrl(torch.url);
@@ -47,8 +61,32 @@ export function renderTorchDetail(torch: TorchFlowTorch, resolveUrl?: PartyBoxUr
     link.append('Party Box: this torch carries no asset');
   }
   panel.append(link);
-  panel.append(element('pre', 'cf-torch-json', jsonWithVisibleBidi(torch)));
+  if (torch.toolCalls && torch.toolCalls.length > 0) panel.append(toolCallList(torch.toolCalls));
+  const json = element('details', 'cf-torch-json-box');
+  json.append(element('summary', undefined, 'The torch as JSON'), element('pre', 'cf-torch-json', jsonWithVisibleBidi(torch)));
+  panel.append(json);
   return panel;
+}
+
+/** The tool calls behind a torch, in order: tool, server, outcome, time, arguments and result. */
+function toolCallList(calls: readonly TorchFlowToolCall[]): HTMLElement {
+  const box = element('div', 'cf-tool-calls');
+  box.append(element('div', 'cf-detail-label', `Tool calls behind this torch (${calls.length})`));
+  const list = element('ol', 'cf-tool-call-list');
+  for (const call of calls) {
+    const item = element('li', `cf-tool-call cf-tool-call-${call.status}`);
+    const head = element('div', 'cf-tool-call-head');
+    head.append(userText('strong', undefined, call.tool, 80), ' on ', userText('bdi', undefined, call.server, 120), ` · ${call.status} · ${Math.round(call.ms)} ms`);
+    head.append(' · by ', userText('bdi', undefined, call.camper, 80));
+    if (call.round !== undefined) head.append(` · model round ${call.round}`);
+    if (call.replayed) head.append(' · replayed from the record');
+    item.append(head);
+    item.append(element('pre', 'cf-tool-call-args', cutText(jsonWithVisibleBidi(call.arguments), { characters: 2000 })));
+    item.append(userText('pre', 'cf-tool-call-result', cutText(call.result, { characters: 2000 })));
+    list.append(item);
+  }
+  box.append(list);
+  return box;
 }
 
 /** Pretty JSON with bidirectional controls written as `\\u` escapes: still the same JSON, but an override cannot reorder it. */

@@ -12,6 +12,8 @@ export interface TorchTableState {
   /** Zero-based page; null follows the newest torches as a live run grows. */
   page: number | null;
   selectedSeq: number | null;
+  /** The cycle a timeline shows: its rows are highlighted (null: none). */
+  cycle?: number | null;
 }
 
 /** Callbacks the table raises when a person pages or clicks a torch. */
@@ -71,13 +73,41 @@ export function renderTorchTable(torches: TorchFlowTorch[], state: TorchTableSta
   rows.sort((a, b) => a.seq - b.seq);
   for (const { row } of rows) body.append(row);
   table.append(body);
-  container.append(table);
+  // The rows scroll inside the output, so following a timeline never scrolls the notebook.
+  const scroll = element('div', 'cf-torch-scroll');
+  scroll.append(table);
+  container.append(scroll);
+  if (state.cycle !== undefined) markCycle(container, state.cycle);
   return container;
+}
+
+/** Highlights the rows of `cycle` (none for null) and returns the first, without redrawing the table. */
+export function markCycle(container: HTMLElement, cycle: number | null): HTMLTableRowElement | null {
+  let first: HTMLTableRowElement | null = null;
+  for (const row of container.querySelectorAll<HTMLTableRowElement>('tr[data-cycle]')) {
+    const current = cycle !== null && row.dataset.cycle === String(cycle);
+    row.classList.toggle('cf-torch-current', current);
+    if (current) {
+      row.setAttribute('aria-current', 'step');
+      first ??= row;
+    } else row.removeAttribute('aria-current');
+  }
+  return first;
+}
+
+/** Scrolls the table's own box (never the page) so `row` shows near its top. */
+export function scrollToRow(container: HTMLElement, row: HTMLTableRowElement): void {
+  const scroll = container.querySelector<HTMLElement>('.cf-torch-scroll');
+  if (!scroll) return;
+  const head = scroll.querySelector('thead')?.getBoundingClientRect().height ?? 0;
+  const top = row.getBoundingClientRect().top - scroll.getBoundingClientRect().top + scroll.scrollTop;
+  scroll.scrollTop = Math.max(0, top - head - 4);
 }
 
 function torchRow(torch: TorchFlowTorch, position: number, state: TorchTableState, events: TorchTableEvents): HTMLTableRowElement {
   const row = element('tr', torch.seq === state.selectedSeq ? 'cf-torch cf-torch-selected' : 'cf-torch', undefined, {
     'data-seq': String(torch.seq),
+    'data-cycle': String(torch.cycle),
     'data-position': String(position),
     tabindex: '0',
   });
@@ -106,7 +136,7 @@ function torchRow(torch: TorchFlowTorch, position: number, state: TorchTableStat
 }
 
 function errorRow(error: TorchFlowError): HTMLTableRowElement {
-  const row = element('tr', 'cf-camper-error', undefined, { 'data-error-seq': String(error.seq) });
+  const row = element('tr', 'cf-camper-error', undefined, { 'data-error-seq': String(error.seq), 'data-cycle': String(error.cycle) });
   const claim = element('td', 'cf-torch-claim', 'failed: ');
   claim.append(userText('bdi', undefined, error.message));
   row.append(

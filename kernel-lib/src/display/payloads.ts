@@ -167,6 +167,14 @@ export const simulationActionSchema = z.object({
   success: z.boolean(),
   message: z.string(),
   fallback: z.boolean(),
+  /** The prompt the agent's model was sent, cut to the payload's `textCap` (absent for agents that ask no model). */
+  prompt: z.string().optional(),
+  /** The model's raw answer (its last attempt that answered), cut to `textCap`. */
+  answer: z.string().optional(),
+  /** The whole prompt's length in characters, when `prompt` was cut. */
+  promptLength: z.number().int().optional(),
+  /** The whole answer's length in characters, when `answer` was cut. */
+  answerLength: z.number().int().optional(),
 });
 export type SimulationAction = z.infer<typeof simulationActionSchema>;
 
@@ -208,6 +216,8 @@ export const simulationPayloadSchema = z.object({
    * absent once the run stopped). A renderer shows it as a pending row after the actions.
    */
   thinking: z.array(simulationThinkingSchema).optional(),
+  /** The longest prompt or answer an action keeps, in characters (present when any action kept one); longer ones are cut. */
+  textCap: z.number().int().positive().optional(),
 });
 export type SimulationPayload = z.infer<typeof simulationPayloadSchema>;
 

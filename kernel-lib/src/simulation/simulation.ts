@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { CampfiresError, ValidationError, isolateText, type Clock } from '../core';
+import { CampfiresError, ValidationError, cutMiddle, cutText, isolateText, type Clock } from '../core';
 import { createOllamaModel, createOpenRouterModel, type LanguageModel } from '../llm';
 import { LiveDisplay, displayBundle, inKernel, revealSettings, thinkingTail, type MimeBundle, type RevealOption, type SimulationPayload, type SimulationThinking } from '../display';
 import { simulationBundle } from './simulation-bundle';
@@ -14,6 +14,41 @@ import { checkForkLabel, checkForkTurn, checkForkWorld, forkConfig, forkLabel, f
 import { SimulationTimeline, TurnReplay, timelineRows } from './simulation-views';
 import type { Action, CouncilState, Persona } from './models';
 import { councilWorld, type CouncilWorld, type WorldActionInfo, type WorldDefinition } from './world';
+
+/** The longest prompt or model answer an action keeps in the simulation payload, in characters; longer ones are cut (a prompt in its middle, an answer at its end). */
+export const SIMULATION_TEXT_CAP = 4000;
+
+type KeptTexts = { prompt?: string; answer?: string; promptLength?: number; answerLength?: number };
+
+/** Characters as a reader counts them (what `cutText` counts). */
+function characterCount(text: string): number {
+  let count = 0;
+  for (const _ of new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)) count += 1;
+  return count;
+}
+
+/** Each decision's kept texts, computed once: a live chart rebuilds the payload after every turn. */
+const keptTextsCache = new WeakMap<object, KeptTexts>();
+
+/** A prompt and the model's last answer as the payload keeps them: cut to the cap, with the whole length when cut. */
+function keptTexts(trace: SimulationTranscript['actions'][number]['trace']): KeptTexts {
+  const cached = keptTextsCache.get(trace);
+  if (cached) return cached;
+  const kept: KeptTexts = {};
+  if (typeof trace.prompt === 'string') {
+    const fits = cutText(trace.prompt, { characters: SIMULATION_TEXT_CAP }) === trace.prompt;
+    kept.prompt = fits ? trace.prompt : cutMiddle(trace.prompt, SIMULATION_TEXT_CAP);
+    if (!fits) kept.promptLength = characterCount(trace.prompt);
+  }
+  const answered = (trace.attempts ?? []).map((attempt) => (typeof attempt === 'object' && attempt !== null && !Array.isArray(attempt) ? attempt.raw : undefined)).filter((raw): raw is string => typeof raw === 'string');
+  const raw = answered.at(-1);
+  if (raw !== undefined) {
+    kept.answer = cutText(raw, { characters: SIMULATION_TEXT_CAP });
+    if (kept.answer !== raw) kept.answerLength = characterCount(raw);
+  }
+  keptTextsCache.set(trace, kept);
+  return kept;
+}
 
 /** The model backends a simulation can build itself, naming the model by the scenario's `model_name`. */
 export type ModelBackendName = 'ollama' | 'openrouter';
@@ -442,7 +477,7 @@ export class Simulation {
     const fields = this.world.fields;
     const measures = (state: CouncilState): Record<string, number> => Object.fromEntries(fields.map((field) => [field, state[field] as number]));
     const memberActions = new Set(this.world.actions.filter((action) => action.target === 'member').map((action) => action.type));
-    return {
+    const payload: SimulationPayload = {
       version: 1,
       runId: this.runId ?? '',
       title: this.config.name,
@@ -462,8 +497,11 @@ export class Simulation {
         success: record.success,
         message: record.message,
         fallback: record.fallback,
+        ...keptTexts(record.trace),
       })),
     };
+    if (payload.actions.some((action) => action.prompt !== undefined || action.answer !== undefined)) payload.textCap = SIMULATION_TEXT_CAP;
+    return payload;
   }
 
   /** The rich view: world chart, action table and text. */
