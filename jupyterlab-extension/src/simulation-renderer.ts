@@ -1,3 +1,4 @@
+import { thinkingRows } from './thinking-rows';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 import { playedTurns, shownActions, simulationPayloadSchema, type SimulationPayload } from 'campfires/display';
@@ -84,7 +85,8 @@ export class SimulationRenderer extends Widget implements IRenderMime.IRenderer 
     const worldChart = element('div', 'cf-chart cf-chart-world');
     const actionsChart = element('div', 'cf-chart cf-chart-actions');
     this.turnHost = element('div', 'cf-turn-host');
-    this.node.replaceChildren(header(payload), control.element, worldChart, this.turnHost, actionsChart, agentList(payload));
+    const thinking = thinkingRows(payload.thinking?.map((row) => ({ where: `turn ${row.turn} · ${row.agent}`, text: row.text, revealed: row.revealed })));
+    this.node.replaceChildren(header(payload), control.element, worldChart, ...(thinking ? [thinking] : []), this.turnHost, actionsChart, agentList(payload));
     this.drawTurn(position);
     try {
       const embed = await this.loadEmbed();

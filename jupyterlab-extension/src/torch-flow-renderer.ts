@@ -1,3 +1,4 @@
+import { thinkingRows } from './thinking-rows';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 import { torchFlowPayloadSchema, type TorchFlowPayload } from 'campfires/display';
@@ -100,7 +101,8 @@ export class TorchFlowRenderer extends Widget implements IRenderMime.IRenderer {
     this.control = control;
     this.tableHost = element('div', 'cf-torches-host');
     this.detailHost = element('div', 'cf-torch-detail-host');
-    this.node.replaceChildren(header, control.element, scroll, this.tableHost, this.detailHost);
+    const thinking = thinkingRows(payload.thinking?.map((row) => ({ where: `cycle ${row.cycle} · ${row.campfire} (${row.camper})`, text: row.text, revealed: row.revealed })));
+    this.node.replaceChildren(header, control.element, scroll, ...(thinking ? [thinking] : []), this.tableHost, this.detailHost);
     control.show(position);
     if (timeline.cycles.length > 0) this.showCycle(position, false);
     else this.drawTable();
