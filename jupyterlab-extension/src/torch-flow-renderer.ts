@@ -120,7 +120,9 @@ export class TorchFlowRenderer extends Widget implements IRenderMime.IRenderer {
     // The newest cycle shows the newest page (as an output without a timeline did); another, the page of its first torch.
     const first = this.following ? payload.torches.length - 1 : timeline.torchesAt[position]?.[0];
     const lastPage = pageCount(payload.torches.length) - 1;
-    const page = first === undefined || first < 0 ? this.state.page : Math.floor(first / TORCHES_PER_PAGE);
+    // A live update keeps the page a person turned to while the timeline follows the newest cycle.
+    const keepPage = !scroll && this.following && this.state.page !== null;
+    const page = keepPage || first === undefined || first < 0 ? this.state.page : Math.floor(first / TORCHES_PER_PAGE);
     const wanted = page === null || page >= lastPage ? null : page;
     const pageChanged = wanted !== this.state.page || !this.tableHost?.firstChild;
     this.state = { ...this.state, cycle, page: wanted };
