@@ -147,6 +147,8 @@ function isKnownNoise(text: string): boolean {
 
 /** Launches Debian's Chromium headless with a fresh user-data-dir. */
 export async function openBrowser(): Promise<BrowserSession> {
+  // The first browser test of a fresh clone may run before any lab has made this folder.
+  fs.mkdirSync(path.join(repoRoot, '.jupyter-test'), { recursive: true });
   const profile = fs.mkdtempSync(path.join(repoRoot, '.jupyter-test', 'chromium-'));
   const context: BrowserContext = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
