@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { CampfiresError } from '../core';
 import type { Message } from '../messages';
-import { checkMessage } from './check-message';
+import { checkMessage } from '../messages';
 import { display, tableBundle, type MimeBundle } from '../display';
 import type { ChannelBus, MessageHandler, Subscription } from './channel-bus';
 

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { CampfiresError, redisUrlForDisplay, validate } from '../core';
 import { messageSchema, type Message } from '../messages';
 import type { ChannelBus, MessageHandler, Subscription } from './channel-bus';
-import { checkMessage } from './check-message';
+import { checkMessage } from '../messages';
 import type { DeliveryErrorHandler } from './memory-channel-bus';
 import { RedisStreamBatch } from './redis-stream-batch';
 import { RedisStreamWakeups } from './redis-stream-wakeups';
@@ -76,7 +76,7 @@ const defaultOnError: DeliveryErrorHandler = (error, message, subscriber) => {
 function loadRedis(url: string): Redis {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
-  return new RedisClient(url, { enableAutoPipelining: true });
+  return new RedisClient(url);
 }
 
 /**
@@ -116,7 +116,7 @@ export class RedisChannelBus implements ChannelBus {
     const { redis, onError, ...rest } = options;
     const checked = validate(optionsSchema, rest, { what: 'RedisChannelBus options', code: 'bus_options_invalid' });
     const url = checked.url ?? 'redis://127.0.0.1:6379';
-    this.redis = redis ? (redis as Redis).duplicate({ enableAutoPipelining: true }) : loadRedis(url);
+    this.redis = redis ? (redis as Redis).duplicate({ enableAutoPipelining: false }) : loadRedis(url);
     this.redis.on('error', (error) => this.reportConnection(error, 'connection'));
     defineStreamScripts(this.redis);
     this.url = redis ? `redis://${redis.options.host ?? '127.0.0.1'}:${redis.options.port ?? 6379}` : redisUrlForDisplay(url);

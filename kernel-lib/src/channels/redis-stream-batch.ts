@@ -37,7 +37,7 @@ export class RedisStreamBatch {
 
   private add(operation: (string | number)[]): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      if (this.waiters.length === 0) process.nextTick(() => this.flush());
+      if (this.waiters.length === 0) setImmediate(() => this.flush());
       for (const part of operation) this.operations.push(part);
       this.waiters.push({ resolve, reject });
     });

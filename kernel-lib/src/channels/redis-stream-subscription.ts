@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { ValidationError, parseJson } from '../core';
 import type { Message } from '../messages';
 import type { MessageHandler, Subscription } from './channel-bus';
-import { checkMessage } from './check-message';
+import { checkMessage } from '../messages';
 import type { DeliveryErrorHandler } from './memory-channel-bus';
 import type { RedisStreamBatch } from './redis-stream-batch';
 import { runStreamScript } from './redis-stream-scripts';

@@ -2,6 +2,7 @@
 export { type JsonValue, jsonValueSchema, findNonJson, assertJsonValue, type NonJsonValue, type NonJsonLimits } from './json-value';
 export {
   createMessage,
+  checkMessage,
   hasTag,
   channelNameSchema,
   messageSchema,
