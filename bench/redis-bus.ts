@@ -31,6 +31,10 @@ interface WorkerReport {
   peakRssMb: number;
   /** CPU seconds (user + system) this worker spent from the start of the run. */
   cpuSeconds: number;
+  /** Of which in the kernel (system calls, waking up). */
+  systemSeconds: number;
+  /** Times the worker went to sleep waiting for I/O during the run. */
+  wakeups: number;
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -99,14 +103,18 @@ async function worker(): Promise<void> {
   await relays(bus, settings, mine, latencies, () => void bus.publish(createMessage({ channel: 'finished', sender: 'bench', payload: null })));
   console.log('ready');
   const cpuAtReady = process.cpuUsage();
+  const switchesAtReady = process.resourceUsage().voluntaryContextSwitches;
   await new Promise((resolve) => process.once('SIGTERM', resolve));
   const cpu = process.cpuUsage(cpuAtReady);
+  const wakeups = process.resourceUsage().voluntaryContextSwitches - switchesAtReady;
   const report: WorkerReport = {
     index,
     handled: latencies.length,
     latenciesMs: latencies,
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    systemSeconds: cpu.system / 1e6,
+    wakeups,
   };
   process.stdout.write(`${JSON.stringify(report)}\n`, () => process.exit(0));
 }
@@ -187,7 +195,9 @@ async function redisRun(settings: Settings): Promise<{ lines: string[]; handoffs
   lines.push(`  Redis µs per handoff by command: ${top.map(([name, stat]) => `${name} ${perHandoff(stat.usec)}`).join(', ')} (a script's time includes the commands it runs)`);
   lines.push(`  socket reads by redis-server per handoff (a pipeline read at once counts one): ${perHandoff(roundTrips)}`);
   const workerCpu = reports.reduce((sum, report) => sum + report.cpuSeconds, 0);
-  lines.push(`  CPU: redis-server ${redisCpu.toFixed(1)} s, worker processes ${workerCpu.toFixed(1)} s (${((1e6 * (redisCpu + workerCpu)) / Math.max(1, latencies.length)).toFixed(0)} µs per handoff) in ${seconds.toFixed(1)} s on ${cpus().length} cores`);
+  const workerSystem = reports.reduce((sum, report) => sum + report.systemSeconds, 0);
+  const wakeups = reports.reduce((sum, report) => sum + report.wakeups, 0);
+  lines.push(`  CPU: redis-server ${redisCpu.toFixed(1)} s, worker processes ${workerCpu.toFixed(1)} s, ${workerSystem.toFixed(1)} s of it in the kernel, ${perHandoff(wakeups)} worker wake-ups per handoff (${((1e6 * (redisCpu + workerCpu)) / Math.max(1, latencies.length)).toFixed(0)} µs per handoff) in ${seconds.toFixed(1)} s on ${cpus().length} cores`);
   return { lines, handoffsPerSecond: latencies.length / seconds, latencies };
 }
 

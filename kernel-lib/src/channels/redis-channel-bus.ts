@@ -70,7 +70,7 @@ const defaultOnError: DeliveryErrorHandler = (error, message, subscriber) => {
 };
 
 /**
- * Opens a connection that sends the commands issued in one tick as one pipeline; ioredis
+ * Opens a connection (the bus batches its own hot path, so no auto-pipelining); ioredis
  * is loaded on first use so notebooks that never use Redis do not pay for it.
  */
 function loadRedis(url: string): Redis {
@@ -89,7 +89,7 @@ function loadRedis(url: string): Redis {
  *
  * Round trips: the bus holds two connections to one Redis server (6.2 or later; not
  * Redis Cluster) whatever the number of subscriptions. The publishes, reads and
- * acknowledgements of one process in one tick travel as a single script call; a read
+ * acknowledgements of one process in one turn of the event loop travel as a single script call; a read
  * takes the processing lease of what it returns in the same step; a publish also
  * sends a pub/sub wake-up named after the stream, which one listening connection per
  * bus hands to the subscriptions of that stream (no blocking read per subscription).

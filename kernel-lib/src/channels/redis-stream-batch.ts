@@ -11,8 +11,10 @@ interface Waiter {
 
 /**
  * Collects the bus's hot-path operations (publish, read-and-lease, done-and-acknowledge)
- * issued in one tick and sends them as one `campfiresBatch` script call: one command and
- * one round trip for the lot, however many campfires of this process took part.
+ * issued in one turn of the event loop and sends them as one `campfiresBatch` script call:
+ * one command and one round trip for the lot, however many campfires of this process took
+ * part. The call goes out after the turn's I/O callbacks (`setImmediate`), so the replies
+ * and wake-ups that arrived together, and the handlers they ran, share one call.
  */
 export class RedisStreamBatch {
   private operations: (string | number)[] = [];

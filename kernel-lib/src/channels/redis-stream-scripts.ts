@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 const scripts = {
   /**
    * The hot path of the bus in one call: the publishes, reads and acknowledgements one
-   * process issued in one tick, run in order. ARGV is a list of operations:
+   * process issued in one turn of the event loop, run in order. ARGV is a list of operations:
    *
    * - `p key json messageId`: appends a message to a channel's stream unless the stream
    *   does not exist (nobody subscribes: no delivery, as on the in-memory bus), and wakes
