@@ -5,15 +5,18 @@ import { playedTurns, shownActions, simulationPayloadSchema, type SimulationPayl
 import { element, userText } from './dom';
 import { SIMULATION_MIME } from './mime-types';
 import { checkPayload } from './payload-error';
-import { agentActionsSpec, CURSOR_SIGNAL, measuresOf, worldStateSpec, type VegaLiteSpec } from './simulation-specs';
+import { agentActionsSpec, measuresOf, worldStateSpec, type VegaLiteSpec } from './simulation-specs';
 import { TimelineControl } from './timeline-control';
 import { renderTurn, turnIndex, type TurnIndex } from './simulation-turn';
 
-/** The part of a vega view a timeline moves: one signal, then a repaint. */
+/** The part of a vega view the renderer uses: its width signal, and where a turn falls on its x axis (for the cursor). */
 export interface ChartView {
   signal(name: string, value: unknown): unknown;
   runAsync(): Promise<unknown>;
   container?(): HTMLElement | null;
+  /** The plot's height in pixels. */
+  height?(): number;
+  scale?(name: string): ((value: number) => number) | undefined;
 }
 
 /** Draws one vega-lite spec into an element (vega-embed's signature, reduced to what we use). */
@@ -48,8 +51,11 @@ export class SimulationRenderer extends Widget implements IRenderMime.IRenderer 
   private turnHost: HTMLElement | null = null;
   /** The turn a person chose (null: follow the newest as a live run grows). */
   private chosenTurn: number | null = null;
-  /** The last cursor move, so a slow chart repaint is never overtaken by an older one. */
-  private cursorMove: Promise<unknown> = Promise.resolve();
+  /**
+   * The cursor on the world chart at the turn shown: a line laid over the chart, moved
+   * without repainting the chart (a step through a long council stays one layout).
+   */
+  private cursor: HTMLElement | null = null;
   /** Watches the charts' width: a chart drawn while its cell was off-screen (0 wide) is redrawn once it shows. */
   private resizer: ResizeObserver | null = null;
 
@@ -79,10 +85,13 @@ export class SimulationRenderer extends Widget implements IRenderMime.IRenderer 
     const kept = this.chosenTurn === null ? -1 : turns.positions.indexOf(this.chosenTurn);
     if (kept < 0) this.chosenTurn = null;
     const position = kept >= 0 ? kept : turns.positions.length - 1;
+    this.shownPosition = position;
     const control = new TimelineControl({ unit: 'turn', count: turns.positions.length, describe: (index) => turns.describe(index), onMove: (index) => this.showTurn(index) });
     control.show(position);
     this.control = control;
     const worldChart = element('div', 'cf-chart cf-chart-world');
+    this.cursor = element('div', 'cf-chart-cursor');
+    this.cursor.setAttribute('aria-hidden', 'true');
     const actionsChart = element('div', 'cf-chart cf-chart-actions');
     this.turnHost = element('div', 'cf-turn-host');
     const thinking = thinkingRows(payload.thinking?.map((row) => ({ where: `turn ${row.turn} · ${row.agent}`, text: row.text, revealed: row.revealed })));
@@ -90,7 +99,9 @@ export class SimulationRenderer extends Widget implements IRenderMime.IRenderer 
     this.drawTurn(position);
     try {
       const embed = await this.loadEmbed();
-      this.views = await Promise.all([embed(worldChart, worldStateSpec(payload, turns.positions[position] ?? 0)), embed(actionsChart, agentActionsSpec(payload))]);
+      this.views = await Promise.all([embed(worldChart, worldStateSpec(payload)), embed(actionsChart, agentActionsSpec(payload))]);
+      worldChart.append(this.cursor);
+      this.placeCursor();
       this.watchWidth();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -104,20 +115,40 @@ export class SimulationRenderer extends Widget implements IRenderMime.IRenderer 
     super.dispose();
   }
 
-  /**
-   * Shows turn `position`: the turn's panel at once, the chart's cursor on its next repaint.
-   * Resolves when the cursor is drawn.
-   */
-  showTurn(position: number): Promise<unknown> {
+  /** Shows turn `position`: the turn's panel and the chart's cursor. */
+  showTurn(position: number): void {
     const turns = this.turns;
-    if (!turns) return Promise.resolve();
+    if (!turns) return;
     this.chosenTurn = position >= turns.positions.length - 1 ? null : (turns.positions[position] ?? null);
+    this.shownPosition = position;
     this.drawTurn(position);
+    this.placeCursor();
+  }
+
+  private shownPosition = 0;
+
+  /** Lays the cursor over the world chart at the turn shown (hidden until the chart is drawn). */
+  private placeCursor(): void {
+    const cursor = this.cursor;
     const view = this.views[0]?.view;
-    if (!view) return Promise.resolve();
-    view.signal(CURSOR_SIGNAL, turns.positions[position] ?? 0);
-    this.cursorMove = this.cursorMove.then(() => view.runAsync()).catch(() => undefined);
-    return this.cursorMove;
+    const host = cursor?.parentElement;
+    // The line mark's own coordinates are the plot's: its screen transform places turn 0.
+    const plot = host?.querySelector<SVGGraphicsElement>('svg .mark-line.role-mark');
+    const frame = plot?.getScreenCTM?.();
+    const x = view?.scale?.('x');
+    if (!cursor || !view || !host || !frame || !x) {
+      if (cursor) cursor.hidden = true;
+      return;
+    }
+    const turn = this.turns?.positions[this.shownPosition] ?? 0;
+    const hostBox = host.getBoundingClientRect();
+    // Centred on the turn: the line is 2 pixels wide.
+    const left = frame.e - hostBox.left + x(turn) * frame.a - 1;
+    cursor.hidden = !Number.isFinite(left);
+    cursor.style.left = `${left}px`;
+    cursor.style.top = `${frame.f - hostBox.top}px`;
+    cursor.style.height = `${(view.height?.() ?? 0) * frame.d}px`;
+    cursor.dataset.turn = String(turn);
   }
 
   private drawTurn(position: number): void {
@@ -138,7 +169,10 @@ export class SimulationRenderer extends Widget implements IRenderMime.IRenderer 
         widths.set(container, width);
         try {
           view.signal('width', width);
-          void view.runAsync().catch(() => undefined);
+          void view
+            .runAsync()
+            .then(() => this.placeCursor())
+            .catch(() => undefined);
         } catch {
           // A chart of fixed width has no width signal to set.
         }

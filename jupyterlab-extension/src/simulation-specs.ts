@@ -10,14 +10,12 @@ export function measuresOf(payload: Pick<SimulationPayload, 'measures'>): string
   return payload.measures && payload.measures.length > 0 ? payload.measures : ['resource_level', 'stability'];
 }
 
-/** Name of the vega signal holding the turn a timeline shows (the cursor on the world chart). */
-export const CURSOR_SIGNAL = 'cursor';
-
 /**
  * Line chart of the world's measures per turn (resource_level and stability, or your own
- * world's fields), a hover rule for exact values and a cursor at the turn a timeline shows.
+ * world's fields) and a hover rule for exact values. The timeline's cursor is laid over
+ * the chart by the renderer.
  */
-export function worldStateSpec(payload: SimulationPayload, cursor: number = payload.turns.at(-1)?.turn ?? 0): VegaLiteSpec {
+export function worldStateSpec(payload: SimulationPayload): VegaLiteSpec {
   const measures = measuresOf(payload);
   const values = payload.turns.flatMap((turn) => measures.filter((measure) => typeof turn[measure] === 'number').map((measure) => ({ turn: turn.turn, measure, value: turn[measure] })));
   return {
@@ -27,20 +25,12 @@ export function worldStateSpec(payload: SimulationPayload, cursor: number = payl
     width: 'container',
     height: 180,
     data: { values },
-    params: [{ name: CURSOR_SIGNAL, value: cursor }],
     encoding: {
       x: { field: 'turn', type: 'quantitative', title: 'turn', axis: { tickMinStep: 1 } },
       y: { field: 'value', type: 'quantitative', title: 'level' },
       color: { field: 'measure', type: 'nominal', title: null, sort: measures },
     },
     layer: [
-      {
-        // The timeline's cursor: one rule at the turn shown.
-        data: { values: [{}] },
-        transform: [{ calculate: CURSOR_SIGNAL, as: 'turn' }],
-        mark: { type: 'rule', strokeWidth: 2, strokeDash: [4, 3], color: '#d9480f' },
-        encoding: { x: { field: 'turn', type: 'quantitative' }, y: null, color: null },
-      },
       { mark: { type: 'line', point: true }, encoding: { tooltip: [{ field: 'turn' }, { field: 'measure' }, { field: 'value' }] } },
       {
         params: [{ name: 'hover', select: { type: 'point', fields: ['turn'], on: 'pointerover', nearest: true, clear: 'pointerout' } }],

@@ -304,11 +304,21 @@ describe('scrubbing saved runs in JupyterLab', () => {
       .map((action) => [action.agent, action.action, action.target ?? '—', `${action.success ? 'succeeded' : 'failed'}: ${action.message}${action.fallback ? ' (policy fallback)' : ''}`, action.reason]);
   }
 
-  /** The x of the world chart's cursor rule, in the chart's pixels. */
-  async function cursorX(root: Locator): Promise<number> {
-    const rule = root.locator('.cf-chart-world svg .mark-rule.role-mark').first().locator('line');
-    await rule.first().waitFor({ state: 'attached', timeout: 30_000 });
-    return Number(await rule.first().evaluate((line) => line.getAttribute('transform')?.match(/translate\(([-\d.]+)/)?.[1] ?? line.getAttribute('x1') ?? 'NaN'));
+  /** The centre of the world chart's cursor and of the first and last points drawn (turn 0 and the last turn), in page pixels. */
+  async function cursorX(root: Locator): Promise<{ x: number; first: number; last: number }> {
+    const cursor = root.locator('.cf-chart-world .cf-chart-cursor');
+    await cursor.waitFor({ state: 'visible', timeout: 30_000 });
+    const box = await cursor.boundingBox();
+    const points = await root.locator('.cf-chart-world svg .mark-symbol.role-mark path').evaluateAll((nodes) =>
+      nodes.map((node) => {
+        const rect = node.getBoundingClientRect();
+        return rect.x + rect.width / 2;
+      }),
+    );
+    expect(box).toBeTruthy();
+    // The cursor spans the plot's height.
+    expect(box!.height).toBeGreaterThan(100);
+    return { x: box!.x + box!.width / 2, first: Math.min(...points), last: Math.max(...points) };
   }
 
   it('opens a saved council at its last turn and steps through turns: actions, world state, cursor', async () => {
@@ -330,8 +340,10 @@ describe('scrubbing saved runs in JupyterLab', () => {
       await browser.page.waitForTimeout(100);
       xs.push(await cursorX(root));
     }
-    // The cursor moved left one step at a time.
-    for (let index = 1; index < xs.length; index += 1) expect(xs[index]).toBeLessThan(xs[index - 1] as number);
+    // The cursor stood on the last turn, moved left one step at a time, and ended on turn 0.
+    for (let index = 1; index < xs.length; index += 1) expect(xs[index]!.x).toBeLessThan(xs[index - 1]!.x);
+    expect(Math.abs(xs[0]!.x - xs[0]!.last)).toBeLessThan(2.5);
+    expect(Math.abs(xs.at(-1)!.x - xs.at(-1)!.first)).toBeLessThan(2.5);
     await screenshot(browser.page, 'scrub-council-start');
     await root.getByRole('slider', { name: 'Turn' }).focus();
     await browser.page.keyboard.press('ArrowRight');
