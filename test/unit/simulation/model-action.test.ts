@@ -118,3 +118,4 @@ describe('normalizeModelAction', () => {
     expect(normalizeModelAction(quirky)).toEqual({ action: 'pass', reason: `${'x'.repeat(497)}...` });
     expect(quirky).toEqual({ type: 'Pass ', reason: 'x'.repeat(600) });
   });
+});
