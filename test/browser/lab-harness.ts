@@ -220,14 +220,26 @@ export async function waitForIdleNotebook(page: Page, timeout = 90_000): Promise
 }
 
 async function waitForPrompts(page: Page, timeout: number): Promise<void> {
-  await page.waitForFunction(
+  // Done when every code cell has run; stopped when a cell failed and JupyterLab gave up the
+  // cells queued after it (they go back to "[ ]" while the kernel is idle).
+  const outcome = await page.waitForFunction(
     () => {
-      const prompts = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputArea-prompt')];
-      return prompts.length > 0 && prompts.every((prompt) => /\[\d+\]/.test(prompt.textContent ?? ''));
+      const prompts = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputArea-prompt')].map((prompt) => prompt.textContent ?? '');
+      if (prompts.length > 0 && prompts.every((prompt) => /\[\d+\]/.test(prompt))) return 'done';
+      const idle = document.querySelector('.jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status="idle"]') !== null;
+      const ran = prompts.filter((prompt) => /\[\d+\]/.test(prompt)).length;
+      const waiting = prompts.some((prompt) => prompt.includes('*'));
+      if (idle && ran > 0 && !waiting) {
+        const errors = [...document.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], .jp-RenderedText[data-mime-type="application/vnd.jupyter.error"]')];
+        if (errors.length > 0) return `stopped after ${ran} of ${prompts.length} code cells: ${errors.map((node) => (node.textContent ?? '').slice(0, 600)).join(' | ')}`;
+      }
+      return false;
     },
     undefined,
-    { timeout },
+    { timeout, polling: 500 },
   );
+  const result = await outcome.jsonValue();
+  if (result !== 'done') throw new Error(String(result));
   await page.waitForSelector('.jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status="idle"]', { timeout });
 }
 

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 /**
- * Notebooks 06, 07 and 09 in a real JupyterLab with the extension, run with Run All Cells as a
+ * Notebooks 04, 05, 06, 07 and 09 in a real JupyterLab with the extension, run with Run All Cells as a
  * teacher would: no cell shows an error, every code cell shows something, and each torch
  * flow and council chart is drawn by the extension (not left as its text fallback).
  * Notebooks 01-03 have their own, closer tests.
@@ -27,6 +27,10 @@ interface SeenNotebook {
   councils: Array<{ marks: number }>;
   /** Outputs left as plain text because no renderer took them. */
   fallbacks: number;
+  /** The MIME type JupyterLab chose for each output, in order. */
+  mimeTypes: string[];
+  /** Persona experiments as drawn: the chart's marks, its titles, and the variants in the table. */
+  experiments: Array<{ marks: number; titles: string[]; variants: string[] }>;
 }
 
 async function seen(page: Page): Promise<SeenNotebook> {
@@ -46,6 +50,14 @@ async function seen(page: Page): Promise<SeenNotebook> {
       text: [...document.querySelectorAll('.jp-OutputArea-output')].map((node) => node.textContent ?? '').join('\n'),
       flows: [...document.querySelectorAll('.cf-torchflow')].map((flow) => ({ nodes: flow.querySelectorAll('.cf-node-name').length, svg: flow.querySelector('svg') !== null })),
       councils: [...document.querySelectorAll('.cf-simulation')].map((council) => ({ marks: council.querySelectorAll('.cf-chart-world svg path, .cf-chart-world svg circle, .cf-chart-world svg line').length })),
+      mimeTypes: [...document.querySelectorAll('.jp-OutputArea-output')].map((node) => node.getAttribute('data-mime-type') ?? ''),
+      experiments: [...document.querySelectorAll('.jp-OutputArea-output')]
+        .filter((node) => /persona experiment/.test(node.textContent ?? '') && node.querySelector('svg'))
+        .map((node) => ({
+          marks: node.querySelectorAll('svg .role-mark path, svg .role-mark rect, svg .role-mark line, svg .role-mark circle').length,
+          titles: [...node.querySelectorAll('svg .role-title-text')].map((title) => title.textContent ?? ''),
+          variants: [...node.querySelectorAll('table tbody tr')].map((row) => row.querySelector('td')?.textContent ?? ''),
+        })),
       fallbacks: [...document.querySelectorAll('.jp-OutputArea-output[data-mime-type="text/plain"]')].filter((node) => /^(PipelineRun|Simulation|PersonaExperiment) /.test(node.textContent ?? '')).length,
     };
   });
@@ -53,6 +65,30 @@ async function seen(page: Page): Promise<SeenNotebook> {
 
 /** What each notebook must show in the browser beyond running clean. */
 const expectations: Record<string, (view: SeenNotebook) => void> = {
+  '04-persona-experiments.ipynb': (view) => {
+    // One experiment: its charts drawn with marks, and a table row per variant.
+    expect(view.experiments).toHaveLength(1);
+    const [experiment] = view.experiments;
+    expect(experiment?.marks).toBeGreaterThan(20);
+    expect(experiment?.titles).toEqual(expect.arrayContaining(['Final world state: every run, min–max and median', 'Action mix per persona']));
+    expect(experiment?.variants).toEqual(['villagers', 'villagers, lean year', 'settlers', 'peacemakers']);
+    expect(view.text).toContain('Harvest council: spread over repeats per variant');
+    expect(view.text).toContain('persona-policy (offline)');
+  },
+  '05-conventions.ipynb': (view) => {
+    expect(view.text).toContain('error arg_type_unknown at args[0].type: arg type "uuid" is not one of');
+    expect(view.text).toMatch(/PASS {2}submit-result/);
+    // ops.postTask.show(): the operation's arguments as a table.
+    expect(view.mimeTypes).toContain('text/html');
+    expect(view.text).toContain('title' + 'string: a string, at most 200 bytes');
+    expect(view.text).toContain('response: {"accepted":"three reports, one outage","status":"ok","by":"plain code"}');
+    expect(view.text).toContain('model backend: scripted');
+    expect(view.text).toContain('submit-result: 4 invalid arguments: missing required arg "task_id"');
+    expect(view.text).toContain('the store counted 20 of 20 posts this minute (per sender), so the next one is refused');
+    // The cf bin, found through the installed package wherever the notebook is.
+    expect(view.text).toContain('--task-id <message_id>');
+    expect(view.text).toContain('description: Submit a task result Returns response directly.');
+  },
   '06-models.ipynb': (view) => {
     expect(view.text).toContain('model: offline');
     expect(view.text).toContain('fallback: true, attempts: 3');
@@ -69,7 +105,7 @@ const expectations: Record<string, (view: SeenNotebook) => void> = {
 
 const names = Object.keys(expectations).filter((name) => fs.existsSync(path.join(notebooks, name)));
 
-describe('notebooks 06, 07 and 09 in JupyterLab with the extension', () => {
+describe('notebooks 04-07 and 09 in JupyterLab with the extension', () => {
   let lab: Lab;
   let browser: BrowserSession;
 
@@ -89,6 +125,12 @@ describe('notebooks 06, 07 and 09 in JupyterLab with the extension', () => {
     await runAllCells(page, 420_000);
     const view = await seen(page);
     await screenshot(page, `notebook-${name.slice(0, 2)}-after-run-all`);
+    // And the first chart or flow a reader meets, brought into view.
+    const chart = page.locator('.jp-OutputArea-output .campfires-experiment, .jp-OutputArea-output .cf-torchflow, .jp-OutputArea-output .cf-simulation, .jp-OutputArea-output table').first();
+    if ((await chart.count()) > 0) {
+      await chart.scrollIntoViewIfNeeded();
+      await screenshot(page, `notebook-${name.slice(0, 2)}-first-chart`);
+    }
     expect(view.errors).toEqual([]);
     expect(view.silentCells).toEqual([]);
     expect(view.fallbacks).toBe(0);

@@ -20,7 +20,7 @@ export { byteLength, formatBytes, TORCH_MAX_BYTES, ASSET_MAX_BYTES, ASSET_MAX_AG
 export { newId } from './ids';
 export { redisUrlForDisplay } from './redis-url';
 export { errorToJson, type ErrorJson } from './error-json';
-export { escapeHtml } from './escape-html';
+export { escapeHtml, TABLE_STYLE, USER_TEXT_CELL_STYLE, tableThatScrolls } from './escape-html';
 export { inertText, isolateText } from './inert-text';
 export { cutText, cutMiddle, oneLine, wellFormedText } from './cut-text';
 export type { RedisConnection } from './redis-connection';

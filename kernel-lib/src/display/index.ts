@@ -44,5 +44,5 @@ export { inKernel, tslabPresence, type TslabPresence } from './tslab-bridge';
 export { display, displayBundle, plainTextOf, type Displayable } from './display';
 export { LiveDisplay, type LiveDisplayOptions } from './live-display';
 export { tableBundle } from './table-bundle';
-export { renderVegaSvg, renderVegaLiteSvg } from './vega-render';
+export { renderVegaSvg, renderVegaLiteSvg, svgThatFits } from './vega-render';
 export { revealOptionSchema, revealSettings, revealSettingsOf, revealPieces, pause, type RevealOption, type RevealSettings } from './reveal';

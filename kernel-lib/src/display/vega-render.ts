@@ -83,3 +83,12 @@ export async function renderVegaLiteSvg(spec: unknown): Promise<string> {
   const compiled = (await vegaLiteModule).compile(spec);
   return renderVegaSvg(compiled.spec);
 }
+
+/**
+ * An SVG chart for inline HTML that shrinks to its container (it keeps its viewBox, so it
+ * scales rather than clips): a chart drawn 1,076 pixels wide never makes a notebook output
+ * scroll sideways.
+ */
+export function svgThatFits(svg: string): string {
+  return svg.replace(/^<svg\b/, '<svg style="max-width:100%;height:auto"');
+}

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
-import { ValidationError, cutMiddle, escapeHtml as escape, isolateText, oneLine } from '../core';
+import { TABLE_STYLE, USER_TEXT_CELL_STYLE, ValidationError, tableThatScrolls, cutMiddle, cutText, escapeHtml as escape, isolateText, oneLine } from '../core';
 import type { LanguageModel } from '../llm';
-import { LiveDisplay, VEGA_LITE_MIME_TYPE, displayBundle, renderVegaLiteSvg, tableBundle, type MimeBundle } from '../display';
+import { LiveDisplay, VEGA_LITE_MIME_TYPE, displayBundle, renderVegaLiteSvg, svgThatFits, tableBundle, type MimeBundle } from '../display';
 import { DEFAULT_RUN_LOG_PATH, SqliteRunLog, type RunLog } from '../runlog';
 import type { Persona } from './models';
 import { loadPersonas, loadSimulationConfig, simulationConfigFrom, type SimulationConfig } from './simulation-config';
@@ -53,13 +53,30 @@ export interface PersonaExperimentOptions {
 }
 
 
-function variantConfig(base: SimulationConfig, variant: ExperimentVariant): SimulationConfig {
+/**
+ * The scenario one variant runs. Its settings are checked as the scenario's are, and a
+ * problem is reported against the variant (`variants[1].world...`), not against the
+ * scenario's files, which are fine. A long label is cut in the run's name (whole characters).
+ */
+function variantConfig(base: SimulationConfig, variant: ExperimentVariant, index: number): SimulationConfig {
   const personas = typeof variant.personas === 'string' ? loadPersonas(variant.personas) : (variant.personas ?? base.personas);
-  return simulationConfigFrom(
-    { scenario: { name: `${base.name} · ${variant.label}`, description: base.description }, simulation: { ...base.simulation, log_level: 'silent', ...variant.simulation }, world: { ...base.world, ...variant.world } },
-    { personas },
-    { settings: base.source.settings, personas: typeof variant.personas === 'string' ? variant.personas : base.source.personas },
-  );
+  const name = cutText(`${base.name} · ${variant.label}`, { characters: 200 });
+  try {
+    return simulationConfigFrom(
+      { scenario: { name, description: base.description }, simulation: { ...base.simulation, log_level: 'silent', ...variant.simulation }, world: { ...base.world, ...variant.world } },
+      { personas },
+      { settings: `variants[${index}]`, personas: typeof variant.personas === 'string' ? variant.personas : `variants[${index}].personas` },
+    );
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    // The scenario's files are fine: the problem is in what the variant changed.
+    const problems = error.message.replace(/^.*? is not a valid simulation file: /s, '');
+    throw new ValidationError({
+      code: error.code,
+      message: `variants[${index}] (${oneLine(variant.label, 60)}) is not valid: ${problems}`,
+      issues: error.issues,
+    });
+  }
 }
 
 /**
@@ -75,7 +92,7 @@ export async function runPersonaExperiment(options: PersonaExperimentOptions): P
   const base = typeof options.scenario === 'string' ? loadSimulationConfig(options.scenario) : options.scenario;
   const runLog = typeof options.runLog === 'object' ? options.runLog : SqliteRunLog.open(options.runLog ?? DEFAULT_RUN_LOG_PATH);
   const repeats = options.variants.flatMap((variant, variantIndex) => {
-    const config = variantConfig(base, variant);
+    const config = variantConfig(base, variant, variantIndex);
     return Array.from({ length: variant.repeats ?? 1 }, (_, repeat): CouncilRepeat => ({ variant: variant.label, variantIndex, repeat: repeat + 1, seed: deriveSeed(seed, 'repeat', repeat + 1), config, model: variant.model ?? null, temperature: variant.temperature }));
   });
   if (options.queue !== undefined) {
@@ -365,11 +382,12 @@ export class PersonaExperiment {
           .map(([persona, counts]) => `${bdi(persona)}: ${this.actions.filter((type) => (counts[type] ?? 0) > 0).map((type) => `${escape(type)} ${counts[type]}`).join(', ')}`)
           .join('<br>');
         const spreads = this.measures.map((measure) => `<td>${escape(spreadText(row.spread[measure]))}</td>`).join('');
-        return `<tr><td>${bdi(row.variant)}</td><td>${bdi(row.backend)}</td><td>${row.runs}${row.failed ? ` (${row.failed} stopped early)` : ''}</td><td>${escape(row.seeds.join(', '))}</td>${spreads}<td>${row.turns.join(', ')}</td><td>${bdi(row.reasons.join('; '))}</td><td>${mix}</td></tr>`;
+        const user = `<td style="${USER_TEXT_CELL_STYLE}">`;
+        return `<tr>${user}${bdi(row.variant)}</td>${user}${bdi(row.backend)}</td><td>${row.runs}${row.failed ? ` (${row.failed} stopped early)` : ''}</td><td>${escape(row.seeds.join(', '))}</td>${spreads}<td>${row.turns.join(', ')}</td>${user}${bdi(row.reasons.join('; '))}</td><td style="overflow-wrap:anywhere;min-width:14em">${mix}</td></tr>`;
       })
       .join('');
     const heads = this.measures.map((measure) => `<th>final ${escape(measure)}</th>`).join('');
-    return `<div class="campfires-experiment" style="max-width:100%;overflow-wrap:anywhere;word-break:break-word"><p><b>${bdi(this.scenario)}: persona experiment</b></p>${svg ?? ''}<table><thead><tr><th>variant</th><th>backend</th><th>runs</th><th>seeds</th>${heads}<th>turns</th><th>stopped because</th><th>action mix per persona</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+    return `<div class="campfires-experiment" style="max-width:100%;overflow-wrap:anywhere;word-break:break-word"><p><b>${bdi(this.scenario)}: persona experiment</b></p>${svg ? svgThatFits(svg) : ''}${tableThatScrolls(`<table style="${TABLE_STYLE}"><thead><tr><th>variant</th><th>backend</th><th>runs</th><th>seeds</th>${heads}<th>turns</th><th>stopped because</th><th>action mix per persona</th></tr></thead><tbody>${rows}</tbody></table>`)}</div>`;
   }
 
   /** The rich view: vega-lite chart, its SVG, an HTML table and text. */

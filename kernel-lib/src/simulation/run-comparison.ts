@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
-import { ValidationError, escapeHtml, isolateText, oneLine } from '../core';
-import { VEGA_LITE_MIME_TYPE, displayBundle, renderVegaLiteSvg, type MimeBundle } from '../display';
+import { TABLE_STYLE, ValidationError, tableThatScrolls, escapeHtml, isolateText, oneLine } from '../core';
+import { VEGA_LITE_MIME_TYPE, displayBundle, renderVegaLiteSvg, svgThatFits, type MimeBundle } from '../display';
 import type { RunInfo, RunLog } from '../runlog';
 import { forkOf } from './simulation-record';
 import type { Simulation } from './simulation';
@@ -229,9 +229,9 @@ export class RunComparison {
     return [
       '<div class="campfires-run-comparison" style="max-width:100%;overflow-wrap:anywhere">',
       `<p><b>Branches of ${bdi(this.title)}</b> · ${this.runs.length} runs · ${this.sharedUntil >= 0 ? `shared history to turn ${this.sharedUntil}` : 'no shared history'}</p>`,
-      svg ?? '',
+      svg ? svgThatFits(svg) : '',
       `<ul>${runs}</ul>`,
-      `<table><thead>${head}</thead><tbody>${body}</tbody></table>`,
+      tableThatScrolls(`<table style="${TABLE_STYLE}"><thead>${head}</thead><tbody>${body}</tbody></table>`),
       '</div>',
     ].join('');
   }

@@ -1,7 +1,7 @@
 import { escapeHtml, isolateText, oneLine, validate } from '../core';
 import { SIMULATION_MIME_TYPE, VEGA_LITE_MIME_TYPE, playedTurns, shownActions, simulationPayloadSchema, type MimeBundle, type SimulationPayload } from '../display';
 import { simulationVegaLiteSpec } from './simulation-chart';
-import { renderVegaLiteSvg } from '../display';
+import { renderVegaLiteSvg, svgThatFits } from '../display';
 
 /** How many actions the HTML and text fallbacks list (the newest). */
 const ACTION_LIST_LIMIT = 40;
@@ -71,7 +71,7 @@ export function simulationHtml(payload: SimulationPayload, svg: string | null): 
   return [
     `<div class="campfires-simulation" style="max-width:100%;${WRAP}">`,
     `<p><b>Simulation: ${bdi(payload.title)}</b> · ${escapeHtml(payload.status)} · backend: ${bdi(payload.backend)} · ${count(payload.agents.length, 'agent')}, ${count(playedTurns(payload), 'turn')}${escapeHtml(unfinishedNote(unfinished))}${payload.fork ? ` · fork of run ${escapeHtml(payload.fork.runId)} after turn ${payload.fork.turn}: ${bdi(payload.fork.label)}` : ''}</p>`,
-    svg ?? '',
+    svg ? svgThatFits(svg) : '',
     rows || pending
       ? `<table style="table-layout:fixed;width:100%"><thead><tr><th>turn</th><th>agent</th><th>action</th><th>target</th><th>outcome</th><th>reason</th><th>message</th></tr></thead><tbody>${rows}${pending}</tbody></table>`
       : '<p>No actions yet.</p>',

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { escapeHtml, inertText, isolateText } from '../core';
+import { TABLE_STYLE, USER_TEXT_CELL_STYLE, escapeHtml, tableThatScrolls, inertText, isolateText } from '../core';
 import type { MimeBundle } from '../display';
 import type { CouncilState } from './models';
 import type { ActionRecord } from './simulation-record';
@@ -42,11 +42,13 @@ function bdi(text: string): string {
   return `<bdi>${escapeHtml(text)}</bdi>`;
 }
 
+const USER = `<td style="${USER_TEXT_CELL_STYLE}">`;
+
 function htmlTable(rows: readonly TimelineRow[]): string {
   const body = rows
-    .map((row) => `<tr><td>${row.turn}</td><td>${bdi(row.agent)}</td><td>${escapeHtml(row.action)}</td><td>${bdi(row.target)}</td><td>${escapeHtml(row.outcome)}</td><td>${row.resource_level}</td><td>${row.stability}</td><td>${bdi(row.reason)}</td></tr>`)
+    .map((row) => `<tr><td>${row.turn}</td>${USER}${bdi(row.agent)}</td><td>${escapeHtml(row.action)}</td>${USER}${bdi(row.target)}</td><td>${escapeHtml(row.outcome)}</td><td>${row.resource_level}</td><td>${row.stability}</td>${USER}${bdi(row.reason)}</td></tr>`)
     .join('');
-  return `<table style="overflow-wrap:anywhere;word-break:break-word"><thead><tr><th>turn</th><th>agent</th><th>action</th><th>target</th><th>outcome</th><th>resources</th><th>stability</th><th>reason</th></tr></thead><tbody>${body}</tbody></table>`;
+  return tableThatScrolls(`<table style="${TABLE_STYLE}"><thead><tr><th>turn</th><th>agent</th><th>action</th><th>target</th><th>outcome</th><th>resources</th><th>stability</th><th>reason</th></tr></thead><tbody>${body}</tbody></table>`);
 }
 
 /** Who did what, with reasons: prints as text, displays as an HTML table. */
