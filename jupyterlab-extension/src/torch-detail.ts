@@ -1,4 +1,4 @@
-import { cutText, torchRecipients, type TorchFlowToolCall, type TorchFlowTorch } from 'campfires/display';
+import { cutText, torchRecipients, type TorchFlowModelAttempt, type TorchFlowToolCall, type TorchFlowTorch } from 'campfires/display';
 import { element, isServerPath, safeHttpUrl, sameServerUrl, userText } from './dom';
 
 /** Turns a Party Box path into a URL the browser can open (JupyterLab's resolver), or null when it cannot. */
@@ -10,7 +10,7 @@ export type PartyBoxUrlResolver = (path: string) => Promise<string | null>;
  * `javascript:`, `//host`) is shown as text, never as a link. `position` is the torch's
  * place in the run (1 for the first torch sent).
  */
-export function renderTorchDetail(torch: TorchFlowTorch, resolveUrl?: PartyBoxUrlResolver, position = torch.seq): HTMLElement {
+export function renderTorchDetail(torch: TorchFlowTorch, resolveUrl?: PartyBoxUrlResolver, position = torch.seq, textCap?: number): HTMLElement {
   const panel = element('div', 'cf-torch-detail', undefined, { 'data-seq': String(torch.seq) });
   const title = element('div', 'cf-torch-detail-title', `Torch #${position} from `);
   title.append(userText('bdi', undefined, torch.from, 80), ' (torchbearer ', userText('bdi', undefined, torch.torchbearer, 80), `) · cycle ${torch.cycle}`);
@@ -62,6 +62,7 @@ export function renderTorchDetail(torch: TorchFlowTorch, resolveUrl?: PartyBoxUr
   }
   panel.append(link);
   if (torch.toolCalls && torch.toolCalls.length > 0) panel.append(toolCallList(torch.toolCalls));
+  if (torch.modelAttempts && torch.modelAttempts.length > 0) panel.append(modelAttemptList(torch.modelAttempts, textCap));
   const json = element('details', 'cf-torch-json-box');
   json.append(element('summary', undefined, 'The torch as JSON'), element('pre', 'cf-torch-json', jsonWithVisibleBidi(torch)));
   panel.append(json);
@@ -83,6 +84,44 @@ function toolCallList(calls: readonly TorchFlowToolCall[]): HTMLElement {
     item.append(head);
     item.append(element('pre', 'cf-tool-call-args', cutText(jsonWithVisibleBidi(call.arguments), { characters: 2000 })));
     item.append(userText('pre', 'cf-tool-call-result', cutText(call.result, { characters: 2000 })));
+    list.append(item);
+  }
+  box.append(list);
+  return box;
+}
+
+const number = new Intl.NumberFormat('en-US');
+
+/** What an attempt's outcome is called: the answer was used, could not be used, or never came. */
+const OUTCOME_WORDS: Record<TorchFlowModelAttempt['outcome'], string> = { ok: 'ok', invalid: 'invalid answer', error: 'request failed' };
+
+/**
+ * The model requests behind a torch, in order: attempt, model, outcome, time and camper,
+ * then why an answer was refused (or the failure) and the raw answer, with the cap it was
+ * cut at. Every text the model or the run wrote is isolated (`dir="auto"`) and wraps.
+ */
+function modelAttemptList(attempts: readonly TorchFlowModelAttempt[], textCap: number | undefined): HTMLElement {
+  const box = element('div', 'cf-model-attempts');
+  box.append(element('div', 'cf-detail-label', `Model attempts behind this torch (${attempts.length})`));
+  const list = element('ol', 'cf-model-attempt-list', undefined, { 'aria-label': 'Model attempts' });
+  for (const attempt of attempts) {
+    const item = element('li', `cf-model-attempt cf-model-attempt-${attempt.outcome}`, undefined, { 'data-outcome': attempt.outcome });
+    const head = element('div', 'cf-model-attempt-head', `Attempt ${attempt.attempt}${attempt.of !== undefined ? ` of ${attempt.of}` : ''} · `);
+    head.append(userText('bdi', 'cf-model-attempt-model', attempt.provider ? `${attempt.provider}:${attempt.model}` : attempt.model, 80), ' · ');
+    head.append(element('strong', 'cf-model-attempt-outcome', OUTCOME_WORDS[attempt.outcome]));
+    if (attempt.ms !== undefined) head.append(` · ${Math.round(attempt.ms)} ms`);
+    head.append(' · by ', userText('bdi', undefined, attempt.camper, 80));
+    if (attempt.replayed) head.append(' · replayed from the record');
+    item.append(head);
+    if (attempt.reason !== undefined) {
+      const reason = element('div', 'cf-model-attempt-reason');
+      reason.append(element('span', 'cf-detail-label', attempt.outcome === 'error' ? 'Failure: ' : 'Why it was refused: '), userText('span', 'cf-model-attempt-reason-text', attempt.reason));
+      item.append(reason);
+    }
+    if (attempt.answer !== undefined) {
+      item.append(attempt.answer === '' ? element('div', 'cf-model-attempt-empty', 'The model answered with no text.') : userText('pre', 'cf-model-attempt-answer', attempt.answer));
+      if (attempt.answerLength !== undefined) item.append(element('div', 'cf-model-attempt-cap', `answer cut at ${number.format(textCap ?? 0)} characters (${number.format(attempt.answerLength)} in all)`));
+    }
     list.append(item);
   }
   box.append(list);

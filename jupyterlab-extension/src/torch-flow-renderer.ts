@@ -156,6 +156,6 @@ export class TorchFlowRenderer extends Widget implements IRenderMime.IRenderer {
     if (!payload || !this.detailHost) return;
     const position = payload.torches.findIndex((torch) => torch.seq === this.state.selectedSeq);
     const selected = payload.torches[position];
-    this.detailHost.replaceChildren(...(selected ? [renderTorchDetail(selected, this.resolveUrl, position + 1)] : []));
+    this.detailHost.replaceChildren(...(selected ? [renderTorchDetail(selected, this.resolveUrl, position + 1, payload.textCap)] : []));
   }
 }

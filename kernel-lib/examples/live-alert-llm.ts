@@ -18,7 +18,6 @@ import {
   type LanguageModel,
   type LiveAlertCampers,
   type LiveAlertData,
-  type RunLog,
   type SqliteRunLog,
 } from '../src';
 import { displayHost, modelNotFoundError } from '../src/llm';
@@ -89,12 +88,10 @@ export function describeLiveAlertModels(models: { text: LanguageModel; vision: L
 /** Replaces the Sentiment and Summary campers' wording with model campers and adds the camera check to Verify. */
 export function liveAlertLlmCampers(
   defaults: LiveAlertCampers,
-  options: { data: LiveAlertData; models: { text: LanguageModel; vision: LanguageModel }; runLog: RunLog | null },
+  options: { data: LiveAlertData; models: { text: LanguageModel; vision: LanguageModel } },
 ): Partial<LiveAlertCampers> {
   const fixtures = llmFixtures();
   const prompt = (name: string) => join(fixtures, 'prompts', `${name}.yaml`);
-  const runLog = options.runLog ?? undefined;
-  const runId = () => options.runLog?.runs({ kind: 'pipeline', name: 'live-alert' }).filter((run) => run.status === 'running').at(-1)?.id;
   const comments = [...options.data.comments.comments]
     .sort((a, b) => b.score - a.score)
     .slice(0, 8)
@@ -109,8 +106,6 @@ export function liveAlertLlmCampers(
         model: options.models.text,
         template: prompt('sentiment'),
         templateValues: (context) => ({ headline: String(context.previous?.metadata.headline ?? context.inputs[0]?.torch.claim ?? ''), comments }),
-        runLog,
-        runId,
       }),
     ],
     verify: [
@@ -120,15 +115,13 @@ export function liveAlertLlmCampers(
         const asset = await partyBox.put('traffic-camera.png', still);
         return { claim: previous.claim, confidence: previous.confidence, path: asset.location, metadata: previous.metadata };
       }),
-      new LLMCamper('camera-llm', { model: options.models.vision, template: prompt('camera'), vision: true, runLog, runId }),
+      new LLMCamper('camera-llm', { model: options.models.vision, template: prompt('camera'), vision: true }),
     ],
     summary: [
       new LLMCamper('alert-llm', {
         model: options.models.text,
         template: prompt('summary'),
         templateValues: (context) => ({ details: JSON.stringify(context.inputs[0]?.torch.metadata ?? {}) }),
-        runLog,
-        runId,
       }),
     ],
   };

@@ -88,7 +88,7 @@ async function runDemo(options: { fixtures?: string; log: string; partyBox: stri
     await checkLiveAlertModels(models);
     const data = await loadLiveAlertData(options.fixtures);
     console.log(`live-alert: LLM mode, ${describeLiveAlertModels(models)}; leave out --model to run offline.`);
-    llm = { data, runLog, campers: (defaults) => liveAlertLlmCampers(defaults, { data, models, runLog }) };
+    llm = { data, runLog, campers: (defaults) => liveAlertLlmCampers(defaults, { data, models }) };
   } else {
     console.log('live-alert: running offline with deterministic tool campers (no model is called).');
     console.log('            Any campfire\'s campers can be swapped for LLM campers; see createLiveAlertPipeline({ campers }), or run with --model ollama|openrouter.');

@@ -72,6 +72,8 @@ export {
   type TorchFlowPayload,
   type TorchFlowTorch,
   type TorchFlowToolCall,
+  type TorchFlowModelAttempt,
+  TORCH_FLOW_TEXT_CAP,
   type TorchFlowCampfire,
   type TorchFlowChannel,
   simulationPayloadSchema,

@@ -12,9 +12,14 @@ import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import {
   COUNCIL_ACTIONS,
+  Campfire,
+  LLMCamper,
+  Pipeline,
   ScriptedModel,
   Simulation,
   SqliteRunLog,
+  createOllamaModel,
+  createToolCamper,
   defineWorld,
   loadSimulationConfig,
   simulationBundle,
@@ -24,6 +29,7 @@ import {
   type SimulationPayload,
   type TorchFlowPayload,
 } from 'campfires';
+import { startOllamaProtocolServer } from 'campfires/testing';
 import { openBrowser, repoRoot, screenshot, startLab, type BrowserSession, type Lab } from './lab-harness';
 
 jest.setTimeout(300_000);
@@ -54,6 +60,39 @@ const big: TorchFlowPayload = {
   title: 'A thousand torches',
   torches: Array.from({ length: 1000 }, (_, index) => ({ ...(flow.torches[index % 3] as TorchFlowPayload['torches'][number]), seq: index + 1, messageId: `big-${index + 1}`, cycle: Math.floor(index / 3), toolCalls: undefined })),
 };
+
+/** Model text that tries to be markup and to reverse what follows it. */
+const HOSTILE = '<img src=x onerror="window.hacked=1">\u202eevil';
+
+/**
+ * A pipeline run whose triage camper asks a model over Ollama's wire protocol (a local
+ * server, offline): in cycle 1 it rambles (with a long unbroken word and hostile text), the
+ * connection drops, then it answers; in cycle 2 it answers at once.
+ */
+async function modelAttemptsFlow(runLog: SqliteRunLog): Promise<TorchFlowPayload> {
+  const ollama = await startOllamaProtocolServer();
+  try {
+    ollama.reply(
+      { text: `Let me think. ${HOSTILE} ${'flood'.repeat(200)}` },
+      { drop: true },
+      { text: '{"claim":"Flooding on the A40, two lanes shut","confidence":0.8}' },
+      { text: '{"claim":"Roads clear again","confidence":0.6}' },
+    );
+    const headlines = ['A40 under water', 'A40 reopened'];
+    const pipeline = new Pipeline({
+      name: 'Triage with a model',
+      runLog,
+      campfires: [
+        new Campfire({ name: 'scrape', output: 'headlines', campers: [createToolCamper('reader', ({ cycle }) => headlines[cycle - 1] ?? null)] }),
+        new Campfire({ name: 'triage', inputs: ['headlines'], output: null, campers: [new LLMCamper('triage-llm', { model: createOllamaModel({ host: ollama.url }) })] }),
+      ],
+    });
+    const run = await pipeline.run({ cycles: 2, display: false });
+    return run.torchFlow();
+  } finally {
+    await ollama.close();
+  }
+}
 
 /** What the timeline of a flow says at position `index` of its cycles. */
 function cycleText(payload: TorchFlowPayload, index: number): string {
@@ -89,6 +128,7 @@ describe('scrubbing saved runs in JupyterLab', () => {
   let browser: BrowserSession;
   let council: SimulationPayload;
   let festival: SimulationPayload;
+  let triage: TorchFlowPayload;
   let workDir: string;
 
   beforeAll(async () => {
@@ -113,6 +153,7 @@ describe('scrubbing saved runs in JupyterLab', () => {
     });
     const festive = await Simulation.fromSettings({ ...harvest, simulation: { ...harvest.simulation, max_turns: 6, log_level: 'silent' } }, { world: festivalWorld, runLog, narrate: null, live: false, seed: 3 }).run();
     festival = festive.payload();
+    triage = await modelAttemptsFlow(runLog);
     const notebook = path.join(workDir, 'scrub.ipynb');
     fs.writeFileSync(
       notebook,
@@ -121,6 +162,7 @@ describe('scrubbing saved runs in JupyterLab', () => {
         { source: 'displayBundle(await torchFlowBundle(big));', bundle: await torchFlowBundle(big) },
         { source: 'await thinking.show();', bundle: await simulationBundle(council) },
         { source: 'await festive.show();', bundle: await simulationBundle(festival) },
+        { source: 'await triage.show();', bundle: await torchFlowBundle(triage) },
       ]),
     );
     runLog.close();
@@ -222,7 +264,7 @@ describe('scrubbing saved runs in JupyterLab', () => {
     await browser.page.keyboard.press('ArrowLeft');
     expect(await liveText(root)).toBe(cycleText(flow, last - 1));
     // The notebook kept its cell: no shortcut moved or changed cells.
-    expect(await browser.page.locator('.jp-Cell.jp-CodeCell').count()).toBe(4);
+    expect(await browser.page.locator('.jp-Cell.jp-CodeCell').count()).toBe(5);
     await browser.page.keyboard.press('Space');
     const play = root.locator('.cf-timeline-play');
     expect(await play.getAttribute('aria-pressed')).toBe('true');
@@ -390,6 +432,47 @@ describe('scrubbing saved runs in JupyterLab', () => {
     const state = await root.locator('.cf-turn-state').textContent();
     for (const measure of festival.measures ?? []) expect(state).toContain(`${measure}: ${turn[measure]}`);
     await screenshot(browser.page, 'scrub-council-own-world');
+  });
+
+  it("opens a torch an LLM camper sent: the model attempts behind it, hostile text kept as text", async () => {
+    const root = output(4);
+    await root.scrollIntoViewIfNeeded();
+    const torch = triage.torches.find((entry) => entry.from === 'triage' && entry.cycle === 1) as TorchFlowPayload['torches'][number];
+    const attempts = torch.modelAttempts ?? [];
+    expect(attempts.map((attempt) => attempt.outcome)).toEqual(['invalid', 'error', 'ok']);
+    await root.getByRole('slider', { name: 'Cycle' }).focus();
+    await browser.page.keyboard.press('Home');
+    await root.locator(`tr.cf-torch[data-seq="${torch.seq}"]`).click();
+    const detail = root.locator('.cf-torch-detail');
+    await detail.waitFor();
+    expect(await detail.locator('.cf-model-attempts > .cf-detail-label').textContent()).toBe('Model attempts behind this torch (3)');
+    const items = detail.getByRole('list', { name: 'Model attempts' }).locator('li.cf-model-attempt');
+    expect(await items.count()).toBe(3);
+    const heads = await items.locator('.cf-model-attempt-head').allTextContents();
+    expect(heads[0]).toMatch(/^Attempt 1 of 3 · ollama:llama3\.1:8b · invalid answer · \d+ ms · by triage-llm$/);
+    expect(heads[1]).toMatch(/^Attempt 2 of 3 · ollama:llama3\.1:8b · request failed · \d+ ms · by triage-llm$/);
+    expect(heads[2]).toMatch(/^Attempt 3 of 3 · ollama:llama3\.1:8b · ok · \d+ ms · by triage-llm$/);
+    expect(await items.nth(0).locator('.cf-model-attempt-reason-text').textContent()).toBe(attempts[0]?.reason);
+    expect(await items.nth(1).locator('.cf-model-attempt-reason-text').textContent()).toBe(attempts[1]?.reason);
+    // The raw answers, as the model wrote them: the ramble's markup is text, its override isolated.
+    expect(await items.nth(0).locator('pre.cf-model-attempt-answer').textContent()).toBe(`Let me think. ${HOSTILE} ${'flood'.repeat(200)}`);
+    expect(await items.nth(0).locator('pre.cf-model-attempt-answer').getAttribute('dir')).toBe('auto');
+    expect(await items.nth(1).locator('pre.cf-model-attempt-answer').count()).toBe(0);
+    expect(await items.nth(2).locator('pre.cf-model-attempt-answer').textContent()).toBe('{"claim":"Flooding on the A40, two lanes shut","confidence":0.8}');
+    expect(await detail.locator('img').count()).toBe(0);
+    expect(await browser.page.evaluate(() => (window as { hacked?: number }).hacked)).toBeUndefined();
+    // The long unbroken word wraps inside the detail instead of widening it.
+    expect(await items.nth(0).locator('pre.cf-model-attempt-answer').evaluate((node) => node.scrollWidth - node.clientWidth)).toBeLessThanOrEqual(1);
+    expect(await detail.evaluate((node) => node.scrollWidth - node.clientWidth)).toBeLessThanOrEqual(1);
+    await detail.locator('.cf-model-attempts').scrollIntoViewIfNeeded();
+    await screenshot(browser.page, 'scrub-flow-model-attempts');
+    // The torch of cycle 2 shows its one attempt.
+    const second = triage.torches.find((entry) => entry.from === 'triage' && entry.cycle === 2) as TorchFlowPayload['torches'][number];
+    await root.getByRole('slider', { name: 'Cycle' }).focus();
+    await browser.page.keyboard.press('End');
+    await root.locator(`tr.cf-torch[data-seq="${second.seq}"]`).click();
+    await root.locator(`.cf-torch-detail[data-seq="${second.seq}"]`).waitFor();
+    expect(await root.locator('.cf-torch-detail li.cf-model-attempt').count()).toBe(1);
   });
 
   it('reports no errors from the page or the renderers', () => {

@@ -6,7 +6,23 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { oneLine } from 'campfires/display';
 import { executeNotebook, writeNotebook } from './execute-notebook';
+
+/** The scratch-pad answer the notebook's model writes (built the same way in the cell). */
+const SCRATCH_ANSWER = JSON.stringify({ scratch: `SCRATCH-PAD ${'the model is weighing the headlines '.repeat(4)}`, claim: 'fear is rising in the east', confidence: 0.7 });
+
+/**
+ * Saved text without the model's whole answer in the forms the finished torch flow keeps it
+ * (the attempt's raw answer in the payload, the HTML fallback, the text fallback's one-line
+ * cut), each as JSON writes it: what is left must hold nothing written on the way.
+ */
+function withoutWholeAnswer(saved: string): string {
+  const html = SCRATCH_ANSWER.replace(/[&<>"']/g, (character) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": '#39' }[character]};`);
+  let rest = saved;
+  for (const form of [SCRATCH_ANSWER, html, oneLine(SCRATCH_ANSWER, 90)]) rest = rest.split(JSON.stringify(form).slice(1, -1)).join('');
+  return rest;
+}
 
 /** Wraps the kernel's display writer so the cell can count the live updates that carried `needle`. */
 const countSends = `
@@ -31,7 +47,7 @@ describe('watching a model think in a real tslab kernel', () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('shows streamed tokens and revealed decisions live, and saves none of them', async () => {
+  it('shows streamed tokens and revealed decisions live, and saves none of the text written on the way', async () => {
     const file = path.join(dir, 'think.ipynb');
     writeNotebook(file, [
       `import { Campfire, LLMCamper, Pipeline, Simulation, SqliteRunLog, createOllamaModel, createToolCamper, loadSimulationConfig, simulationConfigFrom } from 'campfires';\nimport { startOllamaProtocolServer } from 'campfires/testing';\n${countSends}`,
@@ -71,18 +87,19 @@ describe('watching a model think in a real tslab kernel', () => {
       const council = /council sends (\d+) carrying (\d+)/.exec(said(2));
       expect(Number(council?.[2])).toBeGreaterThanOrEqual(1);
 
-      // The saved notebook: each run one output in its final state, with no text written on the way.
-      const saved = fs.readFileSync(result.file, 'utf8');
-      expect(saved).not.toContain('SCRATCH-PAD');
+      // The saved notebook: each run one output in its final state. The model's answer is kept
+      // whole, as the record of its attempt; nothing written on the way is left.
       const outputs = JSON.stringify(result.cells.map((cell) => cell.outputs));
       expect(outputs).not.toContain('campfires-thinking');
-      expect(outputs).not.toContain('weighing the headlines');
+      expect(withoutWholeAnswer(outputs)).not.toContain('SCRATCH-PAD');
+      expect(withoutWholeAnswer(outputs)).not.toContain('weighing the headlines');
       const flowOutputs = result.cells[1]!.outputs.filter((output) => output.output_type === 'display_data');
       expect(flowOutputs).toHaveLength(1);
-      const payload = flowOutputs[0]!.data!['application/vnd.campfires.torchflow.v1+json'] as { status: string; thinking?: unknown; torches: Array<{ claim: string }> };
+      const payload = flowOutputs[0]!.data!['application/vnd.campfires.torchflow.v1+json'] as { status: string; thinking?: unknown; torches: Array<{ claim: string; modelAttempts?: Array<{ outcome: string; answer?: string }> }> };
       expect(payload.status).toBe('completed');
       expect(payload.thinking).toBeUndefined();
       expect(payload.torches.map((torch) => torch.claim)).toContain('fear is rising in the east');
+      expect(payload.torches.find((torch) => torch.claim === 'fear is rising in the east')?.modelAttempts).toEqual([expect.objectContaining({ outcome: 'ok', answer: SCRATCH_ANSWER })]);
       const councilOutputs = result.cells[2]!.outputs.filter((output) => output.output_type === 'display_data');
       expect(councilOutputs).toHaveLength(1);
       const sim = councilOutputs[0]!.data!['application/vnd.campfires.simulation.v1+json'] as { status: string; thinking?: unknown; actions: unknown[] };

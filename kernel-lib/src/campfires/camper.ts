@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import { formatTime, systemClock, ValidationError, type Clock } from '../core';
 import { createTorch, isCheckedTorch, type JsonValue, type Torch, type TorchInput } from '../messages';
 import type { PartyBox } from '../partybox';
+import type { RunEventInit, RunLog } from '../runlog';
 import { readPromptTemplate, renderTemplate } from './prompt-template';
 import { isThenable } from './is-thenable';
 import { notTorchbearerError, type TorchbearerGrant } from './torchbearer';
@@ -66,10 +67,22 @@ export interface TorchPublisher {
   publishAsTorchbearer(camper: Camper, torch: Torch, grant: TorchbearerGrant | null): Promise<SentTorch>;
   /** Records an event of this camper's turn (a tool call) in the campfire's run log. */
   recordCamperEvent?(camper: Camper, kind: string, data: JsonValue): void;
+  /**
+   * Records events of this camper's turn (a model call's attempts) in the campfire's run, in
+   * order, stamped by the campfire's clock; returns the run log and run that store them, or null when
+   * the run is kept in memory only.
+   */
+  recordCamperEvents?(camper: Camper, events: readonly RunEventInit[]): StoredRun | null;
   /** True while someone watches this campfire's campers write (a live display, `onToken`). */
   readonly tokensWatched?: boolean;
   /** Called by a camper's `emitToken`: a piece of text it wrote in this turn. */
   camperToken?(camper: Camper, chunk: string, attempt: number): void;
+}
+
+/** Where a campfire's run is stored: the run log and the run's id in it. */
+export interface StoredRun {
+  log: RunLog;
+  runId: string;
 }
 
 /** A torch as sent by a torchbearer. */
@@ -241,6 +254,16 @@ export abstract class Camper {
    */
   protected recordEvent(kind: string, data: JsonValue): void {
     this.publisher?.recordCamperEvent?.(this, kind, data);
+  }
+
+  /**
+   * Records events of this turn (a model call's `model-attempt` rows) in the run of the
+   * campfire this camper sits at, campfire and camper columns set, each keeping its `kind`
+   * and `data`. Returns where the run is stored, or null when no run log keeps it (a
+   * run in memory, or no campfire).
+   */
+  protected recordEvents(events: readonly RunEventInit[]): StoredRun | null {
+    return this.publisher?.recordCamperEvents?.(this, events) ?? null;
   }
 
   /**

@@ -8,7 +8,7 @@ import { cycleRowData, PIPELINE_EVENT, RunRecorder, type LoggedInput, type RunEv
 import { display, pause, revealPieces, type MimeBundle, type RevealSettings } from '../display';
 import { torchFlowBundle } from './torch-flow-bundle';
 import { torchFlowFromEvents } from './torch-flow-from-events';
-import { Camper, checkAnswer, checkName, type CamperContext, type CamperToken, type ReceivedTorch, type SentTorch, type TorchPublisher } from './camper';
+import { Camper, checkAnswer, checkName, type CamperContext, type CamperToken, type ReceivedTorch, type SentTorch, type StoredRun, type TorchPublisher } from './camper';
 import { CampfireHistory } from './campfire-history';
 import { isThenable } from './is-thenable';
 import { notTorchbearerError, TorchbearerGrant } from './torchbearer';
@@ -288,6 +288,14 @@ export class Campfire implements TorchPublisher {
   /** Called by a camper's `recordEvent`: one event of its turn, in this campfire's run log. */
   recordCamperEvent(camper: Camper, kind: string, data: JsonValue): void {
     if (this.campers.includes(camper)) this.record(kind, data, camper.name);
+  }
+
+  /** Called by a camper's `recordEvents`: events of its turn, in order, in this campfire's run (stamped by its clock); where that run is stored. */
+  recordCamperEvents(camper: Camper, events: readonly RunEventInit[]): StoredRun | null {
+    if (!this.campers.includes(camper)) return null;
+    for (const event of events) this.record(event.kind, event.data ?? null, camper.name);
+    const { log, runId } = this.recorder;
+    return log ? { log, runId } : null;
   }
 
   private currentInputs: readonly ReceivedTorch[] = [];

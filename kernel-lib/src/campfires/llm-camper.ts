@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ValidationError } from '../core';
-import { recordModelCall, tryGenerateObject, type LanguageModel, type ModelMessage } from '../llm';
+import { defaultModelDebugLog, recordModelCall, tryGenerateObject, writeModelDebugLines, type LanguageModel, type ModelMessage } from '../llm';
 import type { JsonValue, Torch, TorchInput } from '../messages';
-import type { RunLog } from '../runlog';
+import type { RunEventInit, RunLog } from '../runlog';
 import { Camper, type CamperAnswer, type CamperContext, type CamperOptions } from './camper';
 
 /** What an LLM camper asks its model for by default: a short claim, a confidence, maybe a caption. */
@@ -33,7 +33,11 @@ export interface LLMCamperOptions<S extends z.ZodType = typeof llmTorchAnswerSch
   /** Attempts per cycle (default 3). */
   retries?: number;
   temperature?: number;
-  /** Where attempts are logged as `model-attempt` events. */
+  /**
+   * A run log to write attempts to as `model-attempt` events when the camper's campfire does
+   * not store them in this run: a campfire cycled on its own, outside a pipeline. In a
+   * pipeline the campfire records them in the pipeline's run, and this is not needed.
+   */
   runLog?: RunLog;
   /** The run to log into, or a function giving the current one (a pipeline starts its run when it runs). */
   runId?: string | (() => string | undefined);
@@ -110,8 +114,7 @@ export class LLMCamper<S extends z.ZodType = typeof llmTorchAnswerSchema> extend
       ...(this.tokensWatched ? { onText: (chunk: string, attempt: number) => this.emitToken(chunk, attempt) } : {}),
     });
     // The call's attempts are recorded whether or not it gave a usable answer.
-    const runId = typeof this.options.runId === 'function' ? this.options.runId() : this.options.runId;
-    if (this.options.runLog && runId) recordModelCall(this.options.runLog, runId, outcome.success ? outcome.data : outcome);
+    this.recordAttempts(outcome.success ? outcome.data.records : outcome.records, context);
     if (!outcome.success) throw outcome.error;
     const result = outcome.data;
     const base: TorchInput = this.options.toTorch ? this.options.toTorch(result.value, context) : this.defaultTorch(result.value as LLMTorchAnswer, context);
@@ -137,6 +140,25 @@ export class LLMCamper<S extends z.ZodType = typeof llmTorchAnswerSchema> extend
   /** The options this camper was made with. */
   protected get settings(): Readonly<LLMCamperOptions<S>> {
     return this.options;
+  }
+
+  /**
+   * Records a call's attempts, each naming the cycle it was made in, so the torch flow shows
+   * them on the torch that cycle sent: in the campfire's run (a pipeline's run log, the live
+   * display), and in `runLog`/`runId` when those name another run or the campfire stores none.
+   */
+  private recordAttempts(records: readonly RunEventInit[], context: CamperContext): void {
+    if (records.length === 0) return;
+    const ofCycle = records.map((record) => ({ ...record, data: { ...(record.data as Record<string, JsonValue>), cycle: context.cycle } }));
+    const stored = this.recordEvents(ofCycle);
+    const debugLog = stored ? defaultModelDebugLog(stored.log.path) : undefined;
+    if (stored) writeModelDebugLines(stored.runId, ofCycle, debugLog);
+    const runId = typeof this.options.runId === 'function' ? this.options.runId() : this.options.runId;
+    const { runLog } = this.options;
+    if (!runLog || !runId || (stored && stored.log === runLog && stored.runId === runId)) return;
+    // A debug log that already has these lines is not given them twice.
+    const ownDebugLog = defaultModelDebugLog(runLog.path);
+    recordModelCall(runLog, runId, { records: ofCycle }, { debugLog: ownDebugLog && ownDebugLog !== debugLog ? ownDebugLog : false });
   }
 
   /** Claim and confidence from the model; the refined torch's small metadata is kept so later campers still find it. */

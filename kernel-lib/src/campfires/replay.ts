@@ -59,10 +59,31 @@ export interface RecordedToolCall {
   data: Record<string, JsonValue>;
 }
 
+/** A model request a camper made in a cycle, as its `model-attempt` row holds it. */
+interface RecordedModelAttempt {
+  campfire: string;
+  camper: string;
+  cycle: number;
+  data: Record<string, JsonValue>;
+}
+
+/** The model requests the log holds with the cycle they were made in (older rows name none and are left out). */
+function recordedModelAttempts(events: readonly RunEvent[]): RecordedModelAttempt[] {
+  const found: RecordedModelAttempt[] = [];
+  for (const event of events) {
+    if (event.kind !== PIPELINE_EVENT.modelAttempt || !event.campfire || !event.camper) continue;
+    const data = event.data;
+    if (data === null || typeof data !== 'object' || Array.isArray(data) || typeof data.cycle !== 'number') continue;
+    found.push({ campfire: event.campfire, camper: event.camper, cycle: data.cycle, data });
+  }
+  return found;
+}
+
 /**
  * A camper that answers with what the log says its campfire's torchbearer sent in each
- * cycle; it calls nothing. The tool calls the log holds for its turns are written into the
- * new run as they were (marked `replayed`): the results are read, no tool is called.
+ * cycle; it calls nothing. The tool calls and model requests the log holds for its turns
+ * are written into the new run as they were (marked `replayed`): the results and answers
+ * are read, no tool or model is called.
  */
 class RecordedCamper extends Camper {
   override readonly backend = 'replay';
@@ -70,10 +91,13 @@ class RecordedCamper extends Camper {
     name: string,
     private readonly byCycle: Map<number, Torch>,
     private readonly toolCalls: readonly RecordedToolCall[] = [],
+    private readonly modelAttempts: readonly RecordedModelAttempt[] = [],
   ) {
     super(name);
   }
   override overridePrompt(_prompt: string, context: CamperContext): CamperAnswer {
+    const attempts = this.modelAttempts.filter((attempt) => attempt.cycle === context.cycle);
+    if (attempts.length > 0) this.recordEvents(attempts.map((attempt) => ({ kind: PIPELINE_EVENT.modelAttempt, data: { ...attempt.data, replayed: true } })));
     for (const call of this.toolCalls) if (call.cycle === context.cycle) this.recordEvent(PIPELINE_EVENT.toolCall, { ...call.data, replayed: true });
     const torch = this.byCycle.get(context.cycle);
     return torch ? (torch as TorchInput) : null;
@@ -191,16 +215,16 @@ export class Replay {
       byCampfire.set(torch.campfire, campers);
     }
     const toolCalls = this.toolCalls();
+    const modelAttempts = recordedModelAttempts(this.events);
     const campfires = this.meta.campfires.map((described) => {
       const recorded = byCampfire.get(described.name) ?? new Map<string, Map<number, Torch>>();
       const names = [...new Set([...described.campers, ...recorded.keys()])];
+      const ofCamper = <T extends { campfire: string; camper: string }>(list: readonly T[], name: string): T[] => list.filter((entry) => entry.campfire === described.name && entry.camper === name);
       return new Campfire({
         name: described.name,
         inputs: described.inputs,
         output: described.output,
-        campers: names.map(
-          (name) => new RecordedCamper(name, recorded.get(name) ?? new Map(), toolCalls.filter((call) => call.campfire === described.name && call.camper === name)),
-        ),
+        campers: names.map((name) => new RecordedCamper(name, recorded.get(name) ?? new Map(), ofCamper(toolCalls, name), ofCamper(modelAttempts, name))),
       });
     });
     const sourceNames = new Set(this.meta.campfires.filter((campfire) => campfire.inputs.length === 0).map((campfire) => campfire.name));

@@ -1,6 +1,6 @@
 import { escapeHtml, isolateText, oneLine, validate } from '../core';
-import { TORCH_FLOW_MIME_TYPE, torchFlowPayloadSchema, torchRecipients, type MimeBundle, type TorchFlowPayload } from '../display';
-import { TORCH_LIST_LIMIT, camperErrorLine, flowEntries, plural, torchFlowVegaSpec, torchLine } from './torch-flow-chart';
+import { TORCH_FLOW_MIME_TYPE, torchFlowPayloadSchema, torchRecipients, type MimeBundle, type TorchFlowModelAttempt, type TorchFlowPayload } from '../display';
+import { ATTEMPT_OUTCOME_WORDS, TORCH_LIST_LIMIT, attemptModel, camperErrorLine, flowEntries, modelAttemptLine, plural, torchFlowVegaSpec, torchLine } from './torch-flow-chart';
 import { renderVegaSvg } from '../display';
 
 /** What the summary line counts: campfires, channels, torches and any camper errors. */
@@ -26,7 +26,11 @@ export function torchFlowText(payload: TorchFlowPayload): string {
   const hiddenTorches = hidden.filter((entry) => entry.kind === 'torch').length;
   const hiddenErrors = hidden.length - hiddenTorches;
   const more = hidden.length > 0 ? [`  ... ${plural(hiddenTorches, 'earlier torch', 'earlier torches')}${hiddenErrors > 0 ? ` and ${plural(hiddenErrors, 'camper error')}` : ''}`] : [];
-  const lines = shown.map((entry) => `  ${entry.kind === 'torch' ? torchLine(entry.torch, entry.position) : camperErrorLine(entry.error)}`);
+  const lines = shown.flatMap((entry) =>
+    entry.kind === 'torch'
+      ? [`  ${torchLine(entry.torch, entry.position)}`, ...(entry.torch.modelAttempts ?? []).map((attempt) => `      ${modelAttemptLine(attempt)}`)]
+      : [`  ${camperErrorLine(entry.error)}`],
+  );
   return [head, `  campfires: ${route}`, ...more, ...lines, ...thinkingLines(payload)].join('\n');
 }
 
@@ -51,6 +55,28 @@ function label(text: string, max: number): string {
 /** Lets a long unbroken word wrap instead of widening the page. */
 const WRAP = 'overflow-wrap:anywhere;word-break:break-word';
 
+const number = new Intl.NumberFormat('en-US');
+
+/**
+ * The model attempts behind a torch in the HTML fallback: a summary that counts them and
+ * names their outcomes, opening to each attempt with its reason and its raw answer (as the
+ * payload keeps it, cut to its `textCap`), all user text escaped and isolated.
+ */
+function modelAttemptsHtml(attempts: TorchFlowModelAttempt[] | undefined, textCap: number | undefined): string {
+  if (!attempts || attempts.length === 0) return '';
+  const outcomes = attempts.map((attempt) => ATTEMPT_OUTCOME_WORDS[attempt.outcome]).join(', ');
+  const items = attempts
+    .map((attempt) => {
+      const head = `attempt ${attempt.attempt}${attempt.of !== undefined ? ` of ${attempt.of}` : ''} by ${label(attempt.camper, 60)} · ${label(attemptModel(attempt), 80)} · <b>${escapeHtml(ATTEMPT_OUTCOME_WORDS[attempt.outcome])}</b>${attempt.ms !== undefined ? ` · ${Math.round(attempt.ms)} ms` : ''}${attempt.replayed ? ' · replayed from the record' : ''}`;
+      const reason = attempt.reason !== undefined ? `<div>${attempt.outcome === 'error' ? 'Failure' : 'Why it was refused'}: <bdi style="white-space:pre-wrap">${escapeHtml(attempt.reason)}</bdi></div>` : '';
+      const cut = attempt.answerLength !== undefined ? `<div><i>answer cut at ${number.format(textCap ?? 0)} characters (${number.format(attempt.answerLength)} in all)</i></div>` : '';
+      const answer = attempt.answer !== undefined ? `<pre dir="auto" style="white-space:pre-wrap;${WRAP};margin:2px 0">${escapeHtml(attempt.answer)}</pre>${cut}` : '';
+      return `<li style="${WRAP}">${head}${reason}${answer}</li>`;
+    })
+    .join('');
+  return `<details><summary>${plural(attempts.length, 'model attempt')} behind this torch: ${escapeHtml(outcomes)}</summary><ol>${items}</ol></details>`;
+}
+
 /** The text/html form: the SVG of the wiring (when rendered) and the torch list; all torch text escaped and isolated. */
 export function torchFlowHtml(payload: TorchFlowPayload, diagramSvg: string | null): string {
   const entries = flowEntries(payload);
@@ -65,7 +91,7 @@ export function torchFlowHtml(payload: TorchFlowPayload, diagramSvg: string | nu
       const style = torch.error ? 'color:#b00020;' : '';
       const asset = torch.path ?? torch.url;
       const to = torch.to.length > 0 ? torch.to.map((name) => label(name, 60)).join(', ') : escapeHtml(torchRecipients(torch));
-      return `<li value="${position}" style="${style}${WRAP}">cycle ${torch.cycle} <b>${label(torch.from, 60)}</b> (${label(torch.torchbearer, 60)}) → ${to}${torch.channel ? ` via <code>${label(torch.channel, 60)}</code>` : ''}: ${torch.error ? '<b>error</b> ' : ''}${bdi(torch.claim)} <i>(${torch.confidence.toFixed(2)})</i>${asset ? ` <code>${label(asset, 80)}</code>` : ''}</li>`;
+      return `<li value="${position}" style="${style}${WRAP}">cycle ${torch.cycle} <b>${label(torch.from, 60)}</b> (${label(torch.torchbearer, 60)}) → ${to}${torch.channel ? ` via <code>${label(torch.channel, 60)}</code>` : ''}: ${torch.error ? '<b>error</b> ' : ''}${bdi(torch.claim)} <i>(${torch.confidence.toFixed(2)})</i>${asset ? ` <code>${label(asset, 80)}</code>` : ''}${modelAttemptsHtml(torch.modelAttempts, payload.textCap)}</li>`;
     })
     .join('');
   // What working campers are writing: a pending row per campfire, after the torches, replaced by the torch once sent.

@@ -1,5 +1,5 @@
 import { isolateText, oneLine } from '../core';
-import { torchRecipients, type TorchFlowError, type TorchFlowPayload, type TorchFlowTorch } from '../display';
+import { torchRecipients, type TorchFlowError, type TorchFlowModelAttempt, type TorchFlowPayload, type TorchFlowTorch } from '../display';
 
 const NODE_WIDTH = 160;
 const NODE_HEIGHT = 46;
@@ -67,6 +67,22 @@ export function torchLine(torch: TorchFlowTorch, position = torch.seq): string {
   const mark = torch.error ? 'ERROR ' : '';
   const to = torch.to.length > 0 ? torch.to.map((name) => shown(name, 40)).join(', ') : torchRecipients(torch);
   return `#${position} cycle ${torch.cycle} ${shown(torch.from, 40)} (${shown(torch.torchbearer, 40)}) → ${to}${torch.channel ? ` via ${shown(torch.channel, 40)}` : ''}: ${mark}"${shown(torch.claim, 90)}" (${torch.confidence.toFixed(2)})${asset}`;
+}
+
+/** What an attempt's outcome is called in every fallback view. */
+export const ATTEMPT_OUTCOME_WORDS: Record<TorchFlowModelAttempt['outcome'], string> = { ok: 'ok', invalid: 'invalid answer', error: 'request failed' };
+
+/** Who answered a model attempt: `provider:model` when the provider was recorded. */
+export function attemptModel(attempt: TorchFlowModelAttempt): string {
+  return attempt.provider ? `${attempt.provider}:${attempt.model}` : attempt.model;
+}
+
+/** One model attempt behind a torch, as the text form shows it under the torch's line. */
+export function modelAttemptLine(attempt: TorchFlowModelAttempt): string {
+  const head = `attempt ${attempt.attempt}${attempt.of !== undefined ? ` of ${attempt.of}` : ''} by ${shown(attempt.camper, 40)} (${shown(attemptModel(attempt), 60)}${attempt.ms !== undefined ? `, ${Math.round(attempt.ms)} ms` : ''})`;
+  const reason = attempt.reason !== undefined ? ` — ${shown(attempt.reason, 120)}` : '';
+  const answer = attempt.answer !== undefined ? `; answered "${shown(attempt.answer, 90)}"` : '';
+  return `${head}: ${ATTEMPT_OUTCOME_WORDS[attempt.outcome]}${reason}${answer}${attempt.replayed ? ' (replayed from the record)' : ''}`;
 }
 
 /** The line of a camper that failed, as the text form shows it. */

@@ -1,7 +1,18 @@
 import { z } from 'zod';
+import { cutText } from '../core';
 import type { RunEvent, RunInfo, RunLog } from '../runlog';
 import { loggedHandoffs, PIPELINE_EVENT } from '../runlog';
-import { torchFlowToolCallSchema, type TorchFlowCampfire, type TorchFlowChannel, type TorchFlowError, type TorchFlowPayload, type TorchFlowToolCall, type TorchFlowTorch } from '../display';
+import {
+  TORCH_FLOW_TEXT_CAP,
+  torchFlowToolCallSchema,
+  type TorchFlowCampfire,
+  type TorchFlowChannel,
+  type TorchFlowError,
+  type TorchFlowModelAttempt,
+  type TorchFlowPayload,
+  type TorchFlowToolCall,
+  type TorchFlowTorch,
+} from '../display';
 
 /** The run meta a pipeline writes (see the run-log contract); read defensively. */
 const pipelineMetaSchema = z.object({
@@ -29,6 +40,62 @@ const loggedTorchSchema = z.object({
 const torchSentDataSchema = z.object({ cycle: z.number().int().catch(0), torch: loggedTorchSchema.catch({ claim: '', confidence: 0, metadata: {} }) });
 const camperErrorDataSchema = z.object({ cycle: z.number().int().catch(0), error: z.object({ message: z.string().catch('') }).catch({ message: '' }) });
 const statusDataSchema = z.object({ status: z.enum(['active', 'idle']).catch('idle') });
+
+/** A `model-attempt` row's data, read defensively; a row without a cycle (written before rows had one) does not parse. */
+const modelAttemptDataSchema = z.object({
+  cycle: z.number().int(),
+  attempt: z.number().int().positive(),
+  of: z.number().int().positive().optional().catch(undefined),
+  provider: z.string().optional().catch(undefined),
+  model: z.string().catch(''),
+  ok: z.boolean(),
+  raw: z.string().nullable().catch(null),
+  error: z.string().nullable().catch(null),
+  latencyMs: z.number().nonnegative().optional().catch(undefined),
+  replayed: z.boolean().optional().catch(undefined),
+});
+
+/** Characters as a reader counts them (what `cutText` counts). */
+function characterCount(text: string): number {
+  let count = 0;
+  for (const _ of new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)) count += 1;
+  return count;
+}
+
+/** Each row's attempt, read once: a live display builds the payload again after every event. */
+const attemptsRead = new WeakMap<RunEvent, { cycle: number; attempt: TorchFlowModelAttempt } | null>();
+
+/**
+ * A `model-attempt` row as the torch flow shows it: who asked, which attempt, what came back
+ * (cut to `TORCH_FLOW_TEXT_CAP`), and how it went; null for a row that names no cycle.
+ */
+function modelAttemptOf(event: RunEvent): { cycle: number; attempt: TorchFlowModelAttempt } | null {
+  if (attemptsRead.has(event)) return attemptsRead.get(event) ?? null;
+  const parsed = modelAttemptDataSchema.safeParse(event.data);
+  let read: { cycle: number; attempt: TorchFlowModelAttempt } | null = null;
+  if (parsed.success) {
+    const data = parsed.data;
+    // No text back means the request itself failed; text that was not used is an invalid answer.
+    const outcome = data.ok ? 'ok' : data.raw === null ? 'error' : 'invalid';
+    const answer = data.raw === null ? undefined : cutText(data.raw, { characters: TORCH_FLOW_TEXT_CAP });
+    const attempt: TorchFlowModelAttempt = {
+      camper: event.camper ?? '',
+      attempt: data.attempt,
+      ...(data.of !== undefined ? { of: data.of } : {}),
+      ...(data.provider !== undefined ? { provider: data.provider } : {}),
+      model: data.model,
+      outcome,
+      ...(outcome !== 'ok' && data.error !== null ? { reason: cutText(data.error, { characters: TORCH_FLOW_TEXT_CAP }) } : {}),
+      ...(data.latencyMs !== undefined ? { ms: data.latencyMs } : {}),
+      ...(answer !== undefined ? { answer } : {}),
+      ...(answer !== undefined && answer !== data.raw ? { answerLength: characterCount(data.raw as string) } : {}),
+      ...(data.replayed ? { replayed: true } : {}),
+    };
+    read = { cycle: data.cycle, attempt };
+  }
+  attemptsRead.set(event, read);
+  return read;
+}
 
 function objectOf(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
@@ -62,10 +129,21 @@ export function torchFlowFromEvents(run: RunInfo, events: readonly RunEvent[]): 
   const byMessage = new Map<string, TorchFlowTorch>();
   // Tool calls of a campfire's cycle, shown on the torch that cycle sent.
   const toolCalls = new Map<string, TorchFlowToolCall[]>();
+  // Model requests of a campfire's cycle, by every camper, shown on the torch that cycle sent.
+  const modelAttempts = new Map<string, TorchFlowModelAttempt[]>();
   const ordered = [...events].sort((a, b) => a.seq - b.seq);
   for (const event of ordered) {
     if (!event.campfire) continue;
-    if (event.kind === PIPELINE_EVENT.toolCall) {
+    if (event.kind === PIPELINE_EVENT.modelAttempt) {
+      const read = modelAttemptOf(event);
+      if (read) {
+        const key = `${event.campfire}\u0000${read.cycle}`;
+        const list = modelAttempts.get(key);
+        // A copy: the row's reading is shared by every payload built from it.
+        if (list) list.push({ ...read.attempt });
+        else modelAttempts.set(key, [{ ...read.attempt }]);
+      }
+    } else if (event.kind === PIPELINE_EVENT.toolCall) {
       const data = objectOf(event.data);
       const call = torchFlowToolCallSchema.safeParse({ ...data, camper: event.camper ?? '' });
       if (call.success && typeof data.cycle === 'number') {
@@ -120,6 +198,16 @@ export function torchFlowFromEvents(run: RunInfo, events: readonly RunEvent[]): 
       if (calls) torch.toolCalls = calls;
     }
   }
+  let withAttempts = false;
+  if (modelAttempts.size > 0) {
+    for (const torch of torches) {
+      const attempts = modelAttempts.get(`${torch.from}\u0000${torch.cycle}`);
+      if (attempts) {
+        torch.modelAttempts = attempts;
+        withAttempts = true;
+      }
+    }
+  }
   // Who received each torch: receipts and the inputs of the receivers' cycle rows.
   for (const handoff of loggedHandoffs(ordered)) {
     const torch = byMessage.get(handoff.messageId);
@@ -140,6 +228,7 @@ export function torchFlowFromEvents(run: RunInfo, events: readonly RunEvent[]): 
     torches,
     active: list.filter((campfire) => campfire.status === 'active').map((campfire) => campfire.name),
     ...(errors.length > 0 ? { errors } : {}),
+    ...(withAttempts ? { textCap: TORCH_FLOW_TEXT_CAP } : {}),
   };
 }
 

@@ -60,6 +60,42 @@ export const torchFlowToolCallSchema = z.object({
 });
 export type TorchFlowToolCall = z.infer<typeof torchFlowToolCallSchema>;
 
+/**
+ * The longest model answer or failure reason a torch's model attempts keep in the torch-flow
+ * payload, in characters as a reader counts them; longer ones are cut on a whole character,
+ * ending with `…` (the payload's `textCap` says so).
+ */
+export const TORCH_FLOW_TEXT_CAP = 4000;
+
+/**
+ * One request an LLM camper made in the cycle that produced a torch (a `model-attempt` row of
+ * the run log): which attempt, who answered, how it went, how long it took, what came back.
+ */
+export const torchFlowModelAttemptSchema = z.object({
+  camper: z.string(),
+  /** 1 for the camper's first request in the cycle, 2 after an unusable answer or a failed request, ... */
+  attempt: z.number().int().positive(),
+  /** The requests the camper's call could make in all, when recorded. */
+  of: z.number().int().positive().optional(),
+  /** The model's provider (`ollama`, `openrouter`, `scripted`), when recorded. */
+  provider: z.string().optional(),
+  /** The model that answered (or was asked, when the request failed). */
+  model: z.string(),
+  /** `ok`: the answer was used; `invalid`: an answer came but could not be used (`reason` says why); `error`: the request failed and nothing came back (`reason` is the failure). */
+  outcome: z.enum(['ok', 'invalid', 'error']),
+  /** Why an `invalid` answer was refused, or the failure of an `error`; cut to the payload's `textCap`. */
+  reason: z.string().optional(),
+  /** How long the request took, in milliseconds, when known. */
+  ms: z.number().nonnegative().optional(),
+  /** The model's raw answer, cut to the payload's `textCap` (absent when the request failed). */
+  answer: z.string().optional(),
+  /** The whole answer's length in characters, when `answer` was cut. */
+  answerLength: z.number().int().nonnegative().optional(),
+  /** True in a replay: the attempt was read from the recorded run, the model was not asked. */
+  replayed: z.boolean().optional(),
+});
+export type TorchFlowModelAttempt = z.infer<typeof torchFlowModelAttemptSchema>;
+
 /** One torch as it passed: who sent it, over which channel, to whom. */
 export const torchFlowTorchSchema = z.object({
   seq: z.number().int(),
@@ -79,6 +115,8 @@ export const torchFlowTorchSchema = z.object({
   metadata: z.record(z.string(), z.unknown()),
   /** The tool calls made in the cycle that produced this torch, in order (absent when none). */
   toolCalls: z.array(torchFlowToolCallSchema).optional(),
+  /** The model requests made in the cycle that produced this torch, in order, by every camper of its campfire (absent when none were recorded). */
+  modelAttempts: z.array(torchFlowModelAttemptSchema).optional(),
 });
 export type TorchFlowTorch = z.infer<typeof torchFlowTorchSchema>;
 
@@ -135,6 +173,8 @@ export const torchFlowPayloadSchema = z.object({
    * shows each as a pending row of its campfire, after the torches.
    */
   thinking: z.array(torchFlowThinkingSchema).optional(),
+  /** The longest model answer or reason a torch's `modelAttempts` keep, in characters (present when any torch has model attempts); longer ones are cut. */
+  textCap: z.number().int().positive().optional(),
 });
 export type TorchFlowPayload = z.infer<typeof torchFlowPayloadSchema>;
 

@@ -47,7 +47,7 @@ export {
   type GenerateObjectResult,
 } from './generate-object';
 export { type ScriptedAnswer, type ScriptedResponder, type ScriptedModelOptions, ScriptedModel } from './scripted-model';
-export { recordModelCall } from './record-model-call';
+export { recordModelCall, writeModelDebugLines } from './record-model-call';
 export { type ModelDebugLog, MODEL_DEBUG_LOG_NAME, openModelDebugLog, defaultModelDebugLog } from './model-debug-log';
 export { cassetteKey, type CassetteMode, type CassetteModelOptions, CassetteModel } from './cassette-model';
 export {

@@ -12,9 +12,16 @@ import { defaultModelDebugLog, type ModelDebugLog } from './model-debug-log';
 export function recordModelCall(runLog: RunLog, runId: string, call: { readonly records: readonly RunEventInit[] }, options: { debugLog?: ModelDebugLog | false } = {}): RunEvent[] {
   if (call.records.length === 0) return [];
   const events = runLog.appendMany(runId, [...call.records]);
-  const debugLog = options.debugLog === false ? undefined : (options.debugLog ?? defaultModelDebugLog(runLog.path));
-  if (debugLog) for (const record of call.records) debugLog.write(debugLine(runId, record));
+  writeModelDebugLines(runId, call.records, options.debugLog === false ? undefined : (options.debugLog ?? defaultModelDebugLog(runLog.path)));
   return events;
+}
+
+/**
+ * Writes a model call's records as lines of a model debug log (none when `debugLog` is
+ * undefined): for an engine that appends the records to its run through its own recorder.
+ */
+export function writeModelDebugLines(runId: string, records: readonly RunEventInit[], debugLog: ModelDebugLog | undefined): void {
+  if (debugLog) for (const record of records) debugLog.write(debugLine(runId, record));
 }
 
 /** A record as the debug log shows it: an attempt with everything it holds, a fallback with its reason. */

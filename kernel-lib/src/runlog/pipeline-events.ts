@@ -33,6 +33,12 @@ export const PIPELINE_EVENT = {
   runResumed: 'run-resumed',
   /** A camper called a tool (an MCP tool): `{ cycle, tool, server, arguments, status, result, ms }`; a replay reads it instead of calling. */
   toolCall: 'tool-call',
+  /**
+   * A model request an LLM camper made (one per attempt, from `generateObject`'s records):
+   * `{ cycle, attempt, of, provider, model, ok, raw, error, latencyMs, ... }`; rows written
+   * before they carried `cycle` belong to no torch.
+   */
+  modelAttempt: 'model-attempt',
 } as const;
 
 /** One torch a campfire received, as a cycle row records it. */

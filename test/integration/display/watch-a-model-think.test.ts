@@ -24,6 +24,7 @@ import {
   type SimulationPayload,
   type TorchFlowPayload,
 } from 'campfires';
+import { oneLine } from 'campfires/display';
 import { startOllamaProtocolServer, startOpenAIProtocolServer, type OllamaProtocolServer, type OpenAIProtocolServer } from 'campfires/testing';
 
 const TORCH_FLOW = 'application/vnd.campfires.torchflow.v1+json';
@@ -54,6 +55,26 @@ function allText(data: Record<string, unknown>): string {
 /** The partial texts (long enough to tell apart) that are still in `final`, raw or as JSON escapes them. */
 function leftovers(final: string, partial: string[]): string[] {
   return partial.filter((text) => text.length >= 12 && (final.includes(text) || final.includes(JSON.stringify(text).slice(1, -1))));
+}
+
+/**
+ * A bundle's text without the whole answers it keeps as the run's record (a torch's model
+ * attempts): raw, as JSON escapes them (once and inside a string), as HTML escapes them,
+ * and as the text form's one-line cut shows them.
+ */
+function withoutWholeAnswers(data: Record<string, unknown>, wholes: string[]): string {
+  let rest = allText(data);
+  const html = (text: string) => text.replace(/[&<>"']/g, (character) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": '#39' }[character]};`);
+  for (const whole of wholes) {
+    const escaped = JSON.stringify(whole).slice(1, -1);
+    for (const form of [whole, escaped, JSON.stringify(escaped).slice(1, -1), html(whole), oneLine(whole, 90)]) rest = rest.split(form).join('');
+  }
+  return rest;
+}
+
+/** The raw answers the final payload keeps on the torches of `campfire`, per torch. */
+function keptAnswers(data: Record<string, unknown>, campfire: string): (string | undefined)[][] {
+  return (data[TORCH_FLOW] as TorchFlowPayload).torches.filter((torch) => torch.from === campfire).map((torch) => (torch.modelAttempts ?? []).map((attempt) => attempt.answer));
 }
 
 /** A model's answer as JSON text, long enough to stream in many pieces. */
@@ -140,8 +161,10 @@ describe('a pipeline run shows its model writing', () => {
     const thinkingSends = writer.sends.filter((send) => (send.data[TORCH_FLOW] as TorchFlowPayload).thinking).length;
     expect(thinkingSends).toBeLessThanOrEqual(tokens.length / 5);
     expect(writer.sends.length).toBeLessThanOrEqual(tokens.length / 4);
-    // The saved state has the torches and none of the text written on the way.
-    expect(leftovers(allText(writer.sends.at(-1)!.data), partial)).toEqual([]);
+    // The saved state has the torches and each attempt's whole answer (the torch detail shows
+    // it), and none of the text as it was written on the way.
+    expect(keptAnswers(writer.sends.at(-1)!.data, 'sentiment')).toEqual(claims.map((claim) => [answerFor(claim)]));
+    expect(leftovers(withoutWholeAnswers(writer.sends.at(-1)!.data, claims.map(answerFor)), partial)).toEqual([]);
     expect((writer.sends.at(-1)!.data[TORCH_FLOW] as TorchFlowPayload).torches.map((torch) => torch.claim)).toEqual(expect.arrayContaining(claims));
   }, 60_000);
 
@@ -160,7 +183,8 @@ describe('a pipeline run shows its model writing', () => {
       const partial = checkTorchFlowSends(writer.sends, { campfire: 'sentiment', camper: 'mood', text: () => answerFor(claim), cycles: 1, revealed: false });
       expect(partial.length).toBeGreaterThanOrEqual(1);
       expect(writer.sends.filter((send) => (send.data[TORCH_FLOW] as TorchFlowPayload).thinking).length).toBeLessThanOrEqual(tokens.length / 5);
-      expect(leftovers(allText(writer.sends.at(-1)!.data), partial)).toEqual([]);
+      expect(keptAnswers(writer.sends.at(-1)!.data, 'sentiment')).toEqual([[answerFor(claim)]]);
+      expect(leftovers(withoutWholeAnswers(writer.sends.at(-1)!.data, [answerFor(claim)]), partial)).toEqual([]);
     } finally {
       await openai.close();
     }
@@ -179,7 +203,13 @@ describe('a pipeline run shows its model writing', () => {
     for (const send of writer.sends) {
       for (const row of (send.data[TORCH_FLOW] as TorchFlowPayload).thinking ?? []) expect(bad.startsWith(row.text) || answerFor(claim).startsWith(row.text)).toBe(true);
     }
-    expect(allText(writer.sends.at(-1)!.data)).not.toContain('rather tense');
+    // The saved state keeps both answers whole, each as an attempt of its own; nothing else of the unusable one.
+    const [torch] = (writer.sends.at(-1)!.data[TORCH_FLOW] as TorchFlowPayload).torches.filter((entry) => entry.from === 'sentiment');
+    expect(torch?.modelAttempts?.map((attempt) => [attempt.attempt, attempt.outcome, attempt.answer])).toEqual([
+      [1, 'invalid', bad],
+      [2, 'ok', answerFor(claim)],
+    ]);
+    expect(withoutWholeAnswers(writer.sends.at(-1)!.data, [bad, answerFor(claim)])).not.toContain('rather tense');
   }, 60_000);
 
   it('does not ask the model to stream when nobody watches', async () => {

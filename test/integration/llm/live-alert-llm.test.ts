@@ -30,7 +30,7 @@ describe('live-alert demo in LLM mode', () => {
     const partyBox = PartyBox.local(join(dir, 'party_box'));
     const data = await loadLiveAlertData();
     const models = { text: createOllamaModel({ host: ollama.url }), vision: createOllamaModel({ host: ollama.url, model: 'llama3.2-vision' }) };
-    const pipeline = await createLiveAlertPipeline({ data, runLog, partyBox, campers: (defaults) => liveAlertLlmCampers(defaults, { data, models, runLog }) });
+    const pipeline = await createLiveAlertPipeline({ data, runLog, partyBox, campers: (defaults) => liveAlertLlmCampers(defaults, { data, models }) });
     const run = await pipeline.run({ cycles: 1, display: false });
 
     expect(run.finals.summary).toMatchObject({
