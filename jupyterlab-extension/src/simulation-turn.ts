@@ -95,7 +95,7 @@ export function renderTurn(index: TurnIndex, position: number): HTMLElement {
     const outcome = element('td', action.success ? 'cf-turn-ok' : 'cf-turn-failed', action.success ? 'succeeded' : 'failed');
     outcome.append(': ', userText('bdi', undefined, action.message, 300));
     if (action.fallback) outcome.append(' (policy fallback)');
-    row.append(userText('td', 'cf-turn-agent', action.agent, 60), userText('td', undefined, action.action, 60), userText('td', undefined, action.target ?? '—', 60), outcome, userText('td', 'cf-turn-reason', action.reason, 500));
+    row.append(userText('td', 'cf-turn-agent', action.agent, 60), userText('td', 'cf-turn-kind', action.action, 60), userText('td', 'cf-turn-target', action.target ?? '—', 60), outcome, userText('td', 'cf-turn-reason', action.reason, 500));
     body.append(row);
     if (action.prompt !== undefined || action.answer !== undefined) {
       const more = element('tr', 'cf-turn-texts');

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 /**
- * Notebooks 04, 05, 06, 07 and 09 in a real JupyterLab with the extension, run with Run All Cells as a
+ * Notebooks 04 to 09 in a real JupyterLab with the extension, run with Run All Cells as a
  * teacher would: no cell shows an error, every code cell shows something, and each torch
  * flow and council chart is drawn by the extension (not left as its text fallback).
  * Notebooks 01-03 have their own, closer tests.
@@ -29,6 +29,10 @@ interface SeenNotebook {
   fallbacks: number;
   /** The MIME type JupyterLab chose for each output, in order. */
   mimeTypes: string[];
+  /** Table headers and action names the layout split inside a word ("agen t"). */
+  brokenHeaders: string[];
+  /** Timeline sliders drawn (one per torch flow or council the extension drew). */
+  timelines: number;
   /** Persona experiments as drawn: the chart's marks, its titles, and the variants in the table. */
   experiments: Array<{ marks: number; titles: string[]; variants: string[] }>;
 }
@@ -50,6 +54,15 @@ async function seen(page: Page): Promise<SeenNotebook> {
       text: [...document.querySelectorAll('.jp-OutputArea-output')].map((node) => node.textContent ?? '').join('\n'),
       flows: [...document.querySelectorAll('.cf-torchflow')].map((flow) => ({ nodes: flow.querySelectorAll('.cf-node-name').length, svg: flow.querySelector('svg') !== null })),
       councils: [...document.querySelectorAll('.cf-simulation')].map((council) => ({ marks: council.querySelectorAll('.cf-chart-world svg path, .cf-chart-world svg circle, .cf-chart-world svg line').length })),
+      timelines: document.querySelectorAll('.cf-timeline-slider').length,
+      brokenHeaders: [...document.querySelectorAll('.jp-OutputArea-output th, .cf-turn-table td.cf-turn-kind')]
+        .filter((cell) => {
+          const words = (cell.textContent ?? '').trim().split(/\s+/).length;
+          const range = document.createRange();
+          range.selectNodeContents(cell);
+          return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size > words;
+        })
+        .map((cell) => cell.textContent ?? ''),
       mimeTypes: [...document.querySelectorAll('.jp-OutputArea-output')].map((node) => node.getAttribute('data-mime-type') ?? ''),
       experiments: [...document.querySelectorAll('.jp-OutputArea-output')]
         .filter((node) => /persona experiment/.test(node.textContent ?? '') && node.querySelector('svg'))
@@ -97,6 +110,13 @@ const expectations: Record<string, (view: SeenNotebook) => void> = {
     expect(view.councils.length).toBeGreaterThan(0);
     for (const council of view.councils) expect(council.marks).toBeGreaterThan(0);
   },
+  '08-fork-a-council.ipynb': (view) => {
+    // The original, the branch shown to scrub, and the replayed branch: each a council with its timeline.
+    expect(view.councils.length).toBeGreaterThanOrEqual(2);
+    for (const council of view.councils) expect(council.marks).toBeGreaterThan(0);
+    expect(view.timelines).toBeGreaterThanOrEqual(view.councils.length);
+    expect(view.text).toMatch(/world after turn 7: \{"resource_level"/);
+  },
   '09-runs-that-last.ipynb': (view) => {
     expect(view.flows).toEqual([{ nodes: 4, svg: true }, { nodes: 2, svg: true }]);
     expect(view.text).toContain('same final torches as an uninterrupted run: true');
@@ -105,7 +125,7 @@ const expectations: Record<string, (view: SeenNotebook) => void> = {
 
 const names = Object.keys(expectations).filter((name) => fs.existsSync(path.join(notebooks, name)));
 
-describe('notebooks 04-07 and 09 in JupyterLab with the extension', () => {
+describe('notebooks 04-09 in JupyterLab with the extension', () => {
   let lab: Lab;
   let browser: BrowserSession;
 
@@ -134,6 +154,7 @@ describe('notebooks 04-07 and 09 in JupyterLab with the extension', () => {
     expect(view.errors).toEqual([]);
     expect(view.silentCells).toEqual([]);
     expect(view.fallbacks).toBe(0);
+    expect(view.brokenHeaders).toEqual([]);
     expectations[name]?.(view);
     await page.keyboard.press('Control+s');
     await page.goto('about:blank');

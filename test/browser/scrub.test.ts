@@ -372,6 +372,17 @@ describe('scrubbing saved runs in JupyterLab', () => {
     expect(await shownText(root)).toBe(`turn ${played} of ${played}`);
     expect(await turnView(root)).toEqual({ turn: played, agents: expectedAgents(council, played), measures: ['resource_level', 'stability'] });
     await screenshot(browser.page, 'scrub-council-last-turn');
+    // The turn panel's headers and action names are whole words on one line ("agent", not "agen t").
+    const broken = await root.locator('.cf-turn-table').evaluate((table) =>
+      [...table.querySelectorAll('th, td.cf-turn-kind')]
+        .filter((cell) => {
+          const range = document.createRange();
+          range.selectNodeContents(cell);
+          return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size > 1;
+        })
+        .map((cell) => cell.textContent),
+    );
+    expect(broken).toEqual([]);
     const xs = [await cursorX(root)];
     for (let turn = played - 1; turn >= 0; turn -= 1) {
       await root.getByRole('button', { name: 'Step back one turn' }).click();

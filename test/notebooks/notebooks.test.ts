@@ -74,6 +74,9 @@ const expectations: Record<string, (notebook: ExecutedNotebook) => void> = {
     expect(notebook.text).toMatch(/· fork of run run_\S+ after turn 6 \(Mara → Gus\)/);
     expect(notebook.text).toContain('turns 1-6 identical to the original: true');
     expect(notebook.text).toMatch(/turn 7 in the fork: Gus /);
+    // Scrubbing: the branch shown with its timeline, and turn 7 read in code.
+    expect(notebook.text).toMatch(/\nGus: \w+/);
+    expect(notebook.text).toMatch(/world after turn 7: \{"resource_level":\d+,"stability":\d+/);
     expect(notebook.text).toMatch(/Comparing 2 runs of "Harvest council": shared history to turn 6, forks after turn 6/);
     expect(notebook.text).toMatch(/Comparing 3 runs of "Harvest council": shared history to turn 6, forks after turn 6, 9/);
     expect(notebook.text).toContain('fork of a fork again, same run: true');
