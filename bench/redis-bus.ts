@@ -9,12 +9,19 @@
  * real campfire uses); a torch hops from campfire i to campfire i+1 until the run has
  * made `--torches` handoffs. Campfire i lives in process i mod `--processes`, so most
  * hops cross processes. Latency is publish-to-handler time of each handoff.
+ *
+ * A third run, the floor, relays the same messages over bare Redis Streams with the same
+ * processes: one XADD per handoff, one blocking XREADGROUP per process over its streams,
+ * XACK in the next pipeline, JSON.parse and nothing else (no check, no dedupe, no claim
+ * of a dead consumer's entries). It is what any bus on Redis Streams costs at least with
+ * ioredis on this machine, so the bus is measured against it as well.
  */
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import { MemoryChannelBus, RedisChannelBus, createMessage, createTorch, type ChannelBus, type Message } from '../kernel-lib/src';
+import type { Redis as RedisClient } from 'ioredis';
 import { startRedisServer } from '../test/helpers/redis-server';
 
 interface Settings {
@@ -52,7 +59,10 @@ function hop(channel: string, torchId: number, hopsLeft: number): Message {
 }
 
 /** Subscribes the campfires `mine` to their channels; each passes the torch on to the next campfire. */
-async function relays(bus: ChannelBus, settings: Settings, mine: number[], latencies: number[], onDone: () => void): Promise<void> {
+/** What the bench uses of a bus. */
+type Relay = Pick<ChannelBus, 'publish' | 'close'> & { subscribe(channel: string, subscriber: string, handler: (message: Message) => Promise<void> | void): Promise<unknown> };
+
+async function relays(bus: Relay, settings: Settings, mine: number[], latencies: number[], onDone: () => void): Promise<void> {
   for (const index of mine) {
     await bus.subscribe(`c${index}`, `campfire-${index}`, async (message) => {
       const metadata = (message.payload as { metadata: { torch: number; left: number; sentAt: number } }).metadata;
@@ -60,6 +70,89 @@ async function relays(bus: ChannelBus, settings: Settings, mine: number[], laten
       if (metadata.left > 1) await bus.publish(hop(`c${(index + 1) % settings.campfires}`, metadata.torch, metadata.left - 1));
       else onDone();
     });
+  }
+}
+
+/** The least a channel bus on Redis Streams does (see the file's comment); only what the bench uses. */
+class BareStreamRelay {
+  private readonly writer: RedisClient;
+  private readonly reader: RedisClient;
+  private readonly handlers = new Map<string, { handler: (message: Message) => Promise<void> | void; queue: Message[]; running: boolean }>();
+  private pending: [string, string][] = [];
+  private acks: [string, string][] = [];
+  private waiters: (() => void)[] = [];
+  private scheduled = false;
+  private closed = false;
+
+  constructor(url: string) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Redis } = require('ioredis') as typeof import('ioredis');
+    this.writer = new Redis(url);
+    this.reader = new Redis(url);
+  }
+
+  publish(message: Message): Promise<void> {
+    return new Promise((resolve) => {
+      this.pending.push([`floor:${message.channel}`, JSON.stringify(message)]);
+      this.waiters.push(resolve);
+      this.schedule();
+    });
+  }
+
+  async subscribe(channel: string, _subscriber: string, handler: (message: Message) => Promise<void> | void): Promise<void> {
+    await this.writer.xgroup('CREATE', `floor:${channel}`, 'g', '$', 'MKSTREAM').catch(() => undefined);
+    const first = this.handlers.size === 0;
+    this.handlers.set(`floor:${channel}`, { handler, queue: [], running: false });
+    if (first) void this.read();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.reader.disconnect();
+    await this.writer.quit();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      const pipeline = this.writer.pipeline();
+      for (const [key, json] of this.pending) pipeline.xadd(key, '*', 'm', json);
+      for (const [key, id] of this.acks) pipeline.xack(key, 'g', id);
+      const waiters = this.waiters;
+      this.pending = [];
+      this.acks = [];
+      this.waiters = [];
+      void pipeline.exec().then(() => {
+        for (const resolve of waiters) resolve();
+      });
+    });
+  }
+
+  private async read(): Promise<void> {
+    while (!this.closed) {
+      const keys = [...this.handlers.keys()];
+      const reply = (await this.reader
+        .call('XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', 64, 'BLOCK', 1000, 'STREAMS', ...keys, ...keys.map(() => '>'))
+        .catch(() => null)) as [string, [string, string[]][]][] | null;
+      for (const [key, entries] of reply ?? []) {
+        const slot = this.handlers.get(key);
+        if (!slot) continue;
+        for (const [id, fields] of entries) {
+          slot.queue.push(JSON.parse(fields[1] as string) as Message);
+          this.acks.push([key, id]);
+        }
+        if (!slot.running) void this.pump(slot);
+      }
+    }
+  }
+
+  private async pump(slot: { handler: (message: Message) => Promise<void> | void; queue: Message[]; running: boolean }): Promise<void> {
+    slot.running = true;
+    while (slot.queue.length > 0) await slot.handler(slot.queue.shift() as Message);
+    slot.running = false;
+    this.schedule();
   }
 }
 
@@ -94,10 +187,14 @@ async function memoryRun(settings: Settings): Promise<{ line: string; handoffsPe
   return { line, handoffsPerSecond: latencies.length / seconds, latencies };
 }
 
+function openRelay(floor: boolean, url: string, prefix: string, blockMs: number): Relay {
+  return floor ? new BareStreamRelay(url) : new RedisChannelBus({ url, prefix, blockMs, batchSize: 64 });
+}
+
 async function worker(): Promise<void> {
   const settings: Settings = JSON.parse(process.env.CAMPFIRES_BENCH ?? '{}') as Settings;
   const index = argument('worker', 1) - 1;
-  const bus = new RedisChannelBus({ url: process.env.CAMPFIRES_BENCH_REDIS, prefix: process.env.CAMPFIRES_BENCH_PREFIX, blockMs: 1000, batchSize: 64 });
+  const bus = openRelay(process.env.CAMPFIRES_BENCH_KIND === 'floor', process.env.CAMPFIRES_BENCH_REDIS as string, process.env.CAMPFIRES_BENCH_PREFIX as string, 1000);
   const latencies: number[] = [];
   const mine = Array.from({ length: settings.campfires }, (_, campfire) => campfire).filter((campfire) => campfire % settings.processes === index);
   await relays(bus, settings, mine, latencies, () => void bus.publish(createMessage({ channel: 'finished', sender: 'bench', payload: null })));
@@ -133,12 +230,12 @@ function commandCounts(info: string): Map<string, { calls: number; usec: number 
   return counts;
 }
 
-async function redisRun(settings: Settings): Promise<{ lines: string[]; handoffsPerSecond: number; latencies: number[] }> {
+async function redisRun(settings: Settings, floor: boolean): Promise<{ lines: string[]; handoffsPerSecond: number; latencies: number[] }> {
   const redis = await startRedisServer();
   const prefix = `bench${Date.now()}`;
   const children = Array.from({ length: settings.processes }, (_, index) =>
     spawn(process.execPath, [...process.execArgv, __filename, '--worker', String(index + 1)], {
-      env: { ...process.env, CAMPFIRES_BENCH: JSON.stringify(settings), CAMPFIRES_BENCH_REDIS: redis.url, CAMPFIRES_BENCH_PREFIX: prefix },
+      env: { ...process.env, CAMPFIRES_BENCH: JSON.stringify(settings), CAMPFIRES_BENCH_REDIS: redis.url, CAMPFIRES_BENCH_PREFIX: prefix, CAMPFIRES_BENCH_KIND: floor ? 'floor' : 'bus' },
       stdio: ['ignore', 'pipe', 'inherit'],
     }),
   );
@@ -153,7 +250,7 @@ async function redisRun(settings: Settings): Promise<{ lines: string[]; handoffs
       }),
   );
   await Promise.all(ready);
-  const coordinator = new RedisChannelBus({ url: redis.url, prefix, blockMs: 200 });
+  const coordinator = openRelay(floor, redis.url, prefix, 200);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Redis } = require('ioredis') as typeof import('ioredis');
   const stats = new Redis(redis.url);
@@ -186,7 +283,7 @@ async function redisRun(settings: Settings): Promise<{ lines: string[]; handoffs
     .sort((a, b) => a.index - b.index)
     .map((report) => `${report.peakRssMb}`)
     .join(' / ');
-  const lines = [summary(`RedisChannelBus, ${settings.processes} processes`, latencies.length, seconds, latencies, `${rss} MB per process`)];
+  const lines = [summary(`${floor ? 'bare Redis Streams (floor)' : 'RedisChannelBus'}, ${settings.processes} processes`, latencies.length, seconds, latencies, `${rss} MB per process`)];
   lines.push(`  handoffs per process: ${reports.map((report) => report.handled).join(' / ')}`);
   const perHandoff = (calls: number) => (calls / Math.max(1, latencies.length)).toFixed(2);
   const top = [...commands.entries()].filter(([, stat]) => stat.calls >= latencies.length / 100).sort((a, b) => b[1].calls - a[1].calls);
@@ -209,14 +306,20 @@ async function main(): Promise<void> {
     inFlight: argument('in-flight', 100),
   };
   console.log(`${settings.campfires} campfires in a ring, ${settings.torches} handoffs (${settings.inFlight} torches in flight), Node ${process.version}, redis-server from Debian`);
-  const redis = await redisRun(settings);
+  const redis = await redisRun(settings, false);
+  const floor = await redisRun(settings, true);
   const memory = await memoryRun(settings);
   for (const line of redis.lines) console.log(line);
+  for (const line of floor.lines) console.log(line);
   console.log(memory.line);
   const p99 = (latencies: number[]) => percentile(Float64Array.from(latencies).sort() as unknown as number[], 99);
   console.log(
     `Redis / memory handoffs per second: ${(redis.handoffsPerSecond / memory.handoffsPerSecond).toFixed(2)} ` +
       `(target >= 0.50); Redis handoff p99 ${p99(redis.latencies).toFixed(2)} ms (target <= 10 ms)`,
+  );
+  console.log(
+    `Redis bus / bare Redis Streams: ${(redis.handoffsPerSecond / floor.handoffsPerSecond).toFixed(2)}; ` +
+      `bare Redis Streams / memory: ${(floor.handoffsPerSecond / memory.handoffsPerSecond).toFixed(2)}, p99 ${p99(floor.latencies).toFixed(2)} ms`,
   );
 }
 

@@ -9,9 +9,9 @@ import type { ChannelBus, MessageHandler, Subscription } from './channel-bus';
 import { checkMessage } from '../messages';
 import type { DeliveryErrorHandler } from './memory-channel-bus';
 import { RedisStreamBatch } from './redis-stream-batch';
-import { RedisStreamWakeups } from './redis-stream-wakeups';
+import { RedisStreamReader } from './redis-stream-reader';
 import { defineStreamScripts, runStreamScript } from './redis-stream-scripts';
-import { RedisStreamSubscription, type RedisStreamSettings } from './redis-stream-subscription';
+import { RedisInbox, RedisStreamSubscription, type RedisStreamSettings } from './redis-stream-subscription';
 
 /** How a `RedisChannelBus` connects and behaves; every field has a default. */
 export interface RedisChannelBusOptions {
@@ -19,31 +19,29 @@ export interface RedisChannelBusOptions {
   url?: string;
   /**
    * An open ioredis connection to take the server and settings from. The bus works on two
-   * duplicates of it (one for pipelined commands, one that listens for wake-ups) and
-   * closes those; this connection itself is neither used for traffic nor closed.
+   * duplicates of it (one for writes and commands, one for the blocking read of its
+   * inboxes) and closes those; this connection itself is neither used for traffic nor closed.
    */
   redis?: RedisConnection;
   /** Prefix of every key the bus writes (default `campfires`); buses with different prefixes never meet. */
   prefix?: string;
-  /** This process's consumer name in each group (default `<host>:<pid>:<random>`). */
+  /** This bus's consumer name in each inbox's group (default `<host>:<pid>:<random>`). */
   consumer?: string;
   /** An entry pending this long with no heartbeat is taken over by another consumer of its group (default 30000). */
   claimIdleMs?: number;
   /**
-   * How often every subscription reads its group even when no wake-up came (default
-   * 1000): the longest delay for an entry written to a stream by another client than a
-   * `RedisChannelBus`, or while the wake-up connection was down. Messages published
-   * through the bus wake their subscribers at once.
+   * Longest wait of the bus's blocking read before it is given again (default 1000). New
+   * entries end the wait at once; this only bounds how long a connection sits in one command.
    */
   blockMs?: number;
   /**
-   * Entries one subscription reads per round trip, and most it reads ahead of its handler
-   * (default 32). Entries read ahead are leased to this process until handled; when it
-   * unsubscribes they are given back, when it dies they pass to another consumer of the
-   * group after `claimIdleMs`.
+   * Entries read per inbox per round trip, and most one subscription has waiting ahead of
+   * its handler (default 32). Entries read ahead belong to this process until handled;
+   * when it unsubscribes they stay pending for its next subscription to the same inbox,
+   * when it dies they pass to another consumer of the group after `claimIdleMs`.
    */
   batchSize?: number;
-  /** How long a subscriber remembers the ids it has handled, to drop duplicates (default 24 h). */
+  /** How long a subscriber's inbox remembers the message ids it was given, to drop one published again (default 24 h). */
   processedTtlMs?: number;
   /** A consumer with nothing pending and silent this long is removed from its group (default max(60 s, 10 claim intervals)). */
   deadConsumerMs?: number;
@@ -69,8 +67,12 @@ const defaultOnError: DeliveryErrorHandler = (error, message, subscriber) => {
   process.stderr.write(`campfires: ${subscriber} failed on ${message.channel}/${message.id}: ${(error as Error)?.message ?? error}\n`);
 };
 
+
+/** The consumer group of every inbox: an inbox belongs to one subscriber, whose processes are its consumers. */
+const GROUP = 'campfires';
+
 /**
- * Opens a connection (the bus batches its own hot path, so no auto-pipelining); ioredis
+ * Opens a connection (the bus batches its own writes, so no auto-pipelining); ioredis
  * is loaded on first use so notebooks that never use Redis do not pay for it.
  */
 function loadRedis(url: string): Redis {
@@ -81,34 +83,35 @@ function loadRedis(url: string): Redis {
 
 /**
  * A channel bus on Redis Streams, for campfires in several processes or machines.
- * Each channel is a stream; each subscriber name is a consumer group, so the
- * processes of one campfire share its work. Delivery is at least once (entries are
- * acknowledged after the handler), entries left by a dead consumer are claimed by
- * another after `claimIdleMs`, and a per-subscriber record of handled message ids
- * means a campfire never handles the same message twice.
+ * Each subscriber of a channel has an inbox stream; a publish appends the message to the
+ * inbox of every subscriber of its channel, in one script call. The processes of one
+ * subscriber are consumers of its inbox's group, so they share its work. Delivery is at
+ * least once (entries are acknowledged after the handler), entries left by a dead
+ * consumer are claimed by another after `claimIdleMs`, and an inbox remembers the
+ * message ids it was given, so a message published again (a resumed campfire sending
+ * what it sent before it was killed) reaches each subscriber once.
  *
  * Round trips: the bus holds two connections to one Redis server (6.2 or later; not
- * Redis Cluster) whatever the number of subscriptions. The publishes, reads and
- * acknowledgements of one process in one turn of the event loop travel as a single script call; a read
- * takes the processing lease of what it returns in the same step; a publish also
- * sends a pub/sub wake-up named after the stream, which one listening connection per
- * bus hands to the subscriptions of that stream (no blocking read per subscription).
- * A message's acknowledgement does not hold up the next delivery.
+ * Redis Cluster) whatever the number of subscriptions. The publishes and
+ * acknowledgements of one process in one turn of the event loop travel as a single
+ * script call; one blocking `XREADGROUP` waits on all the process's inboxes and returns
+ * as soon as any has entries. A message's acknowledgement does not hold up the next delivery.
  * @example const bus = new RedisChannelBus({ url: 'redis://127.0.0.1:6379' });
  */
 export class RedisChannelBus implements ChannelBus {
   /** The Redis server, without credentials. */
   readonly url: string;
   readonly prefix: string;
+  /** This bus's consumer name in each inbox's group. */
+  readonly consumer: string;
   private readonly redis: Redis;
-  private readonly wakeups: RedisStreamWakeups;
+  private readonly reader: RedisStreamReader;
   private readonly batch: RedisStreamBatch;
   private readonly heartbeat: NodeJS.Timeout;
-  private readonly consumerBase: string;
   private readonly settings: RedisStreamSettings;
   private readonly drainPollMs: number;
+  private readonly inboxes = new Map<string, RedisInbox>();
   private readonly subscriptions = new Set<RedisStreamSubscription>();
-  private consumerCount = 0;
   private closed = false;
   private lastConnectionReport = 0;
 
@@ -121,10 +124,10 @@ export class RedisChannelBus implements ChannelBus {
     defineStreamScripts(this.redis);
     this.url = redis ? `redis://${redis.options.host ?? '127.0.0.1'}:${redis.options.port ?? 6379}` : redisUrlForDisplay(url);
     this.prefix = checked.prefix ?? 'campfires';
-    this.consumerBase = checked.consumer ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.consumer = checked.consumer ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     const claimIdleMs = checked.claimIdleMs ?? 30_000;
     this.settings = {
-      prefix: this.prefix,
+      group: GROUP,
       claimIdleMs,
       blockMs: checked.blockMs ?? 1000,
       batchSize: checked.batchSize ?? 32,
@@ -134,58 +137,81 @@ export class RedisChannelBus implements ChannelBus {
       onConnectionError: (error, where) => this.reportConnection(error, where),
     };
     this.drainPollMs = checked.drainPollMs ?? 10;
-    this.batch = new RedisStreamBatch(this.redis);
-    const listener = this.redis.duplicate({ enableAutoPipelining: false });
-    listener.on('error', (error) => this.reportConnection(error, 'wake-ups'));
-    this.wakeups = new RedisStreamWakeups(listener, this.settings.blockMs);
-    // One timer keeps fresh the lease of every entry this bus's subscriptions hold.
+    this.batch = new RedisStreamBatch(this.redis, GROUP);
+    // A blocked read that a dropped connection lost is given again by the reader, not resent by ioredis.
+    const readerConnection = this.redis.duplicate({ enableAutoPipelining: false, autoResendUnfulfilledCommands: false });
+    readerConnection.on('error', (error) => this.reportConnection(error, 'reading'));
+    this.reader = new RedisStreamReader(readerConnection, this.redis, GROUP, this.consumer, this.settings);
+    // One timer keeps fresh the idle time of every entry this bus's inboxes hold.
     this.heartbeat = setInterval(() => {
-      for (const subscription of this.subscriptions) subscription.renew();
+      for (const inbox of this.inboxes.values()) inbox.renew();
     }, Math.max(20, Math.floor(claimIdleMs / 3)));
     this.heartbeat.unref();
   }
 
-  /** The Redis key of a channel's stream. */
-  streamKey(channel: string): string {
-    return `${this.prefix}:channel:${channel}`;
+  /** The Redis key of a subscriber's inbox stream on a channel. */
+  streamKey(channel: string, subscriber: string): string {
+    return `${this.prefix}:inbox:${encodeURIComponent(channel)}:${encodeURIComponent(subscriber)}`;
   }
 
   async publish(message: Message): Promise<void> {
     if (this.closed) throw new CampfiresError({ code: 'bus_closed', message: 'the channel bus is closed' });
     const checked = checkMessage(message, { strip: true });
-    // A channel nobody subscribes to has no stream, and the message goes nowhere (as on the in-memory bus).
-    await this.batch.publish(this.streamKey(checked.channel), JSON.stringify(checked), checked.id);
+    const channel = encodeURIComponent(checked.channel);
+    // A channel nobody subscribes to has no inbox, and the message goes nowhere (as on the in-memory bus).
+    await this.batch.publish(
+      `${this.prefix}:inbox:${channel}:`,
+      `${this.prefix}:seen:${channel}:`,
+      this.subscribersKey(checked.channel),
+      JSON.stringify(checked),
+      checked.id,
+      this.settings.processedTtlMs,
+    );
   }
 
   async subscribe(channel: string, subscriber: string, handler: MessageHandler): Promise<Subscription> {
     if (this.closed) throw new CampfiresError({ code: 'bus_closed', message: 'the channel bus is closed' });
     validate(messageSchema.shape.channel, channel, { what: 'channel', code: 'channel_invalid', field: 'channel' });
     validate(z.string().min(1, 'a subscriber needs a name'), subscriber, { what: 'subscriber', code: 'subscriber_invalid', field: 'subscriber' });
-    const key = this.streamKey(channel);
-    await this.redis.sadd(this.registryKey, key);
+    const key = this.streamKey(channel, subscriber);
     try {
       // `$`: a new subscriber receives what is published from now on; an existing group keeps its place.
-      await this.redis.xgroup('CREATE', key, subscriber, '$', 'MKSTREAM');
+      await this.redis.xgroup('CREATE', key, GROUP, '$', 'MKSTREAM');
     } catch (error) {
       if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
     }
-    this.consumerCount += 1;
-    const consumer = `${this.consumerBase}#${this.consumerCount}`;
-    await this.redis.call('XGROUP', 'CREATECONSUMER', key, subscriber, consumer);
-    const subscription = new RedisStreamSubscription(channel, subscriber, consumer, key, this.redis, this.batch, handler, this.settings, (stopped) => {
-      this.subscriptions.delete(stopped);
-      this.wakeups.remove(key, stopped);
-    });
+    // The inbox exists before publishes are told of it, so none is lost in between.
+    await this.redis.sadd(this.registryKey, key);
+    await this.redis.sadd(this.subscribersKey(channel), encodeURIComponent(subscriber));
+    // A consumer from now on: `drain` waits for this subscriber even before its first read.
+    await this.redis.call('XGROUP', 'CREATECONSUMER', key, GROUP, this.consumer);
+    let inbox = this.inboxes.get(key);
+    const fresh = !inbox;
+    if (!inbox) {
+      inbox = new RedisInbox(key, channel, subscriber, {
+        redis: this.redis,
+        batch: this.batch,
+        reader: this.reader,
+        consumer: this.consumer,
+        settings: this.settings,
+        stopped: (stopped) => {
+          if (this.inboxes.get(stopped.key) === stopped) this.inboxes.delete(stopped.key);
+        },
+      });
+      this.inboxes.set(key, inbox);
+    }
+    const subscription = new RedisStreamSubscription(channel, subscriber, inbox, handler, this.settings, (stopped) => this.subscriptions.delete(stopped));
     this.subscriptions.add(subscription);
-    // Wake-ups first: whatever arrives from then on is announced, whatever came before is read at start.
-    await this.wakeups.add(key, subscription);
-    subscription.start();
+    // What this consumer held from an earlier subscription comes first, then what is new.
+    await inbox.ready;
+    if (fresh) inbox.start();
+    else this.reader.changed();
     return subscription;
   }
 
   /**
-   * Resolves when every subscribed stream under this prefix is idle: every group with
-   * a consumer, in any process, has handled everything published to it.
+   * Resolves when every inbox under this prefix is idle: every group with a consumer,
+   * in any process, has handled everything published to it.
    */
   async drain(): Promise<void> {
     let idleChecks = 0;
@@ -197,16 +223,18 @@ export class RedisChannelBus implements ChannelBus {
     }
   }
 
-  /** Names of the subscriber groups of `channel` across all processes, for displays. */
+  /** Names of the subscribers of `channel` across all processes, for displays. */
   async subscribersOf(channel: string): Promise<string[]> {
-    const groups = (await this.redis.xinfo('GROUPS', this.streamKey(channel)).catch(() => [])) as unknown[][];
-    return groups.map((group) => String(group[group.indexOf('name') + 1]));
+    const members = await this.redis.smembers(this.subscribersKey(channel)).catch(() => [] as string[]);
+    return members.map((member) => decodeURIComponent(member)).sort();
   }
 
-  /** Removes a subscriber's group from a channel for good (its place and its pending entries). */
+  /** Removes a subscriber from a channel for good: its inbox, its place and its pending entries. */
   async forget(channel: string, subscriber: string): Promise<boolean> {
-    const removed = (await this.redis.xgroup('DESTROY', this.streamKey(channel), subscriber).catch(() => 0)) as number;
-    return removed === 1;
+    const key = this.streamKey(channel, subscriber);
+    await this.redis.srem(this.subscribersKey(channel), encodeURIComponent(subscriber));
+    await this.redis.srem(this.registryKey, key);
+    return (await this.redis.del(key)) === 1;
   }
 
   async close(): Promise<void> {
@@ -214,7 +242,7 @@ export class RedisChannelBus implements ChannelBus {
     this.closed = true;
     clearInterval(this.heartbeat);
     await Promise.all([...this.subscriptions].map((subscription) => subscription.unsubscribe()));
-    this.wakeups.stop();
+    await this.reader.stop();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
@@ -223,8 +251,14 @@ export class RedisChannelBus implements ChannelBus {
     return `RedisChannelBus(${this.url}, prefix ${this.prefix}, ${this.subscriptions.size} subscriptions${this.closed ? ', closed' : ''})`;
   }
 
+  /** The set of every inbox under this prefix, for `drain`. */
   private get registryKey(): string {
     return `${this.prefix}:channels`;
+  }
+
+  /** The set of a channel's subscribers (their names, URI-encoded, as in their inbox keys). */
+  private subscribersKey(channel: string): string {
+    return `${this.prefix}:subscribers:${encodeURIComponent(channel)}`;
   }
 
   private reportConnection(error: unknown, where: string): void {

@@ -1,55 +1,78 @@
 import type { Redis } from 'ioredis';
 import { runStreamScript } from './redis-stream-scripts';
 
-/** One row of a read: entry id, fields, whether the lease is ours, the message id the lease is under. */
-export type TakenEntry = [id: string, fields: string[], state: 'mine' | 'unknown', messageId: string];
-
 interface Waiter {
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
 
+/** Most entry ids acknowledged in one operation (Lua unpacks them onto its stack). */
+const MAX_ACK_IDS = 1000;
+
 /**
- * Collects the bus's hot-path operations (publish, read-and-lease, done-and-acknowledge)
- * issued in one turn of the event loop and sends them as one `campfiresBatch` script call:
- * one command and one round trip for the lot, however many campfires of this process took
- * part. The call goes out after the turn's I/O callbacks (`setImmediate`), so the replies
- * and wake-ups that arrived together, and the handlers they ran, share one call.
+ * Collects the bus's writes (publishes and acknowledgements) issued in one turn of the
+ * event loop and sends them as one `campfiresBatch` script call: one command and one
+ * round trip for the lot, however many campfires of this process took part. The call
+ * goes out after the turn's I/O callbacks (`setImmediate`), so the entries that arrived
+ * together, and the handlers they ran, share one call. Acknowledgements of one inbox are
+ * gathered into one `XACK`.
  */
 export class RedisStreamBatch {
   private operations: (string | number)[] = [];
   private waiters: Waiter[] = [];
+  private acks = new Map<string, string[]>();
+  private ackWaiters: Waiter[] = [];
+  private scheduled = false;
 
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly group: string,
+  ) {}
 
-  /** Appends a message to a stream that exists; the entry id, or null when nobody subscribes. */
-  publish(key: string, json: string, messageId: string): Promise<string | null> {
-    return this.add(['p', key, json, messageId]) as Promise<string | null>;
-  }
-
-  /** Reads and leases up to `count` new entries of a group for a consumer. */
-  take(key: string, group: string, consumer: string, count: number, leasePrefix: string, leaseMs: number): Promise<TakenEntry[]> {
-    return this.add(['t', key, group, consumer, count, leasePrefix, leaseMs]) as Promise<TakenEntry[]>;
-  }
-
-  /** Marks a message done for a subscriber and acknowledges its entry. */
-  finish(leaseKey: string, key: string, group: string, entryId: string, doneMs: number): Promise<unknown> {
-    return this.add(['f', leaseKey, key, group, entryId, doneMs]);
-  }
-
-  private add(operation: (string | number)[]): Promise<unknown> {
+  /**
+   * Appends a message to the inbox of every subscriber of its channel that has not had
+   * its id yet; resolves with the number of inboxes written (0 when nobody subscribes).
+   */
+  publish(inboxBase: string, seenBase: string, subscribersKey: string, json: string, messageId: string, seenMs: number): Promise<number> {
     return new Promise((resolve, reject) => {
-      if (this.waiters.length === 0) setImmediate(() => this.flush());
-      for (const part of operation) this.operations.push(part);
-      this.waiters.push({ resolve, reject });
+      this.schedule();
+      this.operations.push('p', inboxBase, seenBase, subscribersKey, json, messageId, seenMs);
+      this.waiters.push({ resolve: resolve as (value: unknown) => void, reject });
     });
   }
 
+  /** Acknowledges an entry of an inbox with the next call; resolves once Redis has it (or rejects). */
+  acknowledge(key: string, entryId: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.schedule();
+      const ids = this.acks.get(key);
+      if (ids) ids.push(entryId);
+      else this.acks.set(key, [entryId]);
+      this.ackWaiters.push({ resolve: resolve as (value: unknown) => void, reject });
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
   private flush(): void {
+    this.scheduled = false;
     const operations = this.operations;
     const waiters = this.waiters;
+    const ackWaiters = this.ackWaiters;
+    for (const [key, ids] of this.acks) {
+      for (let start = 0; start < ids.length; start += MAX_ACK_IDS) {
+        const chunk = ids.slice(start, start + MAX_ACK_IDS);
+        operations.push('a', key, this.group, chunk.length, ...chunk);
+      }
+    }
     this.operations = [];
     this.waiters = [];
+    this.acks = new Map();
+    this.ackWaiters = [];
     runStreamScript(this.redis, 'campfiresBatch', ...operations).then(
       (results) => {
         const list = results as unknown[];
@@ -58,9 +81,15 @@ export class RedisStreamBatch {
           if (result instanceof Error) waiter.reject(result);
           else waiter.resolve(result);
         });
+        const failed = list.slice(waiters.length).find((result) => result instanceof Error);
+        for (const waiter of ackWaiters) {
+          if (failed) waiter.reject(failed);
+          else waiter.resolve(undefined);
+        }
       },
       (error: unknown) => {
         for (const waiter of waiters) waiter.reject(error);
+        for (const waiter of ackWaiters) waiter.reject(error);
       },
     );
   }

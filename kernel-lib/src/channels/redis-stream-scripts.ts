@@ -2,113 +2,66 @@ import type { Redis } from 'ioredis';
 
 /**
  * Lua scripts of the Redis channel bus. Each runs atomically inside Redis, which is
- * what makes "deliver once per subscriber" hold across processes.
+ * what makes "each subscriber receives a message once" hold across processes.
  */
 const scripts = {
   /**
-   * The hot path of the bus in one call: the publishes, reads and acknowledgements one
+   * The write side of the bus in one call: the publishes and acknowledgements one
    * process issued in one turn of the event loop, run in order. ARGV is a list of operations:
    *
-   * - `p key json messageId`: appends a message to a channel's stream unless the stream
-   *   does not exist (nobody subscribes: no delivery, as on the in-memory bus), and wakes
-   *   the processes that listen on it (a pub/sub message named after the stream key).
-   *   Gives the entry id or nil.
-   * - `t key group consumer count leasePrefix leaseMs`: reads up to `count` new entries of
-   *   the group for the consumer and takes the processing lease of each in the same step
-   *   (see campfiresBegin). Entries handled before under their message id are
-   *   acknowledged here and not returned; entries another live consumer holds are left
-   *   pending. Gives {entry id, fields, 'mine' | 'unknown', message id} per entry;
-   *   'unknown' (an entry without an 'id' field, not written by this bus) is leased by
-   *   the reader. The lease key is `leasePrefix` followed by the message id.
-   * - `f leaseKey key group entryId doneMs`: marks a message done for a subscriber, then
-   *   acknowledges its entry (an entry left pending in between is found done by whoever
-   *   claims it).
+   * - `p inboxBase seenBase subscribersKey json messageId seenMs`: appends a message to the
+   *   inbox stream of every subscriber of its channel (the members of `subscribersKey`:
+   *   inbox `inboxBase .. member`), unless that inbox has had a message with this id in
+   *   the last `seenMs` (key `seenBase .. member .. ':' .. messageId`). A channel nobody
+   *   subscribes to keeps nothing, as on the in-memory bus. Gives the number of inboxes
+   *   written.
+   * - `a key group n id1 .. idn`: acknowledges `n` entries of one inbox.
    *
-   * Keys travel in ARGV because how many there are depends on the batch; the bus runs on
-   * one Redis server (not Redis Cluster). A failing operation gives its error in its
-   * place and the others still run.
+   * Keys travel in ARGV because how many there are depends on the batch and on who
+   * subscribes; the bus runs on one Redis server (not Redis Cluster). A failing
+   * operation gives its error in its place and the others still run.
    */
   campfiresBatch: {
     numberOfKeys: 0,
     lua: `
-local function take(key, group, consumer, count, prefix, leaseMs)
-  local reply = redis.pcall('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'STREAMS', key, '>')
-  if type(reply) == 'table' and reply.err then return reply end
-  local out = {}
-  if not reply then return out end
-  for _, entry in ipairs(reply[1][2]) do
-    local fields = entry[2]
-    local id = false
-    for i = 1, #fields - 1, 2 do
-      if fields[i] == 'id' then id = fields[i + 1] end
-    end
-    if not id then
-      out[#out + 1] = {entry[1], fields, 'unknown', ''}
-    else
-      local mark = prefix .. id
-      local value = redis.call('GET', mark)
-      if value == 'done' then
-        redis.call('XACK', key, group, entry[1])
-      elseif value == false or value == consumer then
-        redis.call('SET', mark, consumer, 'PX', leaseMs)
-        out[#out + 1] = {entry[1], fields, 'mine', id}
-      end
-    end
-  end
-  return out
-end
 local results = {}
 local i = 1
 while i <= #ARGV do
   local op = ARGV[i]
   if op == 'p' then
-    local id = redis.pcall('XADD', ARGV[i + 1], 'NOMKSTREAM', '*', 'message', ARGV[i + 2], 'id', ARGV[i + 3])
-    if type(id) == 'string' then redis.call('PUBLISH', ARGV[i + 1], '') end
-    results[#results + 1] = id
-    i = i + 4
-  elseif op == 't' then
-    results[#results + 1] = take(ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6])
+    local inboxBase, seenBase, json, messageId, seenMs = ARGV[i + 1], ARGV[i + 2], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
+    local written = 0
+    for _, member in ipairs(redis.call('SMEMBERS', ARGV[i + 3])) do
+      if redis.call('SET', seenBase .. member .. ':' .. messageId, 1, 'NX', 'PX', seenMs) then
+        local id = redis.pcall('XADD', inboxBase .. member, 'NOMKSTREAM', '*', 'message', json)
+        if type(id) == 'string' then written = written + 1 end
+      end
+    end
+    results[#results + 1] = written
     i = i + 7
-  elseif op == 'f' then
-    redis.call('SET', ARGV[i + 1], 'done', 'PX', ARGV[i + 5])
-    results[#results + 1] = redis.pcall('XACK', ARGV[i + 2], ARGV[i + 3], ARGV[i + 4])
-    i = i + 6
+  elseif op == 'a' then
+    local n = tonumber(ARGV[i + 3])
+    results[#results + 1] = redis.pcall('XACK', ARGV[i + 1], ARGV[i + 2], unpack(ARGV, i + 4, i + 3 + n))
+    i = i + 4 + n
   else
     return redis.error_reply('campfiresBatch: unknown operation ' .. tostring(op))
   end
 end
 return results`,
   },
-  /** Gives up a lease this consumer took but will not use, so another consumer of the group need not wait for it to expire. */
-  campfiresRelease: {
+  /**
+   * Removes a consumer from an inbox's group if it holds no entry (XGROUP DELCONSUMER
+   * would drop what it holds), in one step, so an entry read meanwhile is never lost.
+   */
+  campfiresLeave: {
     numberOfKeys: 1,
     lua: `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`,
-  },
-  /** Takes the processing lease of a message for one subscriber: `done`, `mine` or `busy`. */
-  campfiresBegin: {
-    numberOfKeys: 1,
-    lua: `
-local value = redis.call('GET', KEYS[1])
-if value == 'done' then return 'done' end
-if value == false or value == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 'mine'
-end
-return 'busy'`,
-  },
-  /** Keeps a lease and the stream entry's idle time fresh while a handler runs, so nobody claims it. */
-  campfiresRenew: {
-    numberOfKeys: 2,
-    lua: `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-redis.call('XCLAIM', KEYS[2], ARGV[3], ARGV[1], 0, ARGV[4], 'JUSTID')
+if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) > 0 then return 0 end
+redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
 return 1`,
   },
   /**
-   * 1 when every subscribed stream is idle: each group that has consumers has read
+   * 1 when every subscribed inbox is idle: each group that has consumers has read
    * to the end and has nothing pending. Checked in one atomic step so that a handler
    * that publishes onward and then acknowledges is never seen half-way.
    */

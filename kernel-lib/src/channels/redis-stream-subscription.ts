@@ -5,11 +5,12 @@ import type { MessageHandler, Subscription } from './channel-bus';
 import { checkMessage } from '../messages';
 import type { DeliveryErrorHandler } from './memory-channel-bus';
 import type { RedisStreamBatch } from './redis-stream-batch';
+import type { ReadableInbox, RedisStreamReader, StreamEntry } from './redis-stream-reader';
 import { runStreamScript } from './redis-stream-scripts';
 
-/** Settings one stream subscription runs with (filled in by `RedisChannelBus`). */
+/** Settings an inbox runs with (filled in by `RedisChannelBus`). */
 export interface RedisStreamSettings {
-  prefix: string;
+  group: string;
   claimIdleMs: number;
   blockMs: number;
   batchSize: number;
@@ -19,77 +20,242 @@ export interface RedisStreamSettings {
   onConnectionError: (error: unknown, where: string) => void;
 }
 
-type StreamEntry = [id: string, fields: string[] | null];
-
-/** An entry read for this subscription and not yet handled. */
-interface Queued {
-  entryId: string;
-  fields: string[] | null;
-  /** The message id whose lease this consumer holds, when the read took it. */
-  leasedAs?: string;
+/** What an inbox needs from its bus. */
+export interface InboxPlace {
+  redis: Redis;
+  batch: RedisStreamBatch;
+  reader: RedisStreamReader;
+  consumer: string;
+  settings: RedisStreamSettings;
+  /** Called once the inbox has stopped, so the bus forgets it. */
+  stopped(inbox: RedisInbox): void;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Most entry ids renewed in one `XCLAIM`. */
+const RENEW_CHUNK = 1000;
 
 /**
- * One subscriber's share of a channel's stream: reads new entries as the consumer
- * `consumer` of group `subscriber` when the bus hears there are some (or every `blockMs`),
- * claims entries left pending by dead consumers of the same group, and runs the
- * handler at most once per message id, one message at a time.
- *
- * A read takes the processing lease of every entry it returns in the same round trip
- * (`campfiresBatch`), so a fresh entry costs one read and one acknowledgement, and the
- * acknowledgement does not hold up the next delivery. At most `batchSize` entries are
- * read ahead; their leases and idle times are renewed by the bus's heartbeat like the
- * entry being handled, so no other consumer takes them over while this one is alive.
+ * One subscriber's inbox stream, as this process reads it: the entries read and not yet
+ * acknowledged, the subscriptions of this process that share them (usually one), the
+ * sweep that takes over entries a dead consumer of the group left pending, and the
+ * heartbeat that keeps this process's own entries from looking abandoned.
  */
-export class RedisStreamSubscription implements Subscription {
-  private active = true;
-  private inHandler = false;
-  private readonly queue: Queued[] = [];
-  private wantTake = true;
-  private taking: Promise<void> | undefined;
-  private pumping: Promise<void> | undefined;
-  private takeFailures = 0;
-  /** Entries whose lease this consumer holds (read ahead or being handled): entry id → lease key. */
-  private readonly held = new Map<string, string>();
+export class RedisInbox implements ReadableInbox {
+  readonly subscriptions: RedisStreamSubscription[] = [];
+  /** Entries read and not yet acknowledged: read ahead, being handled, or being acknowledged. */
+  private readonly held = new Set<string>();
   private readonly finishing = new Set<Promise<unknown>>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
-  private readonly markPrefix: string;
+  private reportedGone = false;
+  /** Settles once the entries this consumer held from before (an earlier subscription) are queued again. */
+  readonly ready: Promise<void>;
+
+  constructor(
+    readonly key: string,
+    readonly channel: string,
+    readonly subscriber: string,
+    private readonly place: InboxPlace,
+  ) {
+    this.ready = this.readOwnPending();
+  }
+
+  /** Starts reading new entries and sweeping for abandoned ones. */
+  start(): void {
+    this.place.reader.add(this);
+    this.sweepSoon(0);
+  }
+
+  wantsMore(): boolean {
+    return this.subscriptions.some((subscription) => subscription.hasRoom());
+  }
+
+  receive(entries: StreamEntry[]): void {
+    for (const entry of entries) {
+      if (this.held.has(entry[0])) continue;
+      this.held.add(entry[0]);
+      this.leastBusy()?.take(entry);
+    }
+  }
+
+  async recreate(): Promise<void> {
+    if (!this.reportedGone) {
+      this.reportedGone = true;
+      this.place.settings.onConnectionError(new Error(`the inbox ${this.key} was removed (forget, or a flushed database); it receives nothing more`), `${this.subscriber} on ${this.channel}`);
+    }
+    await this.place.redis.xgroup('CREATE', this.key, this.place.settings.group, '$', 'MKSTREAM').catch((error: unknown) => {
+      if (!/BUSYGROUP/.test(String((error as Error)?.message))) throw error;
+    });
+  }
+
+  /** Keeps the idle time of every entry this process holds fresh, so no other consumer takes them over (the bus's heartbeat). */
+  renew(): void {
+    const ids = [...this.held];
+    for (let start = 0; start < ids.length; start += RENEW_CHUNK) {
+      this.place.redis
+        .call('XCLAIM', this.key, this.place.settings.group, this.place.consumer, 0, ...ids.slice(start, start + RENEW_CHUNK), 'JUSTID')
+        .catch(() => undefined);
+    }
+  }
+
+  /** An entry was handled (or dropped): acknowledged with the bus's next call. */
+  finished(entryId: string): void {
+    const finish = this.place.batch
+      .acknowledge(this.key, entryId)
+      .catch((error: unknown) => this.place.settings.onConnectionError(error, `${this.subscriber} on ${this.channel}`))
+      .finally(() => {
+        this.held.delete(entryId);
+        this.finishing.delete(finish);
+      });
+    this.finishing.add(finish);
+  }
+
+  /** A subscription stopped: its unhandled entries go to the others; the last one stops the inbox. */
+  remove(subscription: RedisStreamSubscription, unhandled: StreamEntry[]): Promise<void> {
+    const at = this.subscriptions.indexOf(subscription);
+    if (at >= 0) this.subscriptions.splice(at, 1);
+    if (this.subscriptions.length > 0) {
+      for (const entry of unhandled) this.leastBusy()?.take(entry);
+      this.place.reader.changed();
+      return Promise.resolve();
+    }
+    // Entries read ahead stay pending under this consumer: read again by the next
+    // subscription of this process, or taken over by another consumer after claimIdleMs.
+    for (const [entryId] of unhandled) this.held.delete(entryId);
+    this.stopping ??= this.stop();
+    return this.stopping;
+  }
+
+  /** A subscription whose queue was full can take entries again: the reader reads for this inbox again. */
+  hasRoomAgain(): void {
+    this.place.reader.changed();
+  }
+
+  /** Who reads what, for error reports. */
+  private get where(): string {
+    return `${this.subscriber} on ${this.channel}`;
+  }
+
+  private leastBusy(): RedisStreamSubscription | undefined {
+    let best: RedisStreamSubscription | undefined;
+    for (const subscription of this.subscriptions) {
+      if (subscription.isActive() && (!best || subscription.queued < best.queued)) best = subscription;
+    }
+    return best;
+  }
+
+  private async stop(): Promise<void> {
+    this.place.stopped(this);
+    this.place.reader.remove(this);
+    clearTimeout(this.sweepTimer);
+    await this.sweeping;
+    await Promise.all([...this.finishing]);
+    // A consumer holding nothing leaves its group so that `drain` does not wait on it.
+    await runStreamScript(this.place.redis, 'campfiresLeave', this.key, this.place.settings.group, this.place.consumer).catch(() => undefined);
+  }
+
+  /** Entries this consumer read before and never acknowledged (a subscription that stopped, a lost reply) come first. */
+  private async readOwnPending(): Promise<void> {
+    let after = '0-0';
+    for (;;) {
+      const reply = (await this.place.redis.call(
+        'XREADGROUP', 'GROUP', this.place.settings.group, this.place.consumer, 'COUNT', this.place.settings.batchSize, 'STREAMS', this.key, after,
+      )) as [string, StreamEntry[]][] | null;
+      const entries = reply?.[0]?.[1] ?? [];
+      if (entries.length === 0) return;
+      const deleted = entries.filter(([, fields]) => !fields).map(([id]) => id);
+      if (deleted.length > 0) await this.place.redis.xack(this.key, this.place.settings.group, ...deleted);
+      this.receive(entries.filter(([, fields]) => fields));
+      after = (entries[entries.length - 1] as StreamEntry)[0];
+    }
+  }
+
+  private sweepSoon(delayMs: number): void {
+    this.sweepTimer = setTimeout(() => {
+      if (this.stopping) return;
+      this.sweeping = this.sweep()
+        .catch((error: unknown) => this.place.settings.onConnectionError(error, this.where))
+        .finally(() => {
+          this.sweeping = undefined;
+          if (!this.stopping) this.sweepSoon(Math.max(50, Math.floor(this.place.settings.claimIdleMs / 2)));
+        });
+    }, delayMs);
+  }
+
+  /** Claims entries of this group idle longer than the claim threshold (their consumer died) and forgets dead consumers. */
+  private async sweep(): Promise<void> {
+    const { redis, consumer, settings } = this.place;
+    let start = '0-0';
+    do {
+      const [next, entries, deleted] = (await redis.xautoclaim(this.key, settings.group, consumer, settings.claimIdleMs, start, 'COUNT', settings.batchSize)) as [
+        string,
+        StreamEntry[],
+        string[]?,
+      ];
+      const gone = [...(deleted ?? []), ...entries.filter(([, fields]) => !fields).map(([id]) => id)];
+      if (gone.length > 0) await redis.xack(this.key, settings.group, ...gone);
+      if (this.stopping) return;
+      this.receive(entries.filter(([, fields]) => fields));
+      start = next;
+    } while (start !== '0-0' && !this.stopping);
+    await this.forgetDeadConsumers();
+  }
+
+  private async forgetDeadConsumers(): Promise<void> {
+    const { redis, consumer, settings } = this.place;
+    const consumers = (await redis.xinfo('CONSUMERS', this.key, settings.group)) as (string | number)[][];
+    for (const info of consumers) {
+      const fields = new Map<string, string | number>();
+      for (let index = 0; index + 1 < info.length; index += 2) fields.set(String(info[index]), info[index + 1] as string | number);
+      const name = String(fields.get('name'));
+      if (name !== consumer && Number(fields.get('pending')) === 0 && Number(fields.get('idle')) > settings.deadConsumerMs) {
+        await runStreamScript(redis, 'campfiresLeave', this.key, settings.group, name);
+      }
+    }
+  }
+}
+
+/**
+ * One subscription of this process to a subscriber's inbox: runs the handler once per
+ * entry it is given, one at a time and in the order given, then has the entry
+ * acknowledged. At most `batchSize` entries wait in its queue (read ahead).
+ */
+export class RedisStreamSubscription implements Subscription {
+  private active = true;
+  private inHandler = false;
+  private readonly queue: StreamEntry[] = [];
+  private pumping: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  private readonly what: string;
 
   constructor(
     readonly channel: string,
     readonly subscriber: string,
-    readonly consumer: string,
-    private readonly streamKey: string,
-    private readonly redis: Redis,
-    private readonly batch: RedisStreamBatch,
+    private readonly inbox: RedisInbox,
     private readonly handler: MessageHandler,
     private readonly settings: RedisStreamSettings,
     private readonly onStopped: (subscription: RedisStreamSubscription) => void,
   ) {
-    this.markPrefix = `${settings.prefix}:seen:${channel}:${subscriber}:`;
+    this.what = `message on ${channel}`;
+    inbox.subscriptions.push(this);
   }
 
-  /** Starts delivering (once the bus hears of new entries on the stream): abandoned entries first, then what the group has not read yet. */
-  start(): void {
-    this.sweepSoon(0);
-    this.maybeTake();
+  get queued(): number {
+    return this.queue.length;
   }
 
-  /** Called when the stream has (or may have) new entries. */
-  wake(): void {
-    this.wantTake = true;
-    this.maybeTake();
+  isActive(): boolean {
+    return this.active;
   }
 
-  /** Keeps the leases and idle times of the entries this consumer holds fresh (the bus's heartbeat). */
-  renew(): void {
-    for (const [entryId, mark] of this.held) {
-      runStreamScript(this.redis, 'campfiresRenew', mark, this.streamKey, this.consumer, this.settings.claimIdleMs, this.subscriber, entryId).catch(() => undefined);
-    }
+  hasRoom(): boolean {
+    return this.active && this.queue.length < this.settings.batchSize;
+  }
+
+  take(entry: StreamEntry): void {
+    this.queue.push(entry);
+    this.pump();
   }
 
   /** Stops reading; entries read but not yet handled stay pending for another consumer of the group. */
@@ -103,161 +269,49 @@ export class RedisStreamSubscription implements Subscription {
   }
 
   private async stop(): Promise<void> {
-    clearTimeout(this.sweepTimer);
     this.onStopped(this);
-    await Promise.all([this.pumping, this.taking, this.sweeping]);
-    // Give back the leases of entries read ahead, so another consumer can take them as soon as they are claimable.
-    const unused = this.queue.splice(0).filter((item) => item.leasedAs !== undefined);
-    await Promise.all(
-      unused.map((item) => {
-        this.held.delete(item.entryId);
-        return runStreamScript(this.redis, 'campfiresRelease', this.markOf(item.leasedAs as string), this.consumer).catch(() => undefined);
-      }),
-    );
-    await Promise.all([...this.finishing]);
-    await this.leaveGroup();
-  }
-
-  /** Reads new entries of this group (and takes their leases) unless a read is under way or enough are queued. */
-  private maybeTake(): void {
-    if (!this.active || this.taking || !this.wantTake || this.queue.length >= this.settings.batchSize) return;
-    this.wantTake = false;
-    const count = this.settings.batchSize - this.queue.length;
-    this.taking = this.batch.take(this.streamKey, this.subscriber, this.consumer, count, this.markPrefix, this.settings.claimIdleMs).then(
-      (taken) => {
-        this.takeFailures = 0;
-        for (const [entryId, fields, state, messageId] of taken) {
-          const leasedAs = state === 'mine' ? messageId : undefined;
-          if (leasedAs !== undefined) this.held.set(entryId, this.markOf(leasedAs));
-          this.queue.push({ entryId, fields, leasedAs });
-        }
-        // A full read may have left more behind.
-        if (taken.length >= count) this.wantTake = true;
-        this.taking = undefined;
-        if (this.active) {
-          this.pump();
-          this.maybeTake();
-        }
-      },
-      (error: unknown) => {
-        this.taking = undefined;
-        if (!this.active) return;
-        this.takeFailures += 1;
-        if (this.takeFailures === 1) this.settings.onConnectionError(error, `${this.subscriber} on ${this.channel}`);
-        setTimeout(() => this.wake(), Math.min(1000, 50 * this.takeFailures));
-      },
-    );
+    await this.pumping;
+    await this.inbox.remove(this, this.queue.splice(0));
   }
 
   private pump(): void {
-    if (this.pumping || this.queue.length === 0) return;
+    if (this.pumping || !this.active) return;
     this.pumping = (async () => {
       while (this.active && this.queue.length > 0) {
-        const item = this.queue.shift() as Queued;
-        this.maybeTake();
-        try {
-          await this.deliver(item);
-        } catch (error) {
-          this.settings.onConnectionError(error, `${this.subscriber} on ${this.channel}`);
-        }
+        const entry = this.queue.shift() as StreamEntry;
+        // The queue had no room: the reader can read ahead for it again.
+        if (this.queue.length === this.settings.batchSize - 1) this.inbox.hasRoomAgain();
+        await this.deliver(entry);
       }
       this.pumping = undefined;
     })();
   }
 
-  private sweepSoon(delayMs: number): void {
-    this.sweepTimer = setTimeout(() => {
-      if (!this.active) return;
-      this.sweeping = this.sweep()
-        .catch((error: unknown) => this.settings.onConnectionError(error, `${this.subscriber} on ${this.channel}`))
-        .finally(() => {
-          this.sweeping = undefined;
-          if (this.active) this.sweepSoon(Math.max(50, Math.floor(this.settings.claimIdleMs / 2)));
-        });
-    }, delayMs);
-  }
-
-  /** Claims entries of this group idle longer than the claim threshold (their consumer died) and forgets dead consumers. */
-  private async sweep(): Promise<void> {
-    let start = '0-0';
-    do {
-      const [next, entries, deleted] = (await this.redis.xautoclaim(
-        this.streamKey, this.subscriber, this.consumer, this.settings.claimIdleMs, start, 'COUNT', this.settings.batchSize,
-      )) as [string, StreamEntry[], string[]?];
-      const gone = [...(deleted ?? []), ...entries.filter(([, fields]) => !fields).map(([id]) => id)];
-      if (gone.length > 0) await this.redis.xack(this.streamKey, this.subscriber, ...gone);
-      for (const [entryId, fields] of entries) {
-        if (!this.active) return;
-        if (fields && !this.held.has(entryId)) this.queue.push({ entryId, fields });
-      }
-      this.pump();
-      start = next;
-    } while (start !== '0-0' && this.active);
-    await this.forgetDeadConsumers();
-  }
-
-  private async forgetDeadConsumers(): Promise<void> {
-    const consumers = (await this.redis.xinfo('CONSUMERS', this.streamKey, this.subscriber)) as (string | number)[][];
-    for (const info of consumers) {
-      const fields = new Map<string, string | number>();
-      for (let index = 0; index + 1 < info.length; index += 2) fields.set(String(info[index]), info[index + 1] as string | number);
-      const name = String(fields.get('name'));
-      if (name !== this.consumer && Number(fields.get('pending')) === 0 && Number(fields.get('idle')) > this.settings.deadConsumerMs) {
-        await this.redis.xgroup('DELCONSUMER', this.streamKey, this.subscriber, name);
-      }
-    }
-  }
-
-  private markOf(messageId: string): string {
-    return `${this.markPrefix}${messageId}`;
-  }
-
-  private async deliver({ entryId, fields, leasedAs }: Queued): Promise<void> {
+  private async deliver([entryId, fields]: StreamEntry): Promise<void> {
     const message = this.decode(entryId, fields ?? []);
-    if (!message) {
-      this.held.delete(entryId);
-      await this.redis.xack(this.streamKey, this.subscriber, entryId);
-      return;
-    }
-    const mark = this.markOf(message.id);
-    if (leasedAs !== message.id) {
-      // Claimed from a dead consumer, or written by something other than this bus: take the lease now.
-      this.held.delete(entryId);
-      const state = await runStreamScript(this.redis, 'campfiresBegin', mark, this.consumer, this.settings.claimIdleMs);
-      if (state === 'done') {
-        await this.redis.xack(this.streamKey, this.subscriber, entryId); // a duplicate: handled before under this id
-        return;
+    if (message) {
+      this.inHandler = true;
+      try {
+        await this.handler(message);
+      } catch (error) {
+        this.settings.onError(error, message, this.subscriber);
+      } finally {
+        this.inHandler = false;
       }
-      if (state !== 'mine') return; // another live consumer of the group holds it; it acknowledges when done
-      this.held.set(entryId, mark);
     }
-    this.inHandler = true;
-    try {
-      await this.handler(message);
-    } catch (error) {
-      this.settings.onError(error, message, this.subscriber);
-    } finally {
-      this.inHandler = false;
-    }
-    // Marked done and acknowledged while the next message is handled; `drain` and `unsubscribe` wait for it.
-    const finish = this.batch
-      .finish(mark, this.streamKey, this.subscriber, entryId, this.settings.processedTtlMs)
-      .catch((error: unknown) => this.settings.onConnectionError(error, `${this.subscriber} on ${this.channel}`))
-      .finally(() => {
-        this.held.delete(entryId);
-        this.finishing.delete(finish);
-      });
-    this.finishing.add(finish);
+    // Acknowledged while the next message is handled; `drain` and `unsubscribe` wait for it.
+    this.inbox.finished(entryId);
   }
 
   /** Validates an entry from the stream; anything else is reported once and dropped. */
   private decode(entryId: string, fields: string[]): Message | undefined {
-    const at = fields.indexOf('message');
+    const at = fields[0] === 'message' ? 0 : fields.indexOf('message');
     const raw = at >= 0 && at % 2 === 0 ? fields[at + 1] : undefined;
-    const fallback = { id: entryId, channel: this.channel, sender: '?', tags: [], payload: null, antecedents: [], signature: null, ts: 0 };
     try {
-      if (raw === undefined) throw new ValidationError({ code: 'message_invalid', message: `stream entry ${entryId} on ${this.channel} has no "message" field` });
-      const message = checkMessage(parseJson(raw, `stream entry ${entryId}`) as Message, { what: `message on ${this.channel}`, field: '', strip: true });
+      if (raw === undefined) {
+        throw new ValidationError({ code: 'message_invalid', message: `stream entry ${entryId} on ${this.channel} has no "message" field` });
+      }
+      const message = checkMessage(parseJson(raw, `stream entry ${entryId}`) as Message, { what: this.what, field: '', strip: true });
       if (message.channel !== this.channel) {
         throw new ValidationError({
           code: 'message_wrong_channel',
@@ -267,18 +321,9 @@ export class RedisStreamSubscription implements Subscription {
       }
       return message;
     } catch (error) {
+      const fallback = { id: entryId, channel: this.channel, sender: '?', tags: [], payload: null, antecedents: [], signature: null, ts: 0 };
       this.settings.onError(error, fallback, this.subscriber);
       return undefined;
-    }
-  }
-
-  /** A consumer with nothing pending leaves its group so that `drain` does not wait on it. */
-  private async leaveGroup(): Promise<void> {
-    try {
-      const pending = (await this.redis.xpending(this.streamKey, this.subscriber, '-', '+', 1, this.consumer)) as unknown[];
-      if (pending.length === 0) await this.redis.xgroup('DELCONSUMER', this.streamKey, this.subscriber, this.consumer);
-    } catch {
-      // The connection is closing; the sweep of a live consumer forgets this one later.
     }
   }
 }

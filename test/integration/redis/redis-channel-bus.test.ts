@@ -89,18 +89,20 @@ describe('RedisChannelBus', () => {
     const prefix = freshPrefix();
     const live = bus({ prefix, claimIdleMs: 200 });
     const received: Message[] = [];
-    // The group exists and a consumer reads two entries, then "dies" without acknowledging them.
-    await live.subscribe('headlines', 'bootstrap', () => undefined);
-    await raw.xgroup('CREATE', live.streamKey('headlines'), 'sentiment', '$');
+    // Another process of "sentiment" subscribed, read two entries, then died without acknowledging them.
+    const key = live.streamKey('headlines', 'sentiment');
+    await raw.xgroup('CREATE', key, 'campfires', '$', 'MKSTREAM');
+    await raw.sadd(`${prefix}:subscribers:headlines`, 'sentiment');
+    await raw.sadd(`${prefix}:channels`, key);
     await live.publish(message('headlines', 'left behind 1'));
     await live.publish(message('headlines', 'left behind 2'));
-    const read = (await raw.xreadgroup('GROUP', 'sentiment', 'dead-consumer', 'COUNT', 10, 'STREAMS', live.streamKey('headlines'), '>')) as [string, unknown[]][];
+    const read = (await raw.xreadgroup('GROUP', 'campfires', 'dead-consumer', 'COUNT', 10, 'STREAMS', key, '>')) as [string, unknown[]][];
     expect(read[0]?.[1]).toHaveLength(2);
     await live.subscribe('headlines', 'sentiment', (item) => void received.push(item));
     await until(() => received.length === 2);
-    expect(claims(received)).toEqual(['left behind 1', 'left behind 2']);
+    expect(claims(received).sort()).toEqual(['left behind 1', 'left behind 2']);
     await live.drain();
-    expect(await raw.xpending(live.streamKey('headlines'), 'sentiment')).toEqual([0, null, null, null]);
+    expect(await raw.xpending(live.streamKey('headlines', 'sentiment'), 'campfires')).toEqual([0, null, null, null]);
   });
 
   it('does not hand a message over while its consumer is still working on it', async () => {
@@ -113,7 +115,7 @@ describe('RedisChannelBus', () => {
       handled.push(`slow:${item.id}`);
     });
     await slow.publish(message('headlines', 'long job'));
-    await until(async () => Number(((await raw.xpending(slow.streamKey('headlines'), 'summary')) as [number])[0]) === 1);
+    await until(async () => Number(((await raw.xpending(slow.streamKey('headlines', 'summary'), 'campfires')) as [number])[0]) === 1);
     await other.subscribe('headlines', 'summary', (item) => void handled.push(`other:${item.id}`));
     await slow.drain();
     expect(handled).toHaveLength(1);
@@ -133,20 +135,20 @@ describe('RedisChannelBus', () => {
     expect(claims(received)).toEqual(['only once', 'next']);
   });
 
-  it('does not handle again an entry whose consumer finished it but died before acknowledging', async () => {
+  it('gives each subscriber once a message that several processes publish again (a resumed campfire)', async () => {
     const prefix = freshPrefix();
-    const b = bus({ prefix, claimIdleMs: 150 });
-    await b.subscribe('headlines', 'bootstrap', () => undefined);
-    await raw.xgroup('CREATE', b.streamKey('headlines'), 'summary', '$');
-    const item = message('headlines', 'finished elsewhere');
-    await b.publish(item);
-    await raw.xreadgroup('GROUP', 'summary', 'crashed', 'COUNT', 1, 'STREAMS', b.streamKey('headlines'), '>');
-    await raw.set(`${prefix}:seen:headlines:summary:${item.id}`, 'done');
-    const received: Message[] = [];
-    await b.subscribe('headlines', 'summary', (delivered) => void received.push(delivered));
-    await b.publish(message('headlines', 'fresh'));
-    await until(async () => Number(((await raw.xpending(b.streamKey('headlines'), 'summary')) as [number])[0]) === 0);
-    expect(claims(received)).toEqual(['fresh']);
+    const first = bus({ prefix });
+    const second = bus({ prefix });
+    const sentiment: Message[] = [];
+    const summary: Message[] = [];
+    await first.subscribe('headlines', 'sentiment', (item) => void sentiment.push(item));
+    await second.subscribe('headlines', 'summary', (item) => void summary.push(item));
+    const items = Array.from({ length: 20 }, (_, index) => message('headlines', `claim ${index}`, `msg_again_${index}`));
+    await Promise.all([...items.map((item) => first.publish(item)), ...items.map((item) => second.publish(item))]);
+    await Promise.all(items.map((item) => second.publish(item)));
+    await first.drain();
+    expect(claims(sentiment)).toEqual(items.map((item) => (item.payload as { claim: string }).claim));
+    expect(claims(summary)).toEqual(items.map((item) => (item.payload as { claim: string }).claim));
   });
 
   it('keeps a subscriber’s place while none of its processes runs, so a restart misses nothing', async () => {
@@ -192,7 +194,7 @@ describe('RedisChannelBus', () => {
     const b = bus({ prefix: freshPrefix(), onError: (error) => void failures.push((error as Error).message) });
     const received: Message[] = [];
     await b.subscribe('headlines', 'summary', (item) => void received.push(item));
-    await raw.xadd(b.streamKey('headlines'), '*', 'message', JSON.stringify({ id: 'x', channel: 'headlines', sender: '' }));
+    await raw.xadd(b.streamKey('headlines', 'summary'), '*', 'message', JSON.stringify({ id: 'x', channel: 'headlines', sender: '' }));
     await b.publish(message('headlines', 'valid'));
     await b.drain();
     expect(claims(received)).toEqual(['valid']);
@@ -203,7 +205,140 @@ describe('RedisChannelBus', () => {
   it('keeps nothing for a channel nobody subscribes to', async () => {
     const b = bus({ prefix: freshPrefix() });
     await b.publish(message('nobody-listens', 'lost in the woods'));
-    expect(await raw.exists(b.streamKey('nobody-listens'))).toBe(0);
+    expect(await raw.keys(`${b.prefix}:*`)).toEqual([]);
+  });
+
+  it('shares an inbox between two subscriptions of one process to the same subscriber, each message once', async () => {
+    const b = bus({ prefix: freshPrefix() });
+    const seen: string[] = [];
+    const by = new Set<string>();
+    const handler = (name: string) => async (item: Message) => {
+      by.add(name);
+      seen.push(item.id);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    };
+    await b.subscribe('headlines', 'summary', handler('one'));
+    await b.subscribe('headlines', 'summary', handler('two'));
+    const sent = Array.from({ length: 40 }, (_, index) => message('headlines', `claim ${index}`));
+    await Promise.all(sent.map((item) => b.publish(item)));
+    await b.drain();
+    expect([...seen].sort()).toEqual(sent.map((item) => item.id).sort());
+    expect(by).toEqual(new Set(['one', 'two']));
+  });
+
+  it('gives the entries a subscription had read ahead to its next subscription in the same process, in order', async () => {
+    const b = bus({ prefix: freshPrefix(), batchSize: 50 });
+    const first: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const subscription = await b.subscribe('headlines', 'summary', async (item) => {
+      first.push((item.payload as { claim: string }).claim);
+      await gate;
+    });
+    for (let index = 0; index < 10; index += 1) await b.publish(message('headlines', `claim ${index}`));
+    await until(() => first.length === 1);
+    const stopped = subscription.unsubscribe();
+    release();
+    await stopped;
+    const second: string[] = [];
+    await b.subscribe('headlines', 'summary', (item) => void second.push((item.payload as { claim: string }).claim));
+    await b.drain();
+    expect(first).toEqual(['claim 0']);
+    expect(second).toEqual(Array.from({ length: 9 }, (_, index) => `claim ${index + 1}`));
+  });
+
+  it('reads ahead at most batchSize entries and goes on once the handler catches up', async () => {
+    const b = bus({ prefix: freshPrefix(), batchSize: 2 });
+    const received: string[] = [];
+    let most = 0;
+    await b.subscribe('headlines', 'summary', async (item) => {
+      received.push((item.payload as { claim: string }).claim);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    });
+    const sent = Array.from({ length: 30 }, (_, index) => `claim ${index}`);
+    for (const claim of sent) await b.publish(message('headlines', claim));
+    const key = b.streamKey('headlines', 'summary');
+    while (received.length < sent.length) {
+      most = Math.max(most, Number(((await raw.xpending(key, 'campfires')) as [number])[0]));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await b.drain();
+    expect(received).toEqual(sent);
+    // Pending = being handled + waiting: one in the handler, at most batchSize waiting, and up to batchSize read in the same call.
+    expect(most).toBeLessThanOrEqual(2 * 2 + 1);
+  });
+
+  it('reads a new subscription at once, not after the blocking read times out', async () => {
+    const b = bus({ prefix: freshPrefix(), blockMs: 60_000 });
+    await b.subscribe('weather', 'first', () => undefined); // the blocking read now waits on this inbox alone
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const received: Message[] = [];
+    await b.subscribe('headlines', 'summary', (item) => void received.push(item));
+    await b.publish(message('headlines', 'right away'));
+    await until(() => received.length === 1, 5000);
+    expect(claims(received)).toEqual(['right away']);
+  });
+
+  it('keeps names with colons, slashes and any characters apart: no crosstalk through the keys', async () => {
+    const b = bus({ prefix: freshPrefix() });
+    const got = new Map<string, string[]>();
+    const pairs: [string, string][] = [
+      ['a:b', 'c'],
+      ['a', 'b:c'],
+      ['a/b', 'c'],
+      ['a', 'b/c'],
+      ['a', 'Zoë the 🔥 keeper'],
+      ['a', 'a:b:c'],
+    ];
+    for (const [channel, subscriber] of pairs) {
+      await b.subscribe(channel, subscriber, (item) => {
+        const key = `${channel} | ${subscriber}`;
+        got.set(key, [...(got.get(key) ?? []), (item.payload as { claim: string }).claim]);
+      });
+    }
+    for (const channel of ['a:b', 'a', 'a/b']) await b.publish(message(channel, `on ${channel}`));
+    await b.drain();
+    expect(Object.fromEntries(got)).toEqual({
+      'a:b | c': ['on a:b'],
+      'a | b:c': ['on a'],
+      'a/b | c': ['on a/b'],
+      'a | b/c': ['on a'],
+      'a | Zoë the 🔥 keeper': ['on a'],
+      'a | a:b:c': ['on a'],
+    });
+    expect(await b.subscribersOf('a')).toEqual(['Zoë the 🔥 keeper', 'a:b:c', 'b/c', 'b:c']);
+  });
+
+  it('goes on delivering to other subscriptions when an inbox is forgotten under a live one, and says so once', async () => {
+    const reports: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      if (String(chunk).includes('campfires:')) {
+        reports.push(String(chunk));
+        return true;
+      }
+      return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+    });
+    try {
+      const b = bus({ prefix: freshPrefix() });
+      const summary: string[] = [];
+      const weather: string[] = [];
+      await b.subscribe('headlines', 'summary', (item) => void summary.push((item.payload as { claim: string }).claim));
+      await b.subscribe('weather', 'weather', (item) => void weather.push((item.payload as { claim: string }).claim));
+      expect(await b.forget('headlines', 'summary')).toBe(true);
+      expect(await b.subscribersOf('headlines')).toEqual([]);
+      await b.publish(message('headlines', 'after forget'));
+      await b.publish(message('weather', 'rain'));
+      await until(() => weather.length === 1);
+      await b.drain();
+      expect(summary).toEqual([]);
+      expect(weather).toEqual(['rain']);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(reports.filter((line) => line.includes('was removed')).length).toBeLessThanOrEqual(1);
   });
 
   it('names the field, the value and what is allowed for bad options', () => {
