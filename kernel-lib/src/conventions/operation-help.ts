@@ -57,13 +57,13 @@ export class OperationHelp {
     ].join('\n');
   }
 
-  /** text/html table plus text/plain. */
+  /** text/html table (each arg as a cell spells it and as a `cf` flag, never broken after its dashes) plus text/plain. */
   toMimeBundle(): Bundle {
     const { declaration } = this.parsed;
     const rows = helpRows(this.parsed)
-      .map((row) => `<tr><td><code>${escapeHtml(row.cell)}</code></td><td>${escapeHtml(row.type)}</td><td>${row.required}</td><td>${escapeHtml(row.default)}</td><td>${escapeHtml(row.description)}</td></tr>`)
+      .map((row) => `<tr><td><code>${escapeHtml(row.cell)}</code></td><td><code style="white-space:nowrap">${escapeHtml(row.flag)}</code></td><td>${escapeHtml(row.type)}</td><td>${row.required}</td><td>${escapeHtml(row.default)}</td><td>${escapeHtml(row.description)}</td></tr>`)
       .join('');
-    const html = `<div class="campfires-operation"><b>${escapeHtml(camelName(declaration.operation))}</b> <code>${escapeHtml(`${declaration.convention}:${declaration.operation}@${declaration.version}`)}</code> ${escapeHtml(declaration.description ?? '')}<ul>${facts(this.parsed).map((fact) => `<li>${escapeHtml(fact)}</li>`).join('')}</ul><table><thead><tr><th>arg</th><th>type and limits</th><th>required</th><th>default</th><th>description</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+    const html = `<div class="campfires-operation"><b>${escapeHtml(camelName(declaration.operation))}</b> <code>${escapeHtml(`${declaration.convention}:${declaration.operation}@${declaration.version}`)}</code> ${escapeHtml(declaration.description ?? '')}<ul>${facts(this.parsed).map((fact) => `<li>${escapeHtml(fact)}</li>`).join('')}</ul><table><thead><tr><th>arg</th><th>cf flag</th><th>type and limits</th><th>required</th><th>default</th><th>description</th></tr></thead><tbody>${rows}</tbody></table></div>`;
     return { 'text/html': html, 'text/plain': this.toString() };
   }
 

@@ -53,7 +53,7 @@ describe('a joined campfire in a cell', () => {
     expect(text).toMatch(/attempts\s+integer: a whole number, >= 1, <= 5\s+no\s+1/);
     const bundle = session.ops.submitResult!.toMimeBundle();
     expect(bundle['text/plain']).toBe(text);
-    expect(bundle['text/html']).toContain('<td><code>taskId</code></td><td>message_id: a message id</td><td>yes</td>');
+    expect(bundle['text/html']).toContain('<td><code>taskId</code></td><td><code style="white-space:nowrap">--task-id</code></td><td>message_id: a message id</td><td>yes</td>');
     expect(inspect(session.ops.submitResult)).toBe('[operation submitResult(taskId, result, status?, attempts?, metrics?) — sync: waits up to 10s for the reply]');
     expect(inspect(session.ops)).toContain('postTask             Post a task for a worker to pick up [async]');
     expect(inspect(session)).toBe('CampfireSession tasks as analyst: submitResult, postTask');
