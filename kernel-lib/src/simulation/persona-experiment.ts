@@ -268,7 +268,8 @@ export class PersonaExperiment {
     const finals = this.outcomes.flatMap((outcome) =>
       outcome.end ? this.measures.map((measure) => ({ variant: outcome.variant, repeat: outcome.repeat, seed: outcome.seed, measure, value: outcome.end?.state[measure] ?? 0 })) : [],
     );
-    const spreads = this.summary().rows.flatMap((row) =>
+    const rows = this.summary().rows;
+    const spreads = rows.flatMap((row) =>
       this.measures.flatMap((measure) => {
         const spread = row.spread[measure];
         return spread && !Number.isNaN(spread.median) ? [{ variant: row.variant, measure, min: spread.min, median: spread.median, max: spread.max, runs: row.runs }] : [];
@@ -280,7 +281,8 @@ export class PersonaExperiment {
         this.actions.map((action) => ({ variant: outcome.variant, persona, row: labels.label(outcome.variant, persona), action, count: counts[action] ?? 0 })),
       ),
     );
-    const x = { field: 'variant', type: 'nominal', title: null, axis: { labelAngle: -20 } };
+    // Variants in the order the experiment lists them, as in the table and the action mix (not alphabetically).
+    const x = { field: 'variant', type: 'nominal', title: null, sort: rows.map((row) => row.variant), axis: { labelAngle: -20 } };
     return {
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
       title: {

@@ -48,6 +48,11 @@ describe('persona experiments', () => {
     const points = String(bundle['image/svg+xml']).match(/<path aria-label="variant: [^"]*repeat[^"]*"[^>]*aria-roledescription="point"[^>]*>/g) ?? [];
     expect(points).toHaveLength(10);
     for (const point of points) expect(point).toMatch(/ fill="#[0-9a-f]{6}"/);
+    // The final-state chart lists the variants as the experiment does (not alphabetically), like the table and the action mix.
+    const svg = String(bundle['image/svg+xml']);
+    const axis = ['villagers', 'frontier crew', 'grow-bot'].map((variant) => svg.indexOf(`>${variant}</text>`));
+    expect(axis.every((at) => at > 0)).toBe(true);
+    expect([...axis].sort((a, b) => a - b)).toEqual(axis);
     expect(bundle['text/html']).toMatch(/<td style="[^"]*anywhere[^"]*"><bdi>frontier crew<\/bdi><\/td>/);
   });
 });
