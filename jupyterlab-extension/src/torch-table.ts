@@ -120,13 +120,13 @@ function torchRow(torch: TorchFlowTorch, position: number, state: TorchTableStat
     route.append(torchRecipients(torch));
   }
   row.append(
-    element('td', 'cf-torch-position', String(position)),
-    element('td', undefined, String(torch.cycle)),
+    element('td', 'cf-torch-position cf-torch-number', String(position)),
+    element('td', 'cf-torch-number', String(torch.cycle)),
     route,
     userText('td', 'cf-torch-name', torch.channel, NAME_CHARACTERS),
     userText('td', 'cf-torch-name', torch.torchbearer, NAME_CHARACTERS),
     userText('td', 'cf-torch-claim', torch.claim),
-    element('td', undefined, torch.confidence.toFixed(2)),
+    element('td', 'cf-torch-number', torch.confidence.toFixed(2)),
   );
   row.addEventListener('click', () => events.onSelect(torch.seq));
   row.addEventListener('keydown', (event) => {
@@ -140,8 +140,8 @@ function errorRow(error: TorchFlowError): HTMLTableRowElement {
   const claim = element('td', 'cf-torch-claim', 'failed: ');
   claim.append(userText('bdi', undefined, error.message));
   row.append(
-    element('td', 'cf-torch-position', '✕', { title: 'a camper failed' }),
-    element('td', undefined, String(error.cycle)),
+    element('td', 'cf-torch-position cf-torch-number', '✕', { title: 'a camper failed' }),
+    element('td', 'cf-torch-number', String(error.cycle)),
     userText('td', 'cf-torch-route', error.campfire, NAME_CHARACTERS),
     element('td', undefined, ''),
     userText('td', 'cf-torch-name', error.camper, NAME_CHARACTERS),

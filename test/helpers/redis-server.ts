@@ -72,6 +72,11 @@ async function startOnce(port: number): Promise<RedisServer> {
   throw new Error(`redis-server did not accept connections on port ${port} within 10 s: ${output.trim()}`);
 }
 
+/** Starts a redis-server on a given port: a server that comes back after `stop()`, with none of its data. */
+export function startRedisServerOn(port: number): Promise<RedisServer> {
+  return startOnce(port);
+}
+
 /**
  * Starts a real redis-server on a free loopback port with no persistence files.
  * @example const redis = await startRedisServer(); ... await redis.stop();

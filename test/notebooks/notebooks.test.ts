@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { expectPrints } from '../helpers/notebook-prints';
 import { executeNotebook, type ExecutedNotebook } from './execute-notebook';
 
 const notebooksDir = path.resolve(__dirname, '..', '..', 'notebooks');
@@ -33,21 +34,11 @@ const expectations: Record<string, (notebook: ExecutedNotebook) => void> = {
     expect(firstRun.torches.map((torch) => `${torch.from}->${torch.to.join(',')}`)).toEqual(['scrape->sentiment', 'sentiment->verify', 'verify->summary', 'summary->']);
   },
   '05-conventions.ipynb': (notebook) => {
-    expect(notebook.text).toContain('error arg_type_unknown at args[0].type: arg type "uuid" is not one of');
-    expect(notebook.text).toMatch(/PASS {2}submit-result/);
     expect(notebook.text).toContain('submitResult — task-runner:submit-result@0.1: Submit a task result');
-    expect(notebook.text).toContain('response: {"accepted":"three reports, one outage","status":"ok","by":"plain code"}');
-    expect(notebook.text).toContain('model backend: scripted');
-    expect(notebook.text).toContain('submit-result: 4 invalid arguments: missing required arg "task_id"');
-    expect(notebook.text).toContain('the store counted 20 of 20 posts this minute (per sender), so the next one is refused');
-    expect(notebook.text).toContain('--task-id <message_id>');
-    expect(notebook.text).toContain('description: Submit a task result Returns response directly.');
   },
   '06-models.ipynb': (notebook) => {
-    expect(notebook.text).toContain('model: offline');
     expect(notebook.text).toContain('{"action_type": "Support Agent", "target": "Baker"}  -> {"action":"support_agent","target":"Baker"}');
     expect(notebook.text).toContain('That answer could not be used: action: Invalid option');
-    expect(notebook.text).toContain('fallback: true, attempts: 3');
     expect(notebook.text).toMatch(/#4 model-fallback agent:Mayor/);
     expect(notebook.text).toContain('fourth: RateLimitedError: openrouter: the limit of 3 requests per minute is used up');
     expect(notebook.text).toContain('same as recorded: true');
@@ -76,7 +67,6 @@ const expectations: Record<string, (notebook: ExecutedNotebook) => void> = {
     expect(notebook.text).toMatch(/turn 7 in the fork: Gus /);
     // Scrubbing: the branch shown with its timeline, and turn 7 read in code.
     expect(notebook.text).toMatch(/\nGus: \w+/);
-    expect(notebook.text).toMatch(/world after turn 7: \{"resource_level":\d+,"stability":\d+/);
     expect(notebook.text).toMatch(/Comparing 2 runs of "Harvest council": shared history to turn 6, forks after turn 6/);
     expect(notebook.text).toMatch(/Comparing 3 runs of "Harvest council": shared history to turn 6, forks after turn 6, 9/);
     expect(notebook.text).toContain('fork of a fork again, same run: true');
@@ -102,7 +92,6 @@ const expectations: Record<string, (notebook: ExecutedNotebook) => void> = {
     expect(notebook.text).toMatch(/sentiment +interrupted +cycle 3 +torchbearer mood-labeler/);
     expect(notebook.text).toMatch(/summary +idle +cycle 2 +torchbearer alert-writer/);
     expect(notebook.text).toMatch(/resumed as run_\w+ with 12 camper calls \(all 4 cycles make 24\)/);
-    expect(notebook.text).toContain('same final torches as an uninterrupted run: true');
     expect(notebook.text).toContain('cycle 1: word-count -> ok: 7 words; longest: barrier');
     expect(notebook.text).toMatch(/after 1\.2 s: Party Box asset \w+ expired/);
     const flows = notebook.cells.flatMap((cell) => cell.outputs).map((output) => output.data?.[TORCH_FLOW] as { torches: Array<{ toolCalls?: Array<{ tool: string; status: string }> }> } | undefined).filter((flow) => flow !== undefined);
@@ -128,6 +117,7 @@ describe('every notebook in notebooks/ runs in the real tslab kernel', () => {
       for (const [index, cell] of notebook.cells.entries()) {
         if (cell.source.trim() !== '' && !cell.source.includes('// no output')) expect({ cell: index, outputs: cell.outputs.length > 0 }).toEqual({ cell: index, outputs: true });
       }
+      expectPrints(name, notebook.text);
       expectations[name]?.(notebook);
       // Where our renderer is missing, any front end still has a fallback to show.
       for (const output of notebook.cells.flatMap((cell) => cell.outputs)) {

@@ -138,7 +138,8 @@ export class RedisChannelBus implements ChannelBus {
     };
     this.drainPollMs = checked.drainPollMs ?? 10;
     this.batch = new RedisStreamBatch(this.redis, GROUP);
-    // A blocked read that a dropped connection lost is given again by the reader, not resent by ioredis.
+    // A blocked read that a dropped connection lost is given again by the reader, not resent by
+    // ioredis (a resent read would wait under a connection id the reader no longer knows).
     const readerConnection = this.redis.duplicate({ enableAutoPipelining: false, autoResendUnfulfilledCommands: false });
     readerConnection.on('error', (error) => this.reportConnection(error, 'reading'));
     this.reader = new RedisStreamReader(readerConnection, this.redis, GROUP, this.consumer, this.settings);
@@ -174,17 +175,7 @@ export class RedisChannelBus implements ChannelBus {
     validate(messageSchema.shape.channel, channel, { what: 'channel', code: 'channel_invalid', field: 'channel' });
     validate(z.string().min(1, 'a subscriber needs a name'), subscriber, { what: 'subscriber', code: 'subscriber_invalid', field: 'subscriber' });
     const key = this.streamKey(channel, subscriber);
-    try {
-      // `$`: a new subscriber receives what is published from now on; an existing group keeps its place.
-      await this.redis.xgroup('CREATE', key, GROUP, '$', 'MKSTREAM');
-    } catch (error) {
-      if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
-    }
-    // The inbox exists before publishes are told of it, so none is lost in between.
-    await this.redis.sadd(this.registryKey, key);
-    await this.redis.sadd(this.subscribersKey(channel), encodeURIComponent(subscriber));
-    // A consumer from now on: `drain` waits for this subscriber even before its first read.
-    await this.redis.call('XGROUP', 'CREATECONSUMER', key, GROUP, this.consumer);
+    await this.register(channel, subscriber);
     let inbox = this.inboxes.get(key);
     const fresh = !inbox;
     if (!inbox) {
@@ -194,6 +185,7 @@ export class RedisChannelBus implements ChannelBus {
         reader: this.reader,
         consumer: this.consumer,
         settings: this.settings,
+        register: () => this.register(channel, subscriber),
         stopped: (stopped) => {
           if (this.inboxes.get(stopped.key) === stopped) this.inboxes.delete(stopped.key);
         },
@@ -207,6 +199,26 @@ export class RedisChannelBus implements ChannelBus {
     if (fresh) inbox.start();
     else this.reader.changed();
     return subscription;
+  }
+
+  /**
+   * Makes a subscriber's inbox and its group if they do not exist and tells publishers of
+   * it; this consumer joins the group. Run at subscribe, and again when the inbox is found
+   * gone (a Redis restarted without its data, or `forget` while a process still subscribes).
+   */
+  private async register(channel: string, subscriber: string): Promise<void> {
+    const key = this.streamKey(channel, subscriber);
+    try {
+      // `$`: a new subscriber receives what is published from now on; an existing group keeps its place.
+      await this.redis.xgroup('CREATE', key, GROUP, '$', 'MKSTREAM');
+    } catch (error) {
+      if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
+    }
+    // The inbox exists before publishes are told of it, so none is lost in between.
+    await this.redis.sadd(this.registryKey, key);
+    await this.redis.sadd(this.subscribersKey(channel), encodeURIComponent(subscriber));
+    // A consumer from now on: `drain` waits for this subscriber even before its first read.
+    await this.redis.call('XGROUP', 'CREATECONSUMER', key, GROUP, this.consumer);
   }
 
   /**
@@ -229,7 +241,11 @@ export class RedisChannelBus implements ChannelBus {
     return members.map((member) => decodeURIComponent(member)).sort();
   }
 
-  /** Removes a subscriber from a channel for good: its inbox, its place and its pending entries. */
+  /**
+   * Removes a subscriber from a channel for good: its inbox, its place and its pending
+   * entries. Forget a subscriber whose processes have stopped: a process still subscribed
+   * finds its inbox gone and makes it again, empty.
+   */
   async forget(channel: string, subscriber: string): Promise<boolean> {
     const key = this.streamKey(channel, subscriber);
     await this.redis.srem(this.subscribersKey(channel), encodeURIComponent(subscriber));

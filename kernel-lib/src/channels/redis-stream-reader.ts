@@ -9,7 +9,7 @@ export interface ReadableInbox {
   /** False while every subscription of the inbox has a full queue (read-ahead is bounded). */
   wantsMore(): boolean;
   receive(entries: StreamEntry[]): void;
-  /** The inbox's stream or group is gone (`forget`, a flushed database): make the group again so reads go on. */
+  /** If the inbox's stream or group is gone (a Redis restarted without its data, `forget`), makes it again so reads go on. */
   recreate(): Promise<void>;
 }
 
@@ -33,6 +33,7 @@ export class RedisStreamReader {
   private idle: (() => void) | undefined;
   private stopped = false;
   private failures = 0;
+  private lost: (() => void) | undefined;
   private readonly done: Promise<void>;
 
   constructor(
@@ -42,9 +43,11 @@ export class RedisStreamReader {
     private readonly consumer: string,
     private readonly settings: { blockMs: number; batchSize: number; onConnectionError: (error: unknown, where: string) => void },
   ) {
-    // A dropped connection loses the blocked read; the loop gives it again (the connection's id changes).
+    // A dropped connection loses the blocked read (ioredis neither resends it nor settles it,
+    // see the bus): the read is abandoned and given again once connected (under a new id).
     connection.on('close', () => {
       this.clientId = undefined;
+      this.lost?.();
     });
     this.done = this.loop();
   }
@@ -92,18 +95,25 @@ export class RedisStreamReader {
         if (this.clientId === undefined) this.clientId = Number(await this.connection.call('CLIENT', 'ID'));
         this.readGeneration = this.generation;
         this.reading = true;
-        const reply = (await this.connection.call(
+        const read = this.connection.call(
           'XREADGROUP', 'GROUP', this.group, this.consumer, 'COUNT', this.settings.batchSize, 'BLOCK', this.settings.blockMs,
           'STREAMS', ...keys, ...keys.map(() => '>'),
-        )) as [string, StreamEntry[]][] | null;
+        ) as Promise<[string, StreamEntry[]][] | null>;
+        const closed = new Promise<never>((_, reject) => {
+          this.lost = () => reject(new Error('the connection closed while reading'));
+        });
+        const reply = await Promise.race([read, closed]);
+        this.lost = undefined;
         this.reading = false;
         this.failures = 0;
         if (reply) for (const [key, entries] of reply) this.inboxes.get(key)?.receive(entries);
       } catch (error) {
+        this.lost = undefined;
         this.reading = false;
         if (this.stopped) return;
         this.failures += 1;
-        if (/NOGROUP/.test(String((error as Error)?.message))) {
+        // An inbox deleted under the read: NOGROUP on the next read, or the waiting read ended by Redis 7.
+        if (/NOGROUP|no longer exists/.test(String((error as Error)?.message))) {
           await Promise.all(ready.map((inbox) => inbox.recreate().catch(() => undefined)));
         } else {
           this.clientId = undefined;

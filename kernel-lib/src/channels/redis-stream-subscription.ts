@@ -27,6 +27,8 @@ export interface InboxPlace {
   reader: RedisStreamReader;
   consumer: string;
   settings: RedisStreamSettings;
+  /** Makes the inbox and its group again and tells publishers of it (after a Redis lost its data). */
+  register(): Promise<void>;
   /** Called once the inbox has stopped, so the bus forgets it. */
   stopped(inbox: RedisInbox): void;
 }
@@ -48,7 +50,6 @@ export class RedisInbox implements ReadableInbox {
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
-  private reportedGone = false;
   /** Settles once the entries this consumer held from before (an earlier subscription) are queued again. */
   readonly ready: Promise<void>;
 
@@ -80,13 +81,15 @@ export class RedisInbox implements ReadableInbox {
   }
 
   async recreate(): Promise<void> {
-    if (!this.reportedGone) {
-      this.reportedGone = true;
-      this.place.settings.onConnectionError(new Error(`the inbox ${this.key} was removed (forget, or a flushed database); it receives nothing more`), `${this.subscriber} on ${this.channel}`);
-    }
-    await this.place.redis.xgroup('CREATE', this.key, this.place.settings.group, '$', 'MKSTREAM').catch((error: unknown) => {
-      if (!/BUSYGROUP/.test(String((error as Error)?.message))) throw error;
-    });
+    const groups = (await this.place.redis.xinfo('GROUPS', this.key).catch(() => [])) as unknown[][];
+    if (groups.some((group) => group[group.indexOf('name') + 1] === this.place.settings.group)) return;
+    this.place.settings.onConnectionError(
+      new Error(`the inbox ${this.key} was gone (a Redis restarted without its data, or forget); made again, empty`),
+      this.where,
+    );
+    // What this process held is gone with the stream.
+    this.held.clear();
+    await this.place.register();
   }
 
   /** Keeps the idle time of every entry this process holds fresh, so no other consumer takes them over (the bus's heartbeat). */

@@ -25,6 +25,8 @@ export interface NonJsonLimits {
   maxDepth?: number;
   /** Most values walked (default unlimited). */
   maxValues?: number;
+  /** Leave out object fields that are undefined, as JSON.stringify does, instead of reporting them (default false). */
+  skipUndefinedFields?: boolean;
 }
 
 function short(text: string): string {
@@ -107,7 +109,9 @@ export function findNonJson(value: unknown, root: string, limits: NonJsonLimits 
       const keys = Object.keys(current);
       for (let index = keys.length - 1; index >= 0; index -= 1) {
         const key = keys[index] as string;
-        pending.push({ value: (current as Record<string, unknown>)[key], key, parent: next, depth: next.depth + 1 });
+        const item = (current as Record<string, unknown>)[key];
+        if (item === undefined && limits.skipUndefinedFields) continue;
+        pending.push({ value: item, key, parent: next, depth: next.depth + 1 });
       }
     }
   }

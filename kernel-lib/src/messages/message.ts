@@ -1,13 +1,17 @@
 import { z } from 'zod';
-import { ValidationError, cutText, newId, validate } from '../core';
-import { jsonValueSchema, type JsonValue } from './json-value';
+import { ValidationError, newId, validate } from '../core';
+import { JSON_VALUES_ALLOWED, findNonJson, jsonValueSchema, type JsonValue } from './json-value';
+
+/** What a channel name may be made of; the schema below and the bus's quick check share it. */
+const CHANNEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
+const CHANNEL_NAME_MAX = 128;
 
 /** A channel name: lowercase words joined by `-`, `_`, `.`, `:` or `/` (e.g. `crisis-update`). */
 export const channelNameSchema = z
   .string()
   .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/, 'a channel name is letters, digits and . _ : / -');
+  .max(CHANNEL_NAME_MAX)
+  .regex(CHANNEL_NAME, 'a channel name is letters, digits and . _ : / -');
 
 /**
  * Everything that travels on a channel: torches, convention requests and their
@@ -71,56 +75,30 @@ export function hasTag(message: Pick<Message, 'tags'>, tag: string): boolean {
 const envelopeSchema = messageSchema.extend({ payload: z.unknown() });
 const envelopeKeys = new Set(Object.keys(envelopeSchema.shape));
 
-/** Where `value` stops being JSON (a function, undefined, NaN, a class instance...), or null when it is JSON. */
-function notJsonAt(value: unknown, path: string): { path: string; value: unknown } | null {
-  const found = firstNonJson(value, 0);
-  if (!found) return null;
-  // The path is spelled out only for the refusal: a valid payload builds no strings.
-  return { path: [path, ...found.keys.reverse()].join('.'), value: found.value };
-}
+/** Deepest nesting a payload may have (as `findNonJson` counts it). */
+const PAYLOAD_MAX_DEPTH = 64;
 
-function firstNonJson(value: unknown, depth: number): { keys: string[]; value: unknown } | null {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return null;
-  if (typeof value === 'number') return Number.isFinite(value) ? null : { keys: [], value };
-  if (depth > 64) return { keys: [], value: 'nested more than 64 levels' };
+/** True when `value` is JSON (undefined fields left out, as JSON does): the quick walk every payload gets; it builds nothing. */
+function isJson(value: unknown, depth: number): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (depth >= PAYLOAD_MAX_DEPTH) return false;
   if (Array.isArray(value)) {
-    for (let index = 0; index < value.length; index += 1) {
-      const found = firstNonJson(value[index], depth + 1);
-      if (found) {
-        found.keys.push(String(index));
-        return found;
-      }
-    }
-    return null;
+    for (let index = 0; index < value.length; index += 1) if (!isJson(value[index], depth + 1)) return false;
+    return true;
   }
   if (typeof value === 'object' && (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null)) {
     // for-in rather than Object.keys: no array per object on a path every torch takes.
     for (const key in value) {
       if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
       const item = (value as Record<string, unknown>)[key];
-      if (item === undefined) continue;
-      const found = firstNonJson(item, depth + 1);
-      if (found) {
-        found.keys.push(key);
-        return found;
-      }
+      if (item !== undefined && !isJson(item, depth + 1)) return false;
     }
-    return null;
+    return true;
   }
-  return { keys: [], value };
+  return false;
 }
 
-/** What a non-JSON value is, in a few words (a function's whole source is never quoted). */
-function describeNonJson(value: unknown): string {
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'bigint') return `the BigInt ${cutText(String(value), { characters: 40 })}`;
-  if (typeof value === 'symbol') return 'a symbol';
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'object' && value !== null) return `an instance of ${cutText(value.constructor?.name || 'a class', { characters: 60 })}`;
-  return cutText(String(value), { characters: 80 });
-}
-
-const channelPattern = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
 const isStrings = (value: unknown): boolean => Array.isArray(value) && value.every((item) => typeof item === 'string');
 
 /** A quick check of the envelope; only when it fails does zod run, to name every problem. */
@@ -129,7 +107,7 @@ function looksLikeMessage(message: Message): boolean {
   const { id, channel, sender, tags, antecedents, signature, ts } = message;
   return (
     typeof id === 'string' && id.length > 0 &&
-    typeof channel === 'string' && channel.length <= 128 && channelPattern.test(channel) &&
+    typeof channel === 'string' && channel.length <= CHANNEL_NAME_MAX && CHANNEL_NAME.test(channel) &&
     typeof sender === 'string' && sender.length > 0 &&
     isStrings(tags) && tags.every((tag) => tag.length > 0) &&
     isStrings(antecedents) &&
@@ -156,12 +134,14 @@ export function checkMessage(message: Message, options: { what?: string; field?:
     if (options.strip) message = parsed;
   }
   const field = options.field ?? 'message';
-  const problem = notJsonAt(message.payload, field ? `${field}.payload` : 'payload');
-  if (problem) {
+  if (!isJson(message.payload, 0)) {
+    // Only now is the payload walked again, to say where and what (`findNonJson` builds paths).
+    const path = field ? `${field}.payload` : 'payload';
+    const found = findNonJson(message.payload, path, { maxDepth: PAYLOAD_MAX_DEPTH, skipUndefinedFields: true }) ?? { field: path, kind: 'not a JSON value' };
     throw new ValidationError({
       code: 'message_invalid',
-      message: `${what} is not valid: ${problem.path} is not a JSON value (got ${describeNonJson(problem.value)})`,
-      issues: [{ field: problem.path, message: 'not a JSON value', given: describeNonJson(problem.value), allowed: 'string, finite number, boolean, null, array or plain object' }],
+      message: `${what} is not valid: ${found.field} is not a JSON value (got ${found.kind})`,
+      issues: [{ field: found.field, message: 'not a JSON value', given: found.kind, allowed: JSON_VALUES_ALLOWED }],
     });
   }
   return message;

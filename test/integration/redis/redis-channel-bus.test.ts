@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { RedisChannelBus, ValidationError, createMessage, type Message, type RedisChannelBusOptions } from 'campfires';
 import { describeChannelBus } from '../../contracts/channel-bus.contract';
-import { startRedisServer, type RedisServer } from '../../helpers/redis-server';
+import { startRedisServer, startRedisServerOn, type RedisServer } from '../../helpers/redis-server';
 
 let server: RedisServer;
 let raw: Redis;
@@ -311,7 +311,7 @@ describe('RedisChannelBus', () => {
     expect(await b.subscribersOf('a')).toEqual(['Zoë the 🔥 keeper', 'a:b:c', 'b/c', 'b:c']);
   });
 
-  it('goes on delivering to other subscriptions when an inbox is forgotten under a live one, and says so once', async () => {
+  it('makes its inbox again when Redis lost its data (restarted without persistence) and delivers what comes next', async () => {
     const reports: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
     const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
@@ -322,23 +322,65 @@ describe('RedisChannelBus', () => {
       return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
     });
     try {
-      const b = bus({ prefix: freshPrefix() });
+      const prefix = freshPrefix();
+      const b = bus({ prefix });
       const summary: string[] = [];
       const weather: string[] = [];
       await b.subscribe('headlines', 'summary', (item) => void summary.push((item.payload as { claim: string }).claim));
       await b.subscribe('weather', 'weather', (item) => void weather.push((item.payload as { claim: string }).claim));
-      expect(await b.forget('headlines', 'summary')).toBe(true);
-      expect(await b.subscribersOf('headlines')).toEqual([]);
-      await b.publish(message('headlines', 'after forget'));
+      await b.publish(message('headlines', 'before'));
+      await until(() => summary.length === 1);
+      await raw.del(...(await raw.keys(`${prefix}:*`)));
+      await until(async () => (await b.subscribersOf('headlines')).length === 1 && (await b.subscribersOf('weather')).length === 1);
+      await b.publish(message('headlines', 'after'));
       await b.publish(message('weather', 'rain'));
-      await until(() => weather.length === 1);
       await b.drain();
-      expect(summary).toEqual([]);
+      expect(summary).toEqual(['before', 'after']);
       expect(weather).toEqual(['rain']);
     } finally {
       spy.mockRestore();
     }
-    expect(reports.filter((line) => line.includes('was removed')).length).toBeLessThanOrEqual(1);
+    expect(reports.join('')).toMatch(/was gone \(a Redis restarted without its data, or forget\); made again, empty/);
+  });
+
+  it('delivers again after its Redis server restarts without data, with no process restarted', async () => {
+    const own = await startRedisServer();
+    const write = process.stderr.write.bind(process.stderr);
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) =>
+      String(chunk).includes('campfires:') ? true : (write as (...args: unknown[]) => boolean)(chunk, ...rest),
+    );
+    let restarted: RedisServer | undefined;
+    const b = new RedisChannelBus({ url: own.url, prefix: 'restart', blockMs: 100 });
+    try {
+      const received: string[] = [];
+      await b.subscribe('headlines', 'summary', (item) => void received.push((item.payload as { claim: string }).claim));
+      await b.publish(message('headlines', 'before'));
+      await until(() => received.length === 1);
+      await own.stop();
+      restarted = await startRedisServerOn(own.port);
+      await until(async () => (await b.subscribersOf('headlines')).length === 1, 20_000);
+      await b.publish(message('headlines', 'after'));
+      await until(() => received.length === 2);
+      expect(received).toEqual(['before', 'after']);
+    } finally {
+      await b.close();
+      spy.mockRestore();
+      await restarted?.stop();
+    }
+  });
+
+  it('forgets a subscriber for good once its processes stop', async () => {
+    const prefix = freshPrefix();
+    const b = bus({ prefix });
+    const subscription = await b.subscribe('headlines', 'summary', () => undefined);
+    await b.subscribe('headlines', 'sentiment', () => undefined);
+    await subscription.unsubscribe();
+    expect(await b.forget('headlines', 'summary')).toBe(true);
+    expect(await b.subscribersOf('headlines')).toEqual(['sentiment']);
+    await b.publish(message('headlines', 'only for sentiment'));
+    await b.drain();
+    expect(await raw.exists(b.streamKey('headlines', 'summary'))).toBe(0);
+    expect(await b.forget('headlines', 'summary')).toBe(false);
   });
 
   it('names the field, the value and what is allowed for bad options', () => {

@@ -48,16 +48,30 @@ describe('createMessage', () => {
   it.each([
     ['payload', Number.NaN, 'NaN'],
     ['payload', Number.POSITIVE_INFINITY, 'Infinity'],
-    ['payload.f', { f: () => 'the source of a function is never quoted' }, 'a function'],
-    ['payload.list.2', { list: [1, 2, 10n] }, 'the BigInt 10'],
-    ['payload.when', { when: new Date(0) }, 'an instance of Date'],
-    ['payload.point', { point: new Point(1) }, 'an instance of Point'],
-    ['payload.s', { s: Symbol('x') }, 'a symbol'],
+    ['payload.f', { f: () => 'the source of a function is never quoted' }, 'a function (f)'],
+    ['payload.list[2]', { list: [1, 2, 10n] }, 'a BigInt (10n; send it as a string or a number)'],
+    ['payload.when', { when: new Date(0) }, 'a Date (1970-01-01T00:00:00.000Z; send date.toISOString())'],
+    ['payload.point', { point: new Point(1) }, 'an instance of Point (send a plain object)'],
+    ['payload.s', { s: Symbol('x') }, 'a symbol (x)'],
+    ['payload.d[0]', { a: { b: undefined }, d: [undefined] }, 'undefined (leave the key out, or use null)'],
+    ['payload.loop.self', (() => { const loop: Record<string, unknown> = {}; loop.self = loop; return { loop }; })(), 'a circular reference (back to payload.loop)'],
   ])('names %s and what it holds when the payload is not JSON', (field, payload, given) => {
     const error = refusal(() => createMessage({ channel: 'c', sender: 's', payload: payload as never }));
     expect(error.message).toBe(`message is not valid: ${field} is not a JSON value (got ${given})`);
-    expect(error.issues).toEqual([{ field, message: 'not a JSON value', given, allowed: 'string, finite number, boolean, null, array or plain object' }]);
+    expect(error.issues).toEqual([{ field, message: 'not a JSON value', given, allowed: 'strings, finite numbers, booleans, null, arrays and plain objects' }]);
     expect(error.message).not.toContain('never quoted');
+  });
+
+  it.each([65, 100_000])('refuses a payload nested %i levels deep, naming where, without overflowing the stack', (levels) => {
+    let payload: unknown = 'bottom';
+    for (let level = 0; level < levels; level += 1) payload = { a: payload };
+    const error = refusal(() => createMessage({ channel: 'c', sender: 's', payload: payload as never }));
+    // A long path is shortened in the middle; both ends stay.
+    expect(error.message).toMatch(/^message is not valid: payload\.a\.a[.a…]*\.a is not a JSON value \(got nesting deeper than 64 levels\)$/);
+    expect(error.message.length).toBeLessThan(150);
+    let fine: unknown = 'bottom';
+    for (let level = 0; level < 64; level += 1) fine = { a: fine };
+    expect(createMessage({ channel: 'c', sender: 's', payload: fine as never }).payload).toBe(fine);
   });
 
   it('quotes only the start of a long bad value', () => {
