@@ -59,7 +59,8 @@ export class RedisInbox implements ReadableInbox {
     readonly subscriber: string,
     private readonly place: InboxPlace,
   ) {
-    this.ready = this.readOwnPending();
+    // Never fails a subscribe: what cannot be read now passes through the sweep once idle.
+    this.ready = this.readOwnPending().catch((error: unknown) => this.place.settings.onConnectionError(error, this.where));
   }
 
   /** Starts reading new entries and sweeping for abandoned ones. */
@@ -75,8 +76,11 @@ export class RedisInbox implements ReadableInbox {
   receive(entries: StreamEntry[]): void {
     for (const entry of entries) {
       if (this.held.has(entry[0])) continue;
+      // No subscription left to take it (all are stopping): it stays pending, for the next one or another process.
+      const subscription = this.leastBusy();
+      if (!subscription) continue;
       this.held.add(entry[0]);
-      this.leastBusy()?.take(entry);
+      subscription.take(entry);
     }
   }
 
