@@ -125,7 +125,7 @@ function torchRow(torch: TorchFlowTorch, position: number, state: TorchTableStat
     route,
     userText('td', 'cf-torch-name', torch.channel, NAME_CHARACTERS),
     userText('td', 'cf-torch-name', torch.torchbearer, NAME_CHARACTERS),
-    userText('td', 'cf-torch-claim', torch.claim),
+    claimCell(torch),
     element('td', 'cf-torch-number', torch.confidence.toFixed(2)),
   );
   row.addEventListener('click', () => events.onSelect(torch.seq));
@@ -133,6 +133,26 @@ function torchRow(torch: TorchFlowTorch, position: number, state: TorchTableStat
     if (event.key === 'Enter' || event.key === ' ') events.onSelect(torch.seq);
   });
   return row;
+}
+
+/** What each model attempt's outcome is called in the table's marker. */
+const ATTEMPT_WORDS = { ok: 'ok', invalid: 'refused', error: 'failed' } as const;
+
+/**
+ * The claim, and a marker when the model needed more than one try for it ("3 model
+ * attempts: refused, failed, ok"), so a reader sees which torches took retries without
+ * opening each; the detail lists the attempts.
+ */
+function claimCell(torch: TorchFlowTorch): HTMLTableCellElement {
+  const cell = userText('td', 'cf-torch-claim', torch.claim);
+  const attempts = torch.modelAttempts ?? [];
+  if (attempts.length > 1 || attempts.some((attempt) => attempt.outcome !== 'ok')) {
+    const outcomes = attempts.map((attempt) => ATTEMPT_WORDS[attempt.outcome]).join(', ');
+    const marker = element('span', 'cf-torch-attempts', `${attempts.length} model attempt${attempts.length === 1 ? '' : 's'}: ${outcomes}`);
+    marker.title = 'Select the torch to see each attempt, why an answer was refused and the raw answer';
+    cell.append(marker);
+  }
+  return cell;
 }
 
 function errorRow(error: TorchFlowError): HTMLTableRowElement {

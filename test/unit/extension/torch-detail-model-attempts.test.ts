@@ -43,6 +43,17 @@ describe('the torch detail lists the model attempts behind a torch', () => {
     expect(items[2]?.querySelector('.cf-model-attempt-cap')).toBeNull();
   });
 
+  it('marks in the table a torch that took more than one model attempt, and none that took one', () => {
+    const renderer = new TorchFlowRenderer({});
+    const once: TorchFlowModelAttempt = { camper: 'scorer', attempt: 1, of: 3, model: 'tiny', outcome: 'ok', answer: '{}' };
+    const refusedOnly: TorchFlowModelAttempt = { camper: 'scorer', attempt: 1, of: 1, model: 'tiny', outcome: 'invalid', reason: 'empty', answer: '' };
+    renderer.renderData(alertFlow([torch(1), torch(2, { modelAttempts: attempts() }), torch(3, { modelAttempts: [once] }), torch(4, { modelAttempts: [refusedOnly] })]));
+    const marker = (seq: number) => renderer.node.querySelector(`tr.cf-torch[data-seq="${seq}"] .cf-torch-claim .cf-torch-attempts`)?.textContent ?? null;
+    expect([1, 2, 3, 4].map(marker)).toEqual([null, '3 model attempts: refused, failed, ok', null, '1 model attempt: refused']);
+    // The claim itself is still the cell's first text.
+    expect(renderer.node.querySelector('tr.cf-torch[data-seq="2"] .cf-torch-claim')?.firstChild?.textContent).toBe(torch(2).claim);
+  });
+
   it('keeps hostile model text as text: no markup made, its direction isolated', () => {
     const detail = openDetail();
     expect(detail.querySelectorAll('img, script')).toHaveLength(0);
