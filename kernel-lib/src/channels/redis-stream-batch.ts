@@ -6,6 +6,11 @@ interface Waiter {
   reject(error: unknown): void;
 }
 
+/** Told when the acknowledgements it asked for have reached Redis, or failed. */
+export interface AcknowledgementTarget {
+  acknowledged(entryIds: string[], error?: unknown): void;
+}
+
 /** Most entry ids acknowledged in one operation (Lua unpacks them onto its stack). */
 const MAX_ACK_IDS = 1000;
 
@@ -20,8 +25,7 @@ const MAX_ACK_IDS = 1000;
 export class RedisStreamBatch {
   private operations: (string | number)[] = [];
   private waiters: Waiter[] = [];
-  private acks = new Map<string, string[]>();
-  private ackWaiters: Waiter[] = [];
+  private acks = new Map<AcknowledgementTarget, { key: string; ids: string[] }>();
   private scheduled = false;
 
   constructor(
@@ -41,15 +45,12 @@ export class RedisStreamBatch {
     });
   }
 
-  /** Acknowledges an entry of an inbox with the next call; resolves once Redis has it (or rejects). */
-  acknowledge(key: string, entryId: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.schedule();
-      const ids = this.acks.get(key);
-      if (ids) ids.push(entryId);
-      else this.acks.set(key, [entryId]);
-      this.ackWaiters.push({ resolve: resolve as (value: unknown) => void, reject });
-    });
+  /** Acknowledges an entry of an inbox with the next call; `target` hears when Redis has it (no promise per entry). */
+  acknowledge(key: string, entryId: string, target: AcknowledgementTarget): void {
+    this.schedule();
+    const pending = this.acks.get(target);
+    if (pending) pending.ids.push(entryId);
+    else this.acks.set(target, { key, ids: [entryId] });
   }
 
   private schedule(): void {
@@ -62,8 +63,8 @@ export class RedisStreamBatch {
     this.scheduled = false;
     const operations = this.operations;
     const waiters = this.waiters;
-    const ackWaiters = this.ackWaiters;
-    for (const [key, ids] of this.acks) {
+    const acks = [...this.acks];
+    for (const [, { key, ids }] of acks) {
       for (let start = 0; start < ids.length; start += MAX_ACK_IDS) {
         const chunk = ids.slice(start, start + MAX_ACK_IDS);
         operations.push('a', key, this.group, chunk.length, ...chunk);
@@ -72,7 +73,6 @@ export class RedisStreamBatch {
     this.operations = [];
     this.waiters = [];
     this.acks = new Map();
-    this.ackWaiters = [];
     runStreamScript(this.redis, 'campfiresBatch', ...operations).then(
       (results) => {
         const list = results as unknown[];
@@ -82,14 +82,11 @@ export class RedisStreamBatch {
           else waiter.resolve(result);
         });
         const failed = list.slice(waiters.length).find((result) => result instanceof Error);
-        for (const waiter of ackWaiters) {
-          if (failed) waiter.reject(failed);
-          else waiter.resolve(undefined);
-        }
+        for (const [target, { ids }] of acks) target.acknowledged(ids, failed);
       },
       (error: unknown) => {
         for (const waiter of waiters) waiter.reject(error);
-        for (const waiter of ackWaiters) waiter.reject(error);
+        for (const [target, { ids }] of acks) target.acknowledged(ids, error);
       },
     );
   }

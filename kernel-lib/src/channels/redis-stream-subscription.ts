@@ -4,7 +4,7 @@ import type { Message } from '../messages';
 import type { MessageHandler, Subscription } from './channel-bus';
 import { checkMessage } from '../messages';
 import type { DeliveryErrorHandler } from './memory-channel-bus';
-import type { RedisStreamBatch } from './redis-stream-batch';
+import type { AcknowledgementTarget, RedisStreamBatch } from './redis-stream-batch';
 import type { ReadableInbox, RedisStreamReader, StreamEntry } from './redis-stream-reader';
 import { runStreamScript } from './redis-stream-scripts';
 
@@ -42,11 +42,13 @@ const RENEW_CHUNK = 1000;
  * sweep that takes over entries a dead consumer of the group left pending, and the
  * heartbeat that keeps this process's own entries from looking abandoned.
  */
-export class RedisInbox implements ReadableInbox {
+export class RedisInbox implements ReadableInbox, AcknowledgementTarget {
   readonly subscriptions: RedisStreamSubscription[] = [];
   /** Entries read and not yet acknowledged: read ahead, being handled, or being acknowledged. */
   private readonly held = new Set<string>();
-  private readonly finishing = new Set<Promise<unknown>>();
+  /** Entries handled whose acknowledgement has not reached Redis yet, and who waits for none to be left. */
+  private unacknowledged = 0;
+  private allAcknowledged: (() => void) | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
@@ -108,14 +110,16 @@ export class RedisInbox implements ReadableInbox {
 
   /** An entry was handled (or dropped): acknowledged with the bus's next call. */
   finished(entryId: string): void {
-    const finish = this.place.batch
-      .acknowledge(this.key, entryId)
-      .catch((error: unknown) => this.place.settings.onConnectionError(error, `${this.subscriber} on ${this.channel}`))
-      .finally(() => {
-        this.held.delete(entryId);
-        this.finishing.delete(finish);
-      });
-    this.finishing.add(finish);
+    this.unacknowledged += 1;
+    this.place.batch.acknowledge(this.key, entryId, this);
+  }
+
+  acknowledged(entryIds: string[], error?: unknown): void {
+    // A failed acknowledgement leaves the entry pending: handled again after claimIdleMs (at least once).
+    if (error) this.place.settings.onConnectionError(error, this.where);
+    for (const entryId of entryIds) this.held.delete(entryId);
+    this.unacknowledged -= entryIds.length;
+    if (this.unacknowledged === 0) this.allAcknowledged?.();
   }
 
   /** A subscription stopped: its unhandled entries go to the others; the last one stops the inbox. */
@@ -157,7 +161,11 @@ export class RedisInbox implements ReadableInbox {
     this.place.reader.remove(this);
     clearTimeout(this.sweepTimer);
     await this.sweeping;
-    await Promise.all([...this.finishing]);
+    if (this.unacknowledged > 0) {
+      await new Promise<void>((resolve) => {
+        this.allAcknowledged = resolve;
+      });
+    }
     // A consumer holding nothing leaves its group so that `drain` does not wait on it.
     await runStreamScript(this.place.redis, 'campfiresLeave', this.key, this.place.settings.group, this.place.consumer).catch(() => undefined);
   }
