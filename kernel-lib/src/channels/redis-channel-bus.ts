@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { CampfiresError, redisUrlForDisplay, validate } from '../core';
 import { messageSchema, type Message } from '../messages';
 import type { ChannelBus, MessageHandler, Subscription } from './channel-bus';
+import { display, tableBundle, type MimeBundle } from '../display';
 import { checkMessage } from '../messages';
 import type { DeliveryErrorHandler } from './memory-channel-bus';
 import { RedisStreamBatch } from './redis-stream-batch';
@@ -110,7 +111,8 @@ export class RedisChannelBus implements ChannelBus {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly settings: RedisStreamSettings;
   private readonly drainPollMs: number;
-  private readonly inboxes = new Map<string, RedisInbox>();
+  /** The inboxes this bus reads, by key. */
+  private readonly reading = new Map<string, RedisInbox>();
   private readonly subscriptions = new Set<RedisStreamSubscription>();
   private closed = false;
   private lastConnectionReport = 0;
@@ -145,7 +147,7 @@ export class RedisChannelBus implements ChannelBus {
     this.reader = new RedisStreamReader(readerConnection, this.redis, GROUP, this.consumer, this.settings);
     // One timer keeps fresh the idle time of every entry this bus's inboxes hold.
     this.heartbeat = setInterval(() => {
-      for (const inbox of this.inboxes.values()) inbox.renew();
+      for (const inbox of this.reading.values()) inbox.renew();
     }, Math.max(20, Math.floor(claimIdleMs / 3)));
     this.heartbeat.unref();
   }
@@ -176,7 +178,7 @@ export class RedisChannelBus implements ChannelBus {
     validate(z.string().min(1, 'a subscriber needs a name'), subscriber, { what: 'subscriber', code: 'subscriber_invalid', field: 'subscriber' });
     const key = this.streamKey(channel, subscriber);
     await this.register(channel, subscriber);
-    let inbox = this.inboxes.get(key);
+    let inbox = this.reading.get(key);
     const fresh = !inbox;
     if (!inbox) {
       inbox = new RedisInbox(key, channel, subscriber, {
@@ -187,10 +189,10 @@ export class RedisChannelBus implements ChannelBus {
         settings: this.settings,
         register: () => this.register(channel, subscriber),
         stopped: (stopped) => {
-          if (this.inboxes.get(stopped.key) === stopped) this.inboxes.delete(stopped.key);
+          if (this.reading.get(stopped.key) === stopped) this.reading.delete(stopped.key);
         },
       });
-      this.inboxes.set(key, inbox);
+      this.reading.set(key, inbox);
     }
     const subscription = new RedisStreamSubscription(channel, subscriber, inbox, handler, this.settings, (stopped) => this.subscriptions.delete(stopped));
     this.subscriptions.add(subscription);
@@ -264,7 +266,46 @@ export class RedisChannelBus implements ChannelBus {
 
   /** One line, for notebooks. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `RedisChannelBus(${this.url}, prefix ${this.prefix}, ${this.subscriptions.size} subscriptions${this.closed ? ', closed' : ''})`;
+    return this.summaryLine();
+  }
+
+  private summaryLine(): string {
+    const count = this.subscriptions.size;
+    return `RedisChannelBus(${this.url}, prefix ${this.prefix}, ${count} subscription${count === 1 ? '' : 's'}${this.closed ? ', closed' : ''})`;
+  }
+
+  /**
+   * Every inbox under this prefix, in all processes: its channel and subscriber, the
+   * entries not read yet, the entries read and not yet acknowledged, and how many
+   * processes (consumers) read it.
+   */
+  async inboxes(): Promise<Array<{ channel: string; subscriber: string; waiting: number; inHand: number; consumers: number }>> {
+    const start = `${this.prefix}:inbox:`;
+    const keys = (await this.redis.smembers(this.registryKey)).filter((key) => key.startsWith(start)).sort();
+    const rows = [];
+    for (const key of keys) {
+      const [channel = '', subscriber = ''] = key.slice(start.length).split(':').map((part) => decodeURIComponent(part));
+      const groups = (await this.redis.xinfo('GROUPS', key).catch(() => [])) as (string | number | null)[][];
+      const group = groups.find((fields) => fields[fields.indexOf('name') + 1] === GROUP);
+      const field = (name: string) => Number(group?.[group.indexOf(name) + 1] ?? 0);
+      rows.push({ channel, subscriber, waiting: field('lag'), inHand: field('pending'), consumers: field('consumers') });
+    }
+    return rows;
+  }
+
+  /** The inboxes as a table (asks Redis), with a text form. */
+  async toMimeBundle(): Promise<MimeBundle> {
+    const rows = await this.inboxes();
+    return tableBundle(
+      `${this.summaryLine()}: ${rows.length} inbox${rows.length === 1 ? '' : 'es'}`,
+      ['channel', 'subscriber', 'not read yet', 'read, not yet acknowledged', 'processes'],
+      rows.map((row) => [row.channel, row.subscriber, row.waiting, row.inHand, row.consumers]),
+    );
+  }
+
+  /** Displays the inboxes and what waits in them in the notebook. */
+  show(): Promise<void> {
+    return display(this);
   }
 
   /** The set of every inbox under this prefix, for `drain`. */

@@ -369,6 +369,35 @@ describe('RedisChannelBus', () => {
     }
   });
 
+  it('shows its inboxes in a notebook: what waits unread and what is in hand, across processes', async () => {
+    const prefix = freshPrefix();
+    const b = bus({ prefix });
+    const other = bus({ prefix });
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await b.subscribe('headlines', 'summary', () => gate);
+    await other.subscribe('headlines', 'summary', () => gate);
+    const asleep = await b.subscribe('weather', 'Zoë: forecasts', () => undefined);
+    await asleep.unsubscribe();
+    for (let index = 0; index < 3; index += 1) await b.publish(message('headlines', `claim ${index}`));
+    await b.publish(message('weather', 'rain'));
+    // Both processes of "summary" read ahead while their handlers wait: all three are in hand, none unread.
+    await until(async () => (await b.inboxes()).find((row) => row.channel === 'headlines')?.inHand === 3);
+    expect(await b.inboxes()).toEqual([
+      { channel: 'headlines', subscriber: 'summary', waiting: 0, inHand: 3, consumers: 2 },
+      { channel: 'weather', subscriber: 'Zoë: forecasts', waiting: 1, inHand: 0, consumers: 0 },
+    ]);
+    const bundle = await b.toMimeBundle();
+    expect(bundle['text/plain']).toContain(`RedisChannelBus(${server.url}, prefix ${prefix}, 1 subscription): 2 inboxes`);
+    expect(bundle['text/plain']).toMatch(/headlines\s+summary\s+0\s+3\s+2/);
+    expect(bundle['text/html']).toContain('<td>Zoë: forecasts</td>');
+    release();
+    await b.drain();
+    expect((await b.inboxes()).map((row) => [row.waiting, row.inHand])).toEqual([[0, 0], [1, 0]]);
+  });
+
   it('forgets a subscriber for good once its processes stop', async () => {
     const prefix = freshPrefix();
     const b = bus({ prefix });
