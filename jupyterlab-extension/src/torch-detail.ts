@@ -97,8 +97,9 @@ const OUTCOME_WORDS: Record<TorchFlowModelAttempt['outcome'], string> = { ok: 'o
 
 /**
  * The model requests behind a torch, in order: attempt, model, outcome, time and camper,
- * then why an answer was refused (or the failure) and the raw answer, with the cap it was
- * cut at. Every text the model or the run wrote is isolated (`dir="auto"`) and wraps.
+ * what the model was sent (folded; on a later attempt what it was told after the previous
+ * answer), why an answer was refused (or the failure) and the raw answer, with the cap
+ * each was cut at. Every text the model or the run wrote is isolated (`dir="auto"`) and wraps.
  */
 function modelAttemptList(attempts: readonly TorchFlowModelAttempt[], textCap: number | undefined): HTMLElement {
   const box = element('div', 'cf-model-attempts');
@@ -113,6 +114,18 @@ function modelAttemptList(attempts: readonly TorchFlowModelAttempt[], textCap: n
     head.append(' · by ', userText('bdi', undefined, attempt.camper, 80));
     if (attempt.replayed) head.append(' · replayed from the record');
     item.append(head);
+    if (attempt.prompt !== undefined) {
+      // Folded: the prompt is long and the same for every torch of a camper; a click opens it.
+      const sent = element('details', 'cf-model-attempt-prompt');
+      sent.append(element('summary', undefined, 'What the model was sent'), userText('pre', 'cf-model-attempt-prompt-text', attempt.prompt));
+      if (attempt.promptLength !== undefined) sent.append(element('div', 'cf-model-attempt-cap', `prompt cut in its middle at ${number.format(textCap ?? 0)} characters (${number.format(attempt.promptLength)} in all)`));
+      item.append(sent);
+    }
+    if (attempt.followUp !== undefined) {
+      const told = element('div', 'cf-model-attempt-follow-up');
+      told.append(element('span', 'cf-detail-label', 'Told after the previous answer: '), userText('span', 'cf-model-attempt-follow-up-text', attempt.followUp));
+      item.append(told);
+    }
     if (attempt.reason !== undefined) {
       const reason = element('div', 'cf-model-attempt-reason');
       reason.append(element('span', 'cf-detail-label', attempt.outcome === 'error' ? 'Failure: ' : 'Why it was refused: '), userText('span', 'cf-model-attempt-reason-text', attempt.reason));

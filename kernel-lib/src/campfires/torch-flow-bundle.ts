@@ -69,9 +69,12 @@ function modelAttemptsHtml(attempts: TorchFlowModelAttempt[] | undefined, textCa
     .map((attempt) => {
       const head = `attempt ${attempt.attempt}${attempt.of !== undefined ? ` of ${attempt.of}` : ''} by ${label(attempt.camper, 60)} · ${label(attemptModel(attempt), 80)} · <b>${escapeHtml(ATTEMPT_OUTCOME_WORDS[attempt.outcome])}</b>${attempt.ms !== undefined ? ` · ${Math.round(attempt.ms)} ms` : ''}${attempt.replayed ? ' · replayed from the record' : ''}`;
       const reason = attempt.reason !== undefined ? `<div>${attempt.outcome === 'error' ? 'Failure' : 'Why it was refused'}: <bdi style="white-space:pre-wrap">${escapeHtml(attempt.reason)}</bdi></div>` : '';
+      const promptCut = attempt.promptLength !== undefined ? `<div><i>prompt cut in its middle at ${number.format(textCap ?? 0)} characters (${number.format(attempt.promptLength)} in all)</i></div>` : '';
+      const sent = attempt.prompt !== undefined ? `<details><summary>What the model was sent</summary><pre dir="auto" style="white-space:pre-wrap;${WRAP};margin:2px 0">${escapeHtml(attempt.prompt)}</pre>${promptCut}</details>` : '';
+      const followUp = attempt.followUp !== undefined ? `<div>Told after the previous answer: <bdi style="white-space:pre-wrap">${escapeHtml(attempt.followUp)}</bdi></div>` : '';
       const cut = attempt.answerLength !== undefined ? `<div><i>answer cut at ${number.format(textCap ?? 0)} characters (${number.format(attempt.answerLength)} in all)</i></div>` : '';
       const answer = attempt.answer !== undefined ? `<pre dir="auto" style="white-space:pre-wrap;${WRAP};margin:2px 0">${escapeHtml(attempt.answer)}</pre>${cut}` : '';
-      return `<li style="${WRAP}">${head}${reason}${answer}</li>`;
+      return `<li style="${WRAP}">${head}${sent}${followUp}${reason}${answer}</li>`;
     })
     .join('');
   return `<details><summary>${plural(attempts.length, 'model attempt')} behind this torch: ${escapeHtml(outcomes)}</summary><ol>${items}</ol></details>`;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cutText } from '../core';
+import { cutMiddle, cutText } from '../core';
 import type { RunEvent, RunInfo, RunLog } from '../runlog';
 import { loggedHandoffs, PIPELINE_EVENT } from '../runlog';
 import {
@@ -53,7 +53,33 @@ const modelAttemptDataSchema = z.object({
   error: z.string().nullable().catch(null),
   latencyMs: z.number().nonnegative().optional().catch(undefined),
   replayed: z.boolean().optional().catch(undefined),
+  /** The conversation sent: `{ role, content, images? }` per message (see `generateObject`). */
+  prompt: z.array(z.object({ role: z.string().catch('?'), content: z.string().catch(''), images: z.array(z.unknown()).optional().catch(undefined) })).optional().catch(undefined),
 });
+
+type LoggedMessage = NonNullable<z.infer<typeof modelAttemptDataSchema>['prompt']>[number];
+
+/** One message of a prompt as text: its role, its images counted, its content. */
+function messageText(message: LoggedMessage): string {
+  const images = message.images?.length ? ` [${message.images.length} image${message.images.length === 1 ? '' : 's'}]` : '';
+  return `${message.role}${images}: ${message.content}`;
+}
+
+/**
+ * What a torch flow keeps of an attempt's prompt: the whole conversation on a first attempt
+ * (cut in its middle to the cap), and on a later one only what the model was told after
+ * its previous answer, which is all that changed.
+ */
+function promptTexts(attempt: number, prompt: LoggedMessage[] | undefined): Pick<TorchFlowModelAttempt, 'prompt' | 'promptLength' | 'followUp'> {
+  if (!prompt || prompt.length === 0) return {};
+  if (attempt > 1) {
+    const last = prompt[prompt.length - 1] as LoggedMessage;
+    return last.role === 'user' ? { followUp: cutText(last.content, { characters: TORCH_FLOW_TEXT_CAP }) } : {};
+  }
+  const text = prompt.map(messageText).join('\n\n');
+  if (cutText(text, { characters: TORCH_FLOW_TEXT_CAP }) === text) return { prompt: text };
+  return { prompt: cutMiddle(text, TORCH_FLOW_TEXT_CAP), promptLength: characterCount(text) };
+}
 
 /** Characters as a reader counts them (what `cutText` counts). */
 function characterCount(text: string): number {
@@ -90,6 +116,7 @@ function modelAttemptOf(event: RunEvent): { cycle: number; attempt: TorchFlowMod
       ...(answer !== undefined ? { answer } : {}),
       ...(answer !== undefined && answer !== data.raw ? { answerLength: characterCount(data.raw as string) } : {}),
       ...(data.replayed ? { replayed: true } : {}),
+      ...promptTexts(data.attempt, data.prompt),
     };
     read = { cycle: data.cycle, attempt };
   }

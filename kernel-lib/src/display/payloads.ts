@@ -93,6 +93,15 @@ export const torchFlowModelAttemptSchema = z.object({
   answerLength: z.number().int().nonnegative().optional(),
   /** True in a replay: the attempt was read from the recorded run, the model was not asked. */
   replayed: z.boolean().optional(),
+  /**
+   * What the model was sent, as text (`role: content` per message), on a camper's first
+   * attempt; cut in its middle to the payload's `textCap`, both ends kept.
+   */
+  prompt: z.string().optional(),
+  /** The whole prompt's length in characters, when `prompt` was cut. */
+  promptLength: z.number().int().nonnegative().optional(),
+  /** On a later attempt: what the model was told after the previous answer (why it was refused), cut to `textCap`. */
+  followUp: z.string().optional(),
 });
 export type TorchFlowModelAttempt = z.infer<typeof torchFlowModelAttemptSchema>;
 

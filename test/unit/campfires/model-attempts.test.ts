@@ -86,7 +86,7 @@ describe('model attempts in the torch flow', () => {
 
       // Mood, cycle 1: a ramble refused for having no JSON, then an answer used.
       expect(firstMood?.claim).toBe('panic rising');
-      expect(firstMood?.modelAttempts?.map(({ answer: _answer, reason: _reason, ...attempt }) => attempt)).toEqual([
+      expect(firstMood?.modelAttempts?.map(({ answer: _answer, reason: _reason, prompt: _prompt, followUp: _followUp, ...attempt }) => attempt)).toEqual([
         { camper: 'mood-llm', attempt: 1, of: 3, provider: 'scripted', model: 'mood-bot', outcome: 'invalid', ms: 0, answerLength: TORCH_FLOW_TEXT_CAP + 100 },
         { camper: 'mood-llm', attempt: 2, of: 3, provider: 'scripted', model: 'mood-bot', outcome: 'ok', ms: 0 },
       ]);
@@ -96,6 +96,11 @@ describe('model attempts in the torch flow', () => {
       expect(rambled?.answer).toBe(`${'🔥'.repeat(TORCH_FLOW_TEXT_CAP - 1)}…`);
       expect(used?.answer).toBe('{"claim":"panic rising","confidence":0.8}');
       expect(used?.reason).toBeUndefined();
+      // What the model was sent: the whole conversation on the first attempt, then only what it was told after its answer.
+      expect(rambled?.prompt).toMatch(/^system: Answer with only one JSON object that follows this JSON schema[\s\S]*\n\nuser: Blackout in five boroughs$/);
+      expect(rambled?.followUp).toBeUndefined();
+      expect(used?.prompt).toBeUndefined();
+      expect(used?.followUp).toBe('That answer could not be used: the answer contains no JSON object. Answer again with only one JSON object that follows the schema.');
 
       // Mood, cycle 2: one attempt, used.
       expect(secondMood?.modelAttempts?.map((attempt) => [attempt.attempt, attempt.outcome, attempt.answer])).toEqual([[1, 'ok', '{"claim":"calmer now","confidence":0.6}']]);
@@ -229,6 +234,20 @@ describe('model attempts in the torch flow', () => {
     ]);
   });
 
+  it('keeps both ends of a prompt longer than the cap, and says how long it was', async () => {
+    const system = `Rules start. ${'Be brief. '.repeat(1000)}Rules end.`;
+    const model = new ScriptedModel(['{"claim":"fine","confidence":0.5}']);
+    const campfire = new Campfire({ name: 'summary', output: null, campers: [new LLMCamper('writer', { model, system })] });
+    const run = await new Pipeline({ name: 'long prompt', runLog: null, campfires: [campfire] }).run({ cycles: 1 });
+    const [attempt] = run.torchFlow().torches[0]?.modelAttempts ?? [];
+    expect(attempt?.prompt?.startsWith('system: Rules start. Be brief.')).toBe(true);
+    expect(attempt?.prompt).toMatch(/…/);
+    // The end stays too: the camper's system text, the schema generateObject adds, then the (empty) user turn.
+    expect(attempt?.prompt).toMatch(/Rules end\.\n\nsystem: Answer with only one JSON object[\s\S]*\n\nuser: $/);
+    expect([...(attempt?.prompt ?? '')].length).toBeLessThanOrEqual(TORCH_FLOW_TEXT_CAP);
+    expect(attempt?.promptLength).toBeGreaterThan(10_000);
+  });
+
   it('names the attempts in the text and HTML fallbacks, escaped and isolated', async () => {
     const log = SqliteRunLog.open(':memory:');
     try {
@@ -247,6 +266,9 @@ describe('model attempts in the torch flow', () => {
       expect(html).toContain('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;');
       expect(html).not.toContain('<img');
       expect(html).toContain('<pre dir="auto"');
+      // What the model was sent, folded, and on the retry what it was told.
+      expect(html).toContain('<details><summary>What the model was sent</summary><pre dir="auto"');
+      expect(html).toMatch(/Told after the previous answer: <bdi style="white-space:pre-wrap">That answer could not be used: /);
     } finally {
       log.close();
     }

@@ -54,6 +54,23 @@ describe('the torch detail lists the model attempts behind a torch', () => {
     expect(renderer.node.querySelector('tr.cf-torch[data-seq="2"] .cf-torch-claim')?.firstChild?.textContent).toBe(torch(2).claim);
   });
 
+  it('shows what the model was sent, folded, and what it was told after a refused answer', () => {
+    const first: TorchFlowModelAttempt = { camper: 'scorer', attempt: 1, of: 2, model: 'tiny', outcome: 'invalid', reason: 'no JSON', answer: 'hmm', prompt: `system: rules ${attack}\n\nuser: Blackout…ends here`, promptLength: 12345 };
+    const second: TorchFlowModelAttempt = { camper: 'scorer', attempt: 2, of: 2, model: 'tiny', outcome: 'ok', answer: '{}', followUp: `That answer could not be used: no JSON ${attack}` };
+    const detail = openDetail(alertFlow([torch(1), torch(2, { modelAttempts: [first, second] })]));
+    const [one, two] = [...detail.querySelectorAll('li.cf-model-attempt')];
+    const sent = one?.querySelector('details.cf-model-attempt-prompt') as HTMLDetailsElement;
+    expect(sent.open).toBe(false);
+    expect(sent.querySelector('summary')?.textContent).toBe('What the model was sent');
+    expect(sent.querySelector('pre.cf-model-attempt-prompt-text')?.textContent).toBe(first.prompt);
+    expect(sent.querySelector('pre.cf-model-attempt-prompt-text')?.getAttribute('dir')).toBe('auto');
+    expect(sent.querySelector('.cf-model-attempt-cap')?.textContent).toBe('prompt cut in its middle at 4,000 characters (12,345 in all)');
+    expect(one?.querySelector('.cf-model-attempt-follow-up')).toBeNull();
+    expect(two?.querySelector('details.cf-model-attempt-prompt')).toBeNull();
+    expect(two?.querySelector('.cf-model-attempt-follow-up')?.textContent).toBe(`Told after the previous answer: That answer could not be used: no JSON ${attack}`);
+    expect(detail.querySelectorAll('img, script')).toHaveLength(0);
+  });
+
   it('keeps hostile model text as text: no markup made, its direction isolated', () => {
     const detail = openDetail();
     expect(detail.querySelectorAll('img, script')).toHaveLength(0);
