@@ -73,8 +73,10 @@ function messageText(message: LoggedMessage): string {
 function promptTexts(attempt: number, prompt: LoggedMessage[] | undefined): Pick<TorchFlowModelAttempt, 'prompt' | 'promptLength' | 'followUp'> {
   if (!prompt || prompt.length === 0) return {};
   if (attempt > 1) {
-    const last = prompt[prompt.length - 1] as LoggedMessage;
-    return last.role === 'user' ? { followUp: cutText(last.content, { characters: TORCH_FLOW_TEXT_CAP }) } : {};
+    // After an answer, the conversation ends with that answer and what the model was told of it;
+    // after a failed request it is sent unchanged, and there is nothing new to show.
+    const [answered, told] = prompt.slice(-2);
+    return answered?.role === 'assistant' && told?.role === 'user' ? { followUp: cutText(told.content, { characters: TORCH_FLOW_TEXT_CAP }) } : {};
   }
   const text = prompt.map(messageText).join('\n\n');
   if (cutText(text, { characters: TORCH_FLOW_TEXT_CAP }) === text) return { prompt: text };
@@ -167,8 +169,12 @@ export function torchFlowFromEvents(run: RunInfo, events: readonly RunEvent[]): 
         const key = `${event.campfire}\u0000${read.cycle}`;
         const list = modelAttempts.get(key);
         // A copy: the row's reading is shared by every payload built from it.
-        if (list) list.push({ ...read.attempt });
-        else modelAttempts.set(key, [{ ...read.attempt }]);
+        const attempt = { ...read.attempt };
+        // After a request that failed the model is sent the same again: no follow-up to show twice.
+        const previous = list?.at(-1);
+        if (previous && previous.camper === attempt.camper && previous.outcome === 'error' && attempt.followUp !== undefined && attempt.followUp === previous.followUp) delete attempt.followUp;
+        if (list) list.push(attempt);
+        else modelAttempts.set(key, [attempt]);
       }
     } else if (event.kind === PIPELINE_EVENT.toolCall) {
       const data = objectOf(event.data);

@@ -232,6 +232,23 @@ describe('model attempts in the torch flow', () => {
       ['error', 'scripted model tiny failed: connect ECONNREFUSED 127.0.0.1:11434', undefined],
       ['invalid', expect.stringMatching(/JSON/), 'Sorry, I cannot help with that.'],
     ]);
+    // The second request was the first one sent again: the prompt is on the first, nothing new on the second.
+    expect(torch?.modelAttempts?.map((attempt) => [attempt.prompt !== undefined, attempt.followUp])).toEqual([
+      [true, undefined],
+      [false, undefined],
+    ]);
+  });
+
+  it('shows what the model was told once: a request sent again after a failure adds nothing', async () => {
+    const model = new ScriptedModel(['no JSON here', new Error('socket hang up'), '{"claim":"fine","confidence":0.5}'], { modelId: 'tiny' });
+    const campfire = new Campfire({ name: 'summary', output: null, campers: [new LLMCamper('writer', { model, retries: 3 })] });
+    const run = await new Pipeline({ name: 'told once', runLog: null, campfires: [campfire] }).run({ cycles: 1 });
+    const attempts = run.torchFlow().torches[0]?.modelAttempts ?? [];
+    expect(attempts.map((attempt) => [attempt.outcome, attempt.prompt !== undefined, attempt.followUp?.slice(0, 29)])).toEqual([
+      ['invalid', true, undefined],
+      ['error', false, 'That answer could not be used'],
+      ['ok', false, undefined],
+    ]);
   });
 
   it('keeps both ends of a prompt longer than the cap, and says how long it was', async () => {
