@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cutMiddle, cutText } from '../core';
+import { cutText, keptText } from '../core';
 import type { RunEvent, RunInfo, RunLog } from '../runlog';
 import { loggedHandoffs, PIPELINE_EVENT } from '../runlog';
 import {
@@ -78,16 +78,8 @@ function promptTexts(attempt: number, prompt: LoggedMessage[] | undefined): Pick
     const [answered, told] = prompt.slice(-2);
     return answered?.role === 'assistant' && told?.role === 'user' ? { followUp: cutText(told.content, { characters: TORCH_FLOW_TEXT_CAP }) } : {};
   }
-  const text = prompt.map(messageText).join('\n\n');
-  if (cutText(text, { characters: TORCH_FLOW_TEXT_CAP }) === text) return { prompt: text };
-  return { prompt: cutMiddle(text, TORCH_FLOW_TEXT_CAP), promptLength: characterCount(text) };
-}
-
-/** Characters as a reader counts them (what `cutText` counts). */
-function characterCount(text: string): number {
-  let count = 0;
-  for (const _ of new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)) count += 1;
-  return count;
+  const kept = keptText(prompt.map(messageText).join('\n\n'), TORCH_FLOW_TEXT_CAP, { middle: true });
+  return { prompt: kept.text, ...(kept.length !== undefined ? { promptLength: kept.length } : {}) };
 }
 
 /** Each row's attempt, read once: a live display builds the payload again after every event. */
@@ -105,7 +97,7 @@ function modelAttemptOf(event: RunEvent): { cycle: number; attempt: TorchFlowMod
     const data = parsed.data;
     // No text back means the request itself failed; text that was not used is an invalid answer.
     const outcome = data.ok ? 'ok' : data.raw === null ? 'error' : 'invalid';
-    const answer = data.raw === null ? undefined : cutText(data.raw, { characters: TORCH_FLOW_TEXT_CAP });
+    const answer = data.raw === null ? undefined : keptText(data.raw, TORCH_FLOW_TEXT_CAP);
     const attempt: TorchFlowModelAttempt = {
       camper: event.camper ?? '',
       attempt: data.attempt,
@@ -115,8 +107,8 @@ function modelAttemptOf(event: RunEvent): { cycle: number; attempt: TorchFlowMod
       outcome,
       ...(outcome !== 'ok' && data.error !== null ? { reason: cutText(data.error, { characters: TORCH_FLOW_TEXT_CAP }) } : {}),
       ...(data.latencyMs !== undefined ? { ms: data.latencyMs } : {}),
-      ...(answer !== undefined ? { answer } : {}),
-      ...(answer !== undefined && answer !== data.raw ? { answerLength: characterCount(data.raw as string) } : {}),
+      ...(answer !== undefined ? { answer: answer.text } : {}),
+      ...(answer?.length !== undefined ? { answerLength: answer.length } : {}),
       ...(data.replayed ? { replayed: true } : {}),
       ...promptTexts(data.attempt, data.prompt),
     };

@@ -85,6 +85,18 @@ export function wellFormedText(text: string): string {
 }
 
 /**
+ * `text` as a payload keeps it, at most `maxCharacters`: whole when it fits, else cut at its
+ * end (or, with `middle`, in its middle, both ends kept) with its whole length in characters,
+ * so a view can say "cut at 4,000 characters (9,001 in all)".
+ * @example keptText('a long answer', 6) // { text: 'a lon…', length: 13 }
+ */
+export function keptText(text: string, maxCharacters: number, options: { middle?: boolean } = {}): { text: string; length?: number } {
+  const cut = cutText(text, { characters: maxCharacters });
+  if (cut === text) return { text };
+  return { text: options.middle ? cutMiddle(text, maxCharacters) : cut, length: characterCount(text) };
+}
+
+/**
  * `text` shortened to `maxCharacters` by taking characters out of its middle, so both its
  * beginning and its end stay: labels that differ only at the end stay apart.
  * @example cutMiddle('villagers, lean year · Mara', 16) // 'villagers…r · Mara'

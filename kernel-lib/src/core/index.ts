@@ -22,5 +22,5 @@ export { redisUrlForDisplay } from './redis-url';
 export { errorToJson, type ErrorJson } from './error-json';
 export { escapeHtml, TABLE_STYLE, USER_TEXT_CELL_STYLE, tableThatScrolls } from './escape-html';
 export { inertText, isolateText } from './inert-text';
-export { cutText, cutMiddle, oneLine, wellFormedText } from './cut-text';
+export { cutText, cutMiddle, keptText, oneLine, wellFormedText } from './cut-text';
 export type { RedisConnection } from './redis-connection';

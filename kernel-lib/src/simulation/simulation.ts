@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { CampfiresError, ValidationError, cutMiddle, cutText, isolateText, type Clock } from '../core';
+import { CampfiresError, ValidationError, isolateText, keptText, type Clock } from '../core';
 import { createOllamaModel, createOpenRouterModel, type LanguageModel } from '../llm';
 import { LiveDisplay, displayBundle, inKernel, revealSettings, thinkingTail, type MimeBundle, type RevealOption, type SimulationPayload, type SimulationThinking } from '../display';
 import { simulationBundle } from './simulation-bundle';
@@ -20,13 +20,6 @@ export const SIMULATION_TEXT_CAP = 4000;
 
 type KeptTexts = { prompt?: string; answer?: string; promptLength?: number; answerLength?: number };
 
-/** Characters as a reader counts them (what `cutText` counts). */
-function characterCount(text: string): number {
-  let count = 0;
-  for (const _ of new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)) count += 1;
-  return count;
-}
-
 /** Each decision's kept texts, computed once: a live chart rebuilds the payload after every turn. */
 const keptTextsCache = new WeakMap<object, KeptTexts>();
 
@@ -36,15 +29,16 @@ function keptTexts(trace: SimulationTranscript['actions'][number]['trace']): Kep
   if (cached) return cached;
   const kept: KeptTexts = {};
   if (typeof trace.prompt === 'string') {
-    const fits = cutText(trace.prompt, { characters: SIMULATION_TEXT_CAP }) === trace.prompt;
-    kept.prompt = fits ? trace.prompt : cutMiddle(trace.prompt, SIMULATION_TEXT_CAP);
-    if (!fits) kept.promptLength = characterCount(trace.prompt);
+    const prompt = keptText(trace.prompt, SIMULATION_TEXT_CAP, { middle: true });
+    kept.prompt = prompt.text;
+    if (prompt.length !== undefined) kept.promptLength = prompt.length;
   }
   const answered = (trace.attempts ?? []).map((attempt) => (typeof attempt === 'object' && attempt !== null && !Array.isArray(attempt) ? attempt.raw : undefined)).filter((raw): raw is string => typeof raw === 'string');
   const raw = answered.at(-1);
   if (raw !== undefined) {
-    kept.answer = cutText(raw, { characters: SIMULATION_TEXT_CAP });
-    if (kept.answer !== raw) kept.answerLength = characterCount(raw);
+    const answer = keptText(raw, SIMULATION_TEXT_CAP);
+    kept.answer = answer.text;
+    if (answer.length !== undefined) kept.answerLength = answer.length;
   }
   keptTextsCache.set(trace, kept);
   return kept;
