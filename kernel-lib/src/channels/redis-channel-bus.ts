@@ -10,7 +10,7 @@ import { display, tableBundle, type MimeBundle } from '../display';
 import { checkMessage } from '../messages';
 import type { DeliveryErrorHandler } from './memory-channel-bus';
 import { RedisStreamBatch } from './redis-stream-batch';
-import { RedisStreamReader } from './redis-stream-reader';
+import { RedisStreamReader, replyField } from './redis-stream-reader';
 import { defineStreamScripts, runStreamScript } from './redis-stream-scripts';
 import { RedisInbox, RedisStreamSubscription, type RedisStreamSettings } from './redis-stream-subscription';
 
@@ -286,8 +286,8 @@ export class RedisChannelBus implements ChannelBus {
     for (const key of keys) {
       const [channel = '', subscriber = ''] = key.slice(start.length).split(':').map((part) => decodeURIComponent(part));
       const groups = (await this.redis.xinfo('GROUPS', key).catch(() => [])) as (string | number | null)[][];
-      const group = groups.find((fields) => fields[fields.indexOf('name') + 1] === GROUP);
-      const field = (name: string) => Number(group?.[group.indexOf(name) + 1] ?? 0);
+      const group = groups.find((fields) => replyField(fields, 'name') === GROUP) ?? [];
+      const field = (name: string) => Number(replyField(group, name) ?? 0);
       rows.push({ channel, subscriber, waiting: field('lag'), inHand: field('pending'), consumers: field('consumers') });
     }
     return rows;

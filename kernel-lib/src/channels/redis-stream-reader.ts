@@ -3,6 +3,12 @@ import type { Redis } from 'ioredis';
 /** An entry as `XREADGROUP` and `XAUTOCLAIM` give it: its id and its fields (null once deleted). */
 export type StreamEntry = [id: string, fields: string[] | null];
 
+/** A field of a Redis reply given as a flat name/value list (`XINFO GROUPS`, `XINFO CONSUMERS`), or undefined. */
+export function replyField(fields: readonly unknown[], name: string): unknown {
+  for (let index = 0; index + 1 < fields.length; index += 2) if (fields[index] === name) return fields[index + 1];
+  return undefined;
+}
+
 /** What the reader reads for: one subscriber inbox of the bus. */
 export interface ReadableInbox {
   readonly key: string;

@@ -5,7 +5,7 @@ import type { MessageHandler, Subscription } from './channel-bus';
 import { checkMessage } from '../messages';
 import type { DeliveryErrorHandler } from './memory-channel-bus';
 import type { AcknowledgementTarget, RedisStreamBatch } from './redis-stream-batch';
-import type { ReadableInbox, RedisStreamReader, StreamEntry } from './redis-stream-reader';
+import { replyField, type ReadableInbox, type RedisStreamReader, type StreamEntry } from './redis-stream-reader';
 import { runStreamScript } from './redis-stream-scripts';
 
 /** Settings an inbox runs with (filled in by `RedisChannelBus`). */
@@ -88,7 +88,7 @@ export class RedisInbox implements ReadableInbox, AcknowledgementTarget {
 
   async recreate(): Promise<void> {
     const groups = (await this.place.redis.xinfo('GROUPS', this.key).catch(() => [])) as unknown[][];
-    if (groups.some((group) => group[group.indexOf('name') + 1] === this.place.settings.group)) return;
+    if (groups.some((group) => replyField(group, 'name') === this.place.settings.group)) return;
     this.place.settings.onConnectionError(
       new Error(`the inbox ${this.key} was gone (a Redis restarted without its data, or forget); made again, empty`),
       this.where,
@@ -127,7 +127,8 @@ export class RedisInbox implements ReadableInbox, AcknowledgementTarget {
     const at = this.subscriptions.indexOf(subscription);
     if (at >= 0) this.subscriptions.splice(at, 1);
     if (this.subscriptions.length > 0) {
-      for (const entry of unhandled) this.leastBusy()?.take(entry);
+      for (const [entryId] of unhandled) this.held.delete(entryId);
+      this.receive(unhandled);
       this.place.reader.changed();
       return Promise.resolve();
     }
@@ -179,9 +180,7 @@ export class RedisInbox implements ReadableInbox, AcknowledgementTarget {
       )) as [string, StreamEntry[]][] | null;
       const entries = reply?.[0]?.[1] ?? [];
       if (entries.length === 0) return;
-      const deleted = entries.filter(([, fields]) => !fields).map(([id]) => id);
-      if (deleted.length > 0) await this.place.redis.xack(this.key, this.place.settings.group, ...deleted);
-      this.receive(entries.filter(([, fields]) => fields));
+      await this.takeRead(entries);
       after = (entries[entries.length - 1] as StreamEntry)[0];
     }
   }
@@ -208,23 +207,25 @@ export class RedisInbox implements ReadableInbox, AcknowledgementTarget {
         StreamEntry[],
         string[]?,
       ];
-      const gone = [...(deleted ?? []), ...entries.filter(([, fields]) => !fields).map(([id]) => id)];
-      if (gone.length > 0) await redis.xack(this.key, settings.group, ...gone);
-      if (this.stopping) return;
-      this.receive(entries.filter(([, fields]) => fields));
+      await this.takeRead(entries, deleted);
       start = next;
     } while (start !== '0-0' && !this.stopping);
-    await this.forgetDeadConsumers();
+    if (!this.stopping) await this.forgetDeadConsumers();
+  }
+
+  /** Entries read or claimed: those deleted from the stream meanwhile are acknowledged, the rest go to the subscriptions. */
+  private async takeRead(entries: StreamEntry[], deleted: string[] = []): Promise<void> {
+    const gone = [...deleted, ...entries.filter(([, fields]) => !fields).map(([id]) => id)];
+    if (gone.length > 0) await this.place.redis.xack(this.key, this.place.settings.group, ...gone);
+    if (!this.stopping) this.receive(entries.filter(([, fields]) => fields));
   }
 
   private async forgetDeadConsumers(): Promise<void> {
     const { redis, consumer, settings } = this.place;
-    const consumers = (await redis.xinfo('CONSUMERS', this.key, settings.group)) as (string | number)[][];
+    const consumers = (await redis.xinfo('CONSUMERS', this.key, settings.group)) as unknown[][];
     for (const info of consumers) {
-      const fields = new Map<string, string | number>();
-      for (let index = 0; index + 1 < info.length; index += 2) fields.set(String(info[index]), info[index + 1] as string | number);
-      const name = String(fields.get('name'));
-      if (name !== consumer && Number(fields.get('pending')) === 0 && Number(fields.get('idle')) > settings.deadConsumerMs) {
+      const name = String(replyField(info, 'name'));
+      if (name !== consumer && Number(replyField(info, 'pending')) === 0 && Number(replyField(info, 'idle')) > settings.deadConsumerMs) {
         await runStreamScript(redis, 'campfiresLeave', this.key, settings.group, name);
       }
     }
