@@ -33,6 +33,17 @@ function freshPrefix(): string {
 const message = (channel: string, claim: string, id?: string): Message =>
   createMessage({ channel, sender: 'scrape', tags: ['torch'], payload: { claim }, id });
 const claims = (received: Message[]) => received.map((item) => (item.payload as { claim: string }).claim);
+/** Keeps the bus's own stderr lines ("campfires: …") out of the test output, and gives them to the test. */
+function catchBusReports(): { reports: string[]; spy: jest.SpyInstance } {
+  const reports: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    if (!String(chunk).includes('campfires:')) return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+    reports.push(String(chunk));
+    return true;
+  });
+  return { reports, spy };
+}
 async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
@@ -312,15 +323,7 @@ describe('RedisChannelBus', () => {
   });
 
   it('makes its inbox again when Redis lost its data (restarted without persistence) and delivers what comes next', async () => {
-    const reports: string[] = [];
-    const write = process.stderr.write.bind(process.stderr);
-    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      if (String(chunk).includes('campfires:')) {
-        reports.push(String(chunk));
-        return true;
-      }
-      return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
-    });
+    const { reports, spy } = catchBusReports();
     try {
       const prefix = freshPrefix();
       const b = bus({ prefix });
@@ -345,10 +348,7 @@ describe('RedisChannelBus', () => {
 
   it('delivers again after its Redis server restarts without data, with no process restarted', async () => {
     const own = await startRedisServer();
-    const write = process.stderr.write.bind(process.stderr);
-    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) =>
-      String(chunk).includes('campfires:') ? true : (write as (...args: unknown[]) => boolean)(chunk, ...rest),
-    );
+    const { spy } = catchBusReports();
     let restarted: RedisServer | undefined;
     const b = new RedisChannelBus({ url: own.url, prefix: 'restart', blockMs: 100 });
     try {
