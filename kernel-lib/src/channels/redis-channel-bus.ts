@@ -154,18 +154,18 @@ export class RedisChannelBus implements ChannelBus {
 
   /** The Redis key of a subscriber's inbox stream on a channel. */
   streamKey(channel: string, subscriber: string): string {
-    return `${this.prefix}:inbox:${encodeURIComponent(channel)}:${encodeURIComponent(subscriber)}`;
+    return `${this.keysOf(channel).inboxBase}${encodeURIComponent(subscriber)}`;
   }
 
   async publish(message: Message): Promise<void> {
     if (this.closed) throw new CampfiresError({ code: 'bus_closed', message: 'the channel bus is closed' });
     const checked = checkMessage(message, { strip: true });
-    const channel = encodeURIComponent(checked.channel);
+    const keys = this.keysOf(checked.channel);
     // A channel nobody subscribes to has no inbox, and the message goes nowhere (as on the in-memory bus).
     await this.batch.publish(
-      `${this.prefix}:inbox:${channel}:`,
-      `${this.prefix}:seen:${channel}:`,
-      this.subscribersKey(checked.channel),
+      keys.inboxBase,
+      keys.seenBase,
+      keys.subscribers,
       JSON.stringify(checked),
       checked.id,
       this.settings.processedTtlMs,
@@ -315,7 +315,17 @@ export class RedisChannelBus implements ChannelBus {
 
   /** The set of a channel's subscribers (their names, URI-encoded, as in their inbox keys). */
   private subscribersKey(channel: string): string {
-    return `${this.prefix}:subscribers:${encodeURIComponent(channel)}`;
+    return this.keysOf(channel).subscribers;
+  }
+
+  /**
+   * The keys of a channel, the one place their layout is written: an inbox is `inboxBase`
+   * plus the URI-encoded subscriber, its record of message ids given `seenBase` plus the
+   * same and the id, and `subscribers` the set of the encoded subscribers.
+   */
+  private keysOf(channel: string): { inboxBase: string; seenBase: string; subscribers: string } {
+    const encoded = encodeURIComponent(channel);
+    return { inboxBase: `${this.prefix}:inbox:${encoded}:`, seenBase: `${this.prefix}:seen:${encoded}:`, subscribers: `${this.prefix}:subscribers:${encoded}` };
   }
 
   private reportConnection(error: unknown, where: string): void {
