@@ -1,4 +1,4 @@
-import { cutText, torchRecipients, type TorchFlowModelAttempt, type TorchFlowToolCall, type TorchFlowTorch } from 'campfires/display';
+import { ATTEMPT_OUTCOME_WORDS, cutText, torchRecipients, type TorchFlowModelAttempt, type TorchFlowToolCall, type TorchFlowTorch } from 'campfires/display';
 import { element, isServerPath, safeHttpUrl, sameServerUrl, userText } from './dom';
 
 /** Turns a Party Box path into a URL the browser can open (JupyterLab's resolver), or null when it cannot. */
@@ -92,9 +92,6 @@ function toolCallList(calls: readonly TorchFlowToolCall[]): HTMLElement {
 
 const number = new Intl.NumberFormat('en-US');
 
-/** What an attempt's outcome is called: the answer was used, could not be used, or never came. */
-const OUTCOME_WORDS: Record<TorchFlowModelAttempt['outcome'], string> = { ok: 'ok', invalid: 'invalid answer', error: 'request failed' };
-
 /**
  * The model requests behind a torch, in order: attempt, model, outcome, time and camper,
  * what the model was sent (folded; on a later attempt what it was told after the previous
@@ -109,7 +106,7 @@ function modelAttemptList(attempts: readonly TorchFlowModelAttempt[], textCap: n
     const item = element('li', `cf-model-attempt cf-model-attempt-${attempt.outcome}`, undefined, { 'data-outcome': attempt.outcome });
     const head = element('div', 'cf-model-attempt-head', `Attempt ${attempt.attempt}${attempt.of !== undefined ? ` of ${attempt.of}` : ''} · `);
     head.append(userText('bdi', 'cf-model-attempt-model', attempt.provider ? `${attempt.provider}:${attempt.model}` : attempt.model, 80), ' · ');
-    head.append(element('strong', 'cf-model-attempt-outcome', OUTCOME_WORDS[attempt.outcome]));
+    head.append(element('strong', 'cf-model-attempt-outcome', ATTEMPT_OUTCOME_WORDS[attempt.outcome]));
     if (attempt.ms !== undefined) head.append(` · ${Math.round(attempt.ms)} ms`);
     head.append(' · by ', userText('bdi', undefined, attempt.camper, 80));
     if (attempt.replayed) head.append(' · replayed from the record');

@@ -1,6 +1,6 @@
 import { escapeHtml, isolateText, oneLine, validate } from '../core';
-import { TORCH_FLOW_MIME_TYPE, torchFlowPayloadSchema, torchRecipients, type MimeBundle, type TorchFlowModelAttempt, type TorchFlowPayload } from '../display';
-import { ATTEMPT_OUTCOME_WORDS, TORCH_LIST_LIMIT, attemptModel, camperErrorLine, flowEntries, modelAttemptLine, plural, torchFlowVegaSpec, torchLine } from './torch-flow-chart';
+import { ATTEMPT_OUTCOME_WORDS, TORCH_FLOW_MIME_TYPE, torchFlowPayloadSchema, torchRecipients, type MimeBundle, type TorchFlowModelAttempt, type TorchFlowPayload } from '../display';
+import { TORCH_LIST_LIMIT, attemptModel, camperErrorLine, flowEntries, modelAttemptLine, plural, torchFlowVegaSpec, torchLine } from './torch-flow-chart';
 import { renderVegaSvg } from '../display';
 
 /** What the summary line counts: campfires, channels, torches and any camper errors. */

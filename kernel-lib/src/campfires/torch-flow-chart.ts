@@ -1,5 +1,5 @@
 import { isolateText, oneLine } from '../core';
-import { torchRecipients, type TorchFlowError, type TorchFlowModelAttempt, type TorchFlowPayload, type TorchFlowTorch } from '../display';
+import { ATTEMPT_OUTCOME_WORDS, torchRecipients, type TorchFlowError, type TorchFlowModelAttempt, type TorchFlowPayload, type TorchFlowTorch } from '../display';
 
 const NODE_WIDTH = 160;
 const NODE_HEIGHT = 46;
@@ -68,9 +68,6 @@ export function torchLine(torch: TorchFlowTorch, position = torch.seq): string {
   const to = torch.to.length > 0 ? torch.to.map((name) => shown(name, 40)).join(', ') : torchRecipients(torch);
   return `#${position} cycle ${torch.cycle} ${shown(torch.from, 40)} (${shown(torch.torchbearer, 40)}) → ${to}${torch.channel ? ` via ${shown(torch.channel, 40)}` : ''}: ${mark}"${shown(torch.claim, 90)}" (${torch.confidence.toFixed(2)})${asset}`;
 }
-
-/** What an attempt's outcome is called in every fallback view. */
-export const ATTEMPT_OUTCOME_WORDS: Record<TorchFlowModelAttempt['outcome'], string> = { ok: 'ok', invalid: 'invalid answer', error: 'request failed' };
 
 /** Who answered a model attempt: `provider:model` when the provider was recorded. */
 export function attemptModel(attempt: TorchFlowModelAttempt): string {

@@ -40,6 +40,7 @@ export {
   type SimulationAction,
   type SimulationPayload,
   torchRecipients,
+  ATTEMPT_OUTCOME_WORDS,
   playedTurns,
   shownActions,
 } from './payloads';

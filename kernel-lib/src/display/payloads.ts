@@ -105,6 +105,9 @@ export const torchFlowModelAttemptSchema = z.object({
 });
 export type TorchFlowModelAttempt = z.infer<typeof torchFlowModelAttemptSchema>;
 
+/** What each outcome of a model attempt is called in every view: the answer was used, could not be used, or never came. */
+export const ATTEMPT_OUTCOME_WORDS: Record<TorchFlowModelAttempt['outcome'], string> = { ok: 'ok', invalid: 'invalid answer', error: 'request failed' };
+
 /** One torch as it passed: who sent it, over which channel, to whom. */
 export const torchFlowTorchSchema = z.object({
   seq: z.number().int(),
